@@ -1,0 +1,49 @@
+# perfplan — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test setup assets migrate seed lint browser bench clean
+
+run: setup assets migrate seed ## install everything, migrate, load the demo when empty, serve on 127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST)
+
+test: setup assets browser ## lint, format check, migrations check, the whole pytest suite (browser tests included)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap-italia static/vendor/htmx
+	cp -r node_modules/bootstrap-italia/dist/css node_modules/bootstrap-italia/dist/js \
+	      node_modules/bootstrap-italia/dist/svg node_modules/bootstrap-italia/dist/fonts static/vendor/bootstrap-italia/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	touch $@
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+seed: setup
+	$(PY) manage.py seed_demo --if-empty
+
+browser: ## Debian's Chromium for the browser tests (installed when missing and we are root)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)); } || \
+	  { echo "Chromium non trovato: installare il pacchetto Debian 'chromium' (apt-get install -y chromium)"; exit 1; }
+
+bench: setup ## benchmarks (not run by CI); each prints one JSON line
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor db.sqlite3

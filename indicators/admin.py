@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from indicators.models import Baseline, Indicator, Measurement, Round, Target
+
+
+class BaselineInline(admin.TabularInline):
+    model = Baseline
+    extra = 0
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    fields = ["year", "version", "is_current", "raw", "kind", "comparator", "number", "deadline", "reason"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "objective", "unit", "polarity", "weight", "derived"]
+    list_filter = ["objective__plan", "unit", "polarity", "derived"]
+    search_fields = ["code", "benchmark_code", "name", "objective__code", "formula"]
+    autocomplete_fields = ["objective"]
+    list_select_related = ["objective"]
+    inlines = [BaselineInline, TargetInline]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "year", "version", "is_current", "raw", "kind"]
+    list_filter = ["year", "kind", "is_current", "indicator__objective__plan"]
+    search_fields = ["raw", "indicator__name", "indicator__code"]
+    autocomplete_fields = ["indicator"]
+    list_select_related = ["indicator"]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "year", "period", "state", "final", "deadline"]
+    list_filter = ["plan", "year", "period", "state", "final"]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "year", "raw", "value_number", "status", "manual_achievement", "updated_at"]
+    list_filter = ["year", "status", "round"]
+    search_fields = ["indicator__name", "indicator__code", "note", "manual_reason"]
+    autocomplete_fields = ["indicator"]
+    list_select_related = ["indicator", "round"]

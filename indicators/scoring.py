@@ -1,0 +1,914 @@
+"""The scoring core: achievement of indicators, nodes, the ente and org units (spec/scoring.md).
+
+Pure functions on plain frozen dataclasses: no ORM, no Django. The loader turns the database into these inputs;
+pages, JSON, Excel and PDF all print what comes out of here, so there is one number everywhere. Every result carries
+Italian `steps` (inputs → rule → result) so that each score can explain itself. Decimal only, never float.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import NamedTuple
+
+from indicators.formula import FormulaError, format_number, parse_formula, single_name
+from indicators.notation import ORDINAL_SCALE, Kind, ParsedTarget, Unit
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+NOT_MET_CEILING = Decimal("99.99")  # a target that is not met never shows 100 (scoring.md §1)
+WEIGHT_SUM_TOLERANCE = Decimal("0.05")  # 33,34 + 33,33 + 33,33 is "100 %" (workbook.md)
+
+# Fixed context so that a caller's decimal settings never change a score.
+_CONTEXT = Context(prec=28)
+
+HIGHER_BETTER = "higher_better"
+LOWER_BETTER = "lower_better"
+
+OK = "ok"
+OVERRIDDEN = "overridden"
+MISSING = "missing"
+NOT_COMPUTABLE = "not_computable"
+NO_TARGET = "no_target"
+
+BAND_ACHIEVED = "raggiunto"
+BAND_PARTIAL = "parziale"
+BAND_NOT_ACHIEVED = "non_raggiunto"
+BAND_NONE = "nd"
+
+_UNIT_SUFFIX = {Unit.PERCENT: " %", Unit.EURO: " €", Unit.COUNT: " N.", Unit.DAYS: " gg"}
+
+
+# --- Inputs ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    cap: bool = True
+    min_threshold: Decimal | None = None  # achievement below it counts as 0
+    missing: str = "exclude"  # "exclude" | "zero"
+    default_indicator_share: Decimal | None = None  # percent 0-100; None = 100
+    equality_tolerance: Decimal = Decimal(0)
+    achieved_threshold: Decimal = Decimal(100)  # band "raggiunto"
+    partial_threshold: Decimal = Decimal(50)  # band "parziale"
+
+
+@dataclass(frozen=True)
+class MeasurementInput:
+    value_number: Decimal | None = None
+    value_date: datetime.date | None = None
+    value_bool: bool | None = None
+    value_level: str = ""
+    not_done: bool = False  # "NO" typed for a deadline target
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    variables: dict[str, Decimal] = field(default_factory=dict)
+    manual_achievement: Decimal | None = None
+    manual_reason: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    id: int
+    code: str
+    name: str
+    weight: Decimal | None
+    polarity: str = "higher_better"  # or "lower_better"
+    unit: Unit | None = None
+    formula: str = ""
+    derived: bool = False
+    target: ParsedTarget | None = None  # the version in force on 31/12 of the year; None = no target row
+    target_version: int | None = None
+    baseline: Decimal | None = None
+    measurement: MeasurementInput | None = None
+
+
+@dataclass(frozen=True)
+class NodeInput:
+    id: int
+    code: str
+    level: str  # "area", "strategic", "program", "operational", "action"
+    title: str
+    weight: Decimal | None
+    indicator_share: Decimal | None = None  # percent 0-100, overrides the plan default
+    org_unit_id: int | None = None
+    indicators: tuple[IndicatorInput, ...] = ()
+    children: tuple[NodeInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    id: int
+    parent_id: int | None
+    code: str
+    name: str
+
+
+# --- Results ---------------------------------------------------------------------------------------------------
+
+
+class WeightUse(NamedTuple):
+    """One item of a weighted mean: `weight` is its normalised percent among the items that take part that year
+    (None when it takes no part: no target that year); `used` says whether it entered the mean."""
+
+    kind: str  # "indicator" | "node"
+    id: int
+    weight: Decimal | None
+    used: bool
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    id: int
+    achievement: Decimal | None  # percent, 2 decimals, half up
+    computed: Decimal | None  # the rule's result before a manual override
+    status: str  # "ok" | "overridden" | "missing" | "not_computable" | "no_target"
+    rule: str  # relazione.md §8 item 4: "≥", "≤*", "=", "SCAD", "SI/NO", "Δ%", "MANT", "GIUD", "DER", "MAN", "N/D"
+    value: Decimal | datetime.date | bool | str | None  # the consuntivo used
+    target_value: Decimal | None  # resolved numeric target (Δ% and mantenimento give an absolute value)
+    capped: bool
+    reason: str  # Italian, why there is no computed score (or a note on the override)
+    steps: tuple[str, ...]
+    band: str = BAND_NONE
+    met: bool | None = None  # target met by the rule (None when no rule applied)
+
+
+@dataclass(frozen=True)
+class NodeScore:
+    id: int
+    score: Decimal | None
+    indicators_part: Decimal | None
+    children_part: Decimal | None
+    share: Decimal  # percent of the score that came from the indicators part
+    coverage: Decimal | None  # percent of the weight that was measured; None when nothing takes part that year
+    weights: tuple[WeightUse, ...]
+    warnings: tuple[str, ...]
+    steps: tuple[str, ...]
+    code: str = ""
+    level: str = ""
+    band: str = BAND_NONE
+    applicable: bool = True  # False when nothing under this node has a target that year
+    has_manual: bool = False  # a manual achievement feeds this score
+
+
+@dataclass(frozen=True)
+class TreeScore:
+    score: Decimal | None  # the ente: weighted mean of the roots (areas)
+    nodes: dict[int, NodeScore]
+    indicators: dict[int, IndicatorScore]
+    coverage: Decimal | None
+    weights: tuple[WeightUse, ...] = ()
+    warnings: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    band: str = BAND_NONE
+    rules: ScoringRules = field(default_factory=ScoringRules)
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    id: int
+    code: str
+    name: str
+    score: Decimal | None
+    coverage: Decimal | None
+    objectives: tuple[WeightUse, ...]  # objectives of the unit and of its sub-units
+    own_objectives: tuple[int, ...]  # node ids assigned to this unit itself (directly or by inheritance)
+    warnings: tuple[str, ...]
+    steps: tuple[str, ...]
+    band: str = BAND_NONE
+
+
+# --- Small helpers ---------------------------------------------------------------------------------------------
+
+
+def round2(value: Decimal) -> Decimal:
+    """Half up to two decimals: every printed score can be recomputed by hand from the printed children (§4)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _num(value: Decimal) -> str:
+    """A value for the steps: Italian format, at most four decimals (values are kept unrounded elsewhere)."""
+    if value != value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP):
+        return "≈ " + format_number(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize())
+    return format_number(value)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "N/D" if value is None else format_number(value, 2) + " %"
+
+
+def _date(value: datetime.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _symbol(comparator: str) -> str:
+    return {">=": "≥", "<=": "≤"}.get(comparator, comparator)
+
+
+def band(score: Decimal | None, rules: ScoringRules) -> str:
+    """Traffic-light band of a score with the plan's thresholds (relazione.md §8 item 2)."""
+    if score is None:
+        return BAND_NONE
+    if score >= rules.achieved_threshold:
+        return BAND_ACHIEVED
+    if score >= rules.partial_threshold:
+        return BAND_PARTIAL
+    return BAND_NOT_ACHIEVED
+
+
+def _check_rules(rules: ScoringRules) -> None:
+    if rules.missing not in ("exclude", "zero"):
+        raise ValueError(f"ScoringRules.missing must be 'exclude' or 'zero', not {rules.missing!r}")
+
+
+def _polarity_comparator(polarity: str) -> str:
+    return "<=" if polarity == LOWER_BETTER else ">="
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    return None
+
+
+# --- One indicator ---------------------------------------------------------------------------------------------
+
+
+class _NoScore(Exception):
+    """The rule cannot produce a score: carries the status ("missing" / "not_computable") and the Italian reason."""
+
+    def __init__(self, status: str, reason: str, value: object = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.value = value
+
+
+@dataclass
+class _Outcome:
+    achievement: Decimal
+    met: bool
+    capped: bool = False
+    value: Decimal | datetime.date | bool | str | None = None
+    target_value: Decimal | None = None
+    rule: str = ""
+
+
+def _unit_of(ind: IndicatorInput) -> Unit | None:
+    """The indicator's unit; when it has none, its target's decides (scoring.md §5, targets.md D11)."""
+    if ind.unit is not None:
+        return ind.unit
+    return ind.target.unit if ind.target is not None else None
+
+
+def _measured_number(ind: IndicatorInput, steps: list[str]) -> Decimal:
+    """The numeric consuntivo: typed, else Numeratore / Denominatore, else the Algoritmo on the variables (§5)."""
+    measurement = ind.measurement
+    if measurement is None:
+        raise _NoScore(MISSING, "Consuntivo non inserito.")
+    if measurement.value_number is not None:
+        steps.append(f"Consuntivo: {_num(measurement.value_number)}")
+        return measurement.value_number
+    percent = _unit_of(ind) == Unit.PERCENT
+    numerator, denominator = measurement.numerator, measurement.denominator
+    if numerator is not None and denominator is not None:
+        if denominator == 0:
+            raise _NoScore(NOT_COMPUTABLE, "Denominatore uguale a zero: non calcolabile.")
+        ratio = numerator / denominator
+        text = f"Consuntivo dalle misure: {_num(numerator)} / {_num(denominator)} = {_num(ratio)}"
+        if percent:
+            ratio *= HUNDRED
+            text += f" × 100 = {_num(ratio)} (unità %)"
+        steps.append(text)
+        return ratio
+    if numerator is not None or denominator is not None:
+        lacking = "il denominatore" if denominator is None else "il numeratore"
+        raise _NoScore(MISSING, f"Misure incomplete: manca {lacking}.")
+    if measurement.variables:
+        return _formula_value(ind, measurement.variables, percent, steps)
+    raise _NoScore(MISSING, "Consuntivo non inserito.")
+
+
+def _formula_value(ind: IndicatorInput, variables: dict[str, Decimal], percent: bool, steps: list[str]) -> Decimal:
+    try:
+        formula = parse_formula(ind.formula)
+    except FormulaError as error:
+        raise _NoScore(NOT_COMPUTABLE, f"Algoritmo non valido: {error}") from error
+    if formula is None:
+        name = single_name(ind.formula)
+        if name is None:
+            raise _NoScore(
+                NOT_COMPUTABLE, "Variabili indicate ma l'algoritmo non è una formula con variabili: inserire il valore."
+            )
+        matches = [value for key, value in variables.items() if " ".join(key.split()).casefold() == name.casefold()]
+        if not matches:
+            raise _NoScore(MISSING, f"Variabile mancante: {name}")
+        steps.append(f"Consuntivo: {name} = {_num(matches[0])} (valore inserito direttamente)")
+        return matches[0]
+    try:
+        value = formula.evaluate(variables)
+    except FormulaError as error:
+        if error.code == "missing_variable":
+            raise _NoScore(MISSING, str(error)) from error
+        if error.code == "division_by_zero":
+            raise _NoScore(NOT_COMPUTABLE, "Divisione per zero nell'algoritmo: non calcolabile.") from error
+        raise _NoScore(NOT_COMPUTABLE, str(error)) from error
+    text = f"Consuntivo dall'algoritmo {formula.text}: {formula.render(variables)} = {_num(value)}"
+    if percent and formula.has_division and not formula.multiplies_by_100:
+        value *= HUNDRED
+        text += f" × 100 = {_num(value)} (unità %)"
+    elif percent and formula.multiplies_by_100:
+        text += " (l'algoritmo moltiplica già per 100)"
+    steps.append(text)
+    return value
+
+
+def _compare_number(
+    value: Decimal, comparator: str, target: Decimal, polarity: str, rules: ScoringRules, steps: list[str]
+) -> tuple[Decimal, bool, bool]:
+    """NUMBER rules of scoring.md §1: (raw achievement, met, capped), before rounding and threshold."""
+    if comparator == "=":
+        difference = abs(value - target)
+        if difference <= rules.equality_tolerance:
+            tolerance = f" (tolleranza {_num(rules.equality_tolerance)})" if rules.equality_tolerance else ""
+            steps.append(f"{_num(value)} = {_num(target)}{tolerance}: target raggiunto")
+            return HUNDRED, True, False
+        comparator = _polarity_comparator(polarity)
+        steps.append(
+            f"{_num(value)} diverso da {_num(target)} oltre la tolleranza: valutato come {_symbol(comparator)} "
+            "secondo la polarità"
+        )
+    upward = comparator in (">=", ">")
+    if upward:
+        met = value >= target if comparator == ">=" else value > target
+    else:
+        met = value <= target if comparator == "<=" else value < target
+    relation = f"{_num(value)} {_symbol(comparator)} {_num(target)}"
+    both_positive = value > 0 and target > 0
+    ratio = (value / target if upward else target / value) * HUNDRED if both_positive else None
+    ratio_text = f"{_num(value)} / {_num(target)}" if upward else f"{_num(target)} / {_num(value)}"
+    if met:
+        if ratio is None:
+            steps.append(f"{relation}: target raggiunto → 100")
+            return HUNDRED, True, False
+        if rules.cap:
+            capped = ratio > HUNDRED
+            note = f" (rapporto {ratio_text} × 100 = {_num(ratio)}, limitato a 100)" if capped else ""
+            steps.append(f"{relation}: target raggiunto → 100{note}")
+            return HUNDRED, True, capped
+        steps.append(f"{relation}: target raggiunto; senza tetto: {ratio_text} × 100 = {_num(ratio)}")
+        return ratio, True, False
+    if ratio is None:
+        why = "target ≤ 0" if upward and target <= 0 else "valore e target non entrambi positivi"
+        steps.append(f"{relation} non vero: target non raggiunto; {why} → 0")
+        return ZERO, False, False
+    achievement = max(ZERO, ratio)
+    steps.append(f"{relation} non vero: target non raggiunto; {ratio_text} × 100 = {_num(achievement)}")
+    return achievement, False, False
+
+
+def _number_outcome(
+    ind: IndicatorInput, target_value: Decimal, comparator: str, rules: ScoringRules, steps: list[str], rule: str
+) -> _Outcome:
+    value = _measured_number(ind, steps)
+    achievement, met, capped = _compare_number(value, comparator, target_value, ind.polarity, rules, steps)
+    return _Outcome(achievement, met, capped, value=value, target_value=target_value, rule=rule)
+
+
+def _target_number(target: ParsedTarget) -> Decimal:
+    value = _as_decimal(target.value)
+    if value is None:
+        raise _NoScore(NOT_COMPUTABLE, "Target senza valore numerico: non calcolabile.")
+    return value
+
+
+def _outcome(
+    ind: IndicatorInput, target: ParsedTarget, rules: ScoringRules, derived_value: Decimal | None, steps: list[str]
+) -> _Outcome:
+    """Apply the rule of the target's kind; raises _NoScore when there is nothing to compute."""
+    if ind.derived:
+        steps.append("Indicatore derivato: il valore è il punteggio degli obiettivi figli del nodo")
+        if derived_value is None:
+            raise _NoScore(MISSING, "Nessun obiettivo figlio misurato: il valore derivato non è disponibile.")
+        steps.append(f"Valore derivato: {_num(derived_value)}")
+        target_value = _target_number(target)
+        comparator = target.comparator or _polarity_comparator(ind.polarity)
+        achievement, met, capped = _compare_number(derived_value, comparator, target_value, ind.polarity, rules, steps)
+        return _Outcome(achievement, met, capped, value=derived_value, target_value=target_value, rule="DER")
+
+    if target.kind == Kind.NUMBER:
+        target_value = _target_number(target)
+        if target.comparator:
+            comparator, rule = (
+                target.comparator,
+                {">": "≥", "<": "≤"}.get(target.comparator, _symbol(target.comparator)),
+            )
+        else:
+            comparator = _polarity_comparator(ind.polarity)
+            rule = _symbol(comparator) + "*"
+            steps.append(f"Target senza confronto: {_symbol(comparator)} dalla polarità ({ind.polarity})")
+        return _number_outcome(ind, target_value, comparator, rules, steps, rule)
+
+    if target.kind == Kind.DELTA_PCT:
+        delta = _as_decimal(target.value)
+        if target.absolute is not None:
+            target_value = target.absolute
+            steps.append(f"Variazione {target.raw}: vale il valore assoluto indicato, {_num(target_value)}")
+        elif ind.baseline is not None and delta is not None:
+            target_value = ind.baseline * (1 + delta / HUNDRED)
+            steps.append(
+                f"Variazione {format_number(delta)} % sulla baseline {_num(ind.baseline)}: "
+                f"{_num(ind.baseline)} × (1 + {format_number(delta)} / 100) = {_num(target_value)}"
+            )
+        else:
+            raise _NoScore(
+                NOT_COMPUTABLE, "Variazione percentuale senza valore assoluto né baseline: target non calcolabile."
+            )
+        comparator = target.comparator or ("<=" if delta is not None and delta < 0 else ">=")
+        return _number_outcome(ind, target_value, comparator, rules, steps, "Δ%")
+
+    if target.kind == Kind.MAINTAIN:
+        if ind.baseline is None:
+            raise _NoScore(NOT_COMPUTABLE, "Mantenimento senza baseline: target non calcolabile.")
+        comparator = target.comparator or _polarity_comparator(ind.polarity)
+        steps.append(f"Mantenimento: target = baseline {_num(ind.baseline)}, {_symbol(comparator)} dalla polarità")
+        return _number_outcome(ind, ind.baseline, comparator, rules, steps, "MANT")
+
+    if target.kind == Kind.DEADLINE:
+        return _deadline_outcome(ind, target, steps)
+    if target.kind == Kind.BOOL:
+        return _bool_outcome(ind, target, steps)
+    if target.kind == Kind.ORDINAL:
+        return _ordinal_outcome(ind, target, steps)
+    if target.kind == Kind.TEXT:
+        raise _NoScore(NOT_COMPUTABLE, "Target testuale: serve il raggiungimento manuale.")
+    raise _NoScore(NOT_COMPUTABLE, f"Tipo di target non gestito: {target.kind}.")
+
+
+def _deadline_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]) -> _Outcome:
+    if target.deadline is None:
+        raise _NoScore(NOT_COMPUTABLE, "Scadenza senza data: non calcolabile.")
+    deadline = _date(target.deadline)
+    measurement = ind.measurement
+    if measurement is not None and (measurement.not_done or measurement.value_bool is False):
+        steps.append(f"Non svolto (NO) con scadenza {deadline} → 0")
+        return _Outcome(ZERO, False, value=False, rule="SCAD")
+    if measurement is None or measurement.value_date is None:
+        raise _NoScore(MISSING, "Consuntivo non inserito: indicare la data di completamento, o NO se non svolto.")
+    done = measurement.value_date
+    strict = target.comparator == "<"
+    met = done < target.deadline if strict else done <= target.deadline
+    relation = "prima del" if strict else "entro il"
+    verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
+    steps.append(f"Svolto il {_date(done)}, scadenza {relation} {deadline}: {verdict}")
+    return _Outcome(HUNDRED if met else ZERO, met, value=done, rule="SCAD")
+
+
+def _bool_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]) -> _Outcome:
+    expected = target.value if isinstance(target.value, bool) else True
+    measurement = ind.measurement
+    actual: bool | None = None
+    if measurement is not None:
+        if measurement.value_bool is not None:
+            actual = measurement.value_bool
+        elif measurement.not_done:
+            actual = False
+        elif measurement.value_number in (ZERO, Decimal(1)):
+            actual = measurement.value_number == 1
+    if actual is None:
+        raise _NoScore(MISSING, "Consuntivo non inserito: indicare SI o NO.")
+    met = actual == expected
+    verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
+    steps.append(f"Consuntivo {'SI' if actual else 'NO'}, target {'SI' if expected else 'NO'}: {verdict}")
+    return _Outcome(HUNDRED if met else ZERO, met, value=actual, rule="SI/NO")
+
+
+def _ordinal_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]) -> _Outcome:
+    wanted = str(target.value or "").strip().casefold()
+    if wanted not in ORDINAL_SCALE:
+        raise _NoScore(NOT_COMPUTABLE, f"Livello del target non riconosciuto: «{target.value}».")
+    level = (ind.measurement.value_level if ind.measurement is not None else "").strip().casefold()
+    if not level:
+        raise _NoScore(MISSING, "Consuntivo non inserito: indicare il giudizio (" + ", ".join(ORDINAL_SCALE) + ").")
+    if level not in ORDINAL_SCALE:
+        raise _NoScore(NOT_COMPUTABLE, f"Giudizio non riconosciuto: «{level}» (ammessi: {', '.join(ORDINAL_SCALE)}).")
+    met = ORDINAL_SCALE.index(level) >= ORDINAL_SCALE.index(wanted)
+    verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
+    steps.append(f"Giudizio «{level}» rispetto a «{wanted}» ({' < '.join(ORDINAL_SCALE)}): {verdict}")
+    return _Outcome(HUNDRED if met else ZERO, met, value=level, rule="GIUD")
+
+
+def _finish(outcome: _Outcome, rules: ScoringRules, steps: list[str]) -> Decimal:
+    """Round, apply the 99,99 rule and the minimum threshold (scoring.md §1, §4)."""
+    achievement = round2(outcome.achievement)
+    if rules.cap and achievement > HUNDRED:
+        achievement = HUNDRED
+    if not outcome.met and achievement >= HUNDRED:
+        steps.append(f"Target non raggiunto: {format_number(achievement, 2)} è mostrato come 99,99")
+        achievement = NOT_MET_CEILING
+    if rules.min_threshold is not None and achievement < rules.min_threshold:
+        steps.append(
+            f"{format_number(achievement, 2)} è sotto la soglia minima {format_number(rules.min_threshold)}: conta 0"
+        )
+        achievement = round2(ZERO)
+    return achievement
+
+
+def score_indicator(
+    ind: IndicatorInput, rules: ScoringRules, *, derived_value: Decimal | None = None
+) -> IndicatorScore:
+    """Achievement of one indicator in one year (scoring.md §1, §3, §5); `derived_value` feeds a derived one."""
+    _check_rules(rules)
+    with localcontext(_CONTEXT):
+        return _score_indicator(ind, rules, derived_value)
+
+
+def _score_indicator(ind: IndicatorInput, rules: ScoringRules, derived_value: Decimal | None) -> IndicatorScore:
+    steps: list[str] = []
+    target = ind.target
+    measurement = ind.measurement
+    manual = measurement.manual_achievement if measurement is not None else None
+
+    if target is None or target.kind == Kind.NONE:
+        reason = "Nessun target per l'anno: l'indicatore non concorre."
+        if manual is not None:
+            reason += " Il raggiungimento manuale è ignorato."
+        steps.append(reason)
+        return IndicatorScore(ind.id, None, None, NO_TARGET, "N/D", None, None, False, reason, tuple(steps))
+
+    version = f" (versione {ind.target_version})" if ind.target_version is not None else ""
+    steps.append(f"Target: {target.raw or target.kind}{version}")
+
+    outcome: _Outcome | None = None
+    failure: _NoScore | None = None
+    try:
+        outcome = _outcome(ind, target, rules, derived_value, steps)
+    except _NoScore as error:
+        failure = error
+    computed = _finish(outcome, rules, steps) if outcome is not None else None
+
+    value = outcome.value if outcome is not None else None
+    target_value = outcome.target_value if outcome is not None else None
+    if manual is not None:
+        assert measurement is not None
+        achievement = round2(manual)
+        if achievement < 0:
+            achievement = round2(ZERO)
+        if rules.cap and achievement > HUNDRED:
+            achievement = HUNDRED
+        computed_text = _pct(computed) if computed is not None else "non calcolabile"
+        reason = measurement.manual_reason.strip()
+        steps.append(
+            f"Raggiungimento manuale {_pct(achievement)} (calcolato: {computed_text}); motivazione: "
+            + (reason or "non indicata")
+        )
+        return IndicatorScore(
+            ind.id,
+            achievement,
+            computed,
+            OVERRIDDEN,
+            "MAN",
+            value,
+            target_value,
+            outcome.capped if outcome is not None else False,
+            reason if reason else "Raggiungimento manuale senza motivazione.",
+            tuple(steps),
+            band(achievement, rules),
+            outcome.met if outcome is not None else None,
+        )
+    if outcome is None:
+        assert failure is not None
+        steps.append(f"Non misurato: {failure.reason}")
+        return IndicatorScore(
+            ind.id, None, None, failure.status, "N/D", None, None, False, failure.reason, tuple(steps)
+        )
+    assert computed is not None
+    steps.append(f"Raggiungimento ({outcome.rule}): {_pct(computed)}")
+    return IndicatorScore(
+        ind.id,
+        computed,
+        computed,
+        OK,
+        outcome.rule,
+        value,
+        target_value,
+        outcome.capped,
+        "",
+        tuple(steps),
+        band(computed, rules),
+        outcome.met,
+    )
+
+
+# --- Weighted means --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    kind: str  # "indicator" | "node"
+    id: int
+    label: str
+    weight: Decimal | None
+    score: Decimal | None
+    takes_part: bool  # False: no target that year anywhere below, so no weight, no coverage, never 0
+    coverage: Decimal | None  # 100 for a scored indicator, 0 for a missing one, the coverage of a node
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class _Mean:
+    value: Decimal | None
+    coverage: Decimal | None
+    takes_part: bool
+    weights: tuple[WeightUse, ...]
+    warnings: tuple[str, ...]
+    steps: tuple[str, ...]
+    manual: bool
+
+
+def _weighted_mean(items: Sequence[_Item], rules: ScoringRules, what: str, *, check_sum: bool = True) -> _Mean:
+    """Weighted mean with the weight rules of §2 and the missing-data rules of §3, rounded half up (§4)."""
+    participants = [item for item in items if item.takes_part]
+    if not participants:
+        weights = tuple(WeightUse(item.kind, item.id, None, False) for item in items)
+        return _Mean(None, None, False, weights, (), (), False)
+
+    warnings: list[str] = []
+    steps: list[str] = []
+    weighted = any(item.weight is not None and item.weight > 0 for item in participants)
+    if weighted:
+        for item in participants:
+            if item.weight is None:
+                warnings.append(f"{item.label}: peso non indicato mentre gli altri {what} hanno un peso: conta 0")
+        given = [item.weight for item in items if item.weight is not None]
+        total = sum(given, ZERO)
+        if check_sum and abs(total - HUNDRED) > WEIGHT_SUM_TOLERANCE:
+            warnings.append(f"I pesi dei {what} sommano a {format_number(total)} invece di 100: sono normalizzati")
+        effective = {item.id: item.weight if item.weight is not None and item.weight > 0 else ZERO for item in items}
+    else:
+        effective = {item.id: Decimal(1) for item in items}
+        if len(participants) > 1:
+            steps.append(f"Pesi dei {what} non indicati (o tutti 0): quote uguali")
+
+    total_weight = sum((effective[item.id] for item in participants), ZERO)
+    zero_mode = rules.missing == "zero"
+    weights: list[WeightUse] = []
+    terms: list[tuple[_Item, Decimal, Decimal]] = []  # item, effective weight, score (0 for a missing one)
+    coverage_sum = ZERO
+    for item in items:
+        if not item.takes_part:
+            weights.append(WeightUse(item.kind, item.id, None, False))
+            continue
+        weight = effective[item.id]
+        used = weight > 0 and (item.score is not None or zero_mode)
+        weights.append(WeightUse(item.kind, item.id, round2(weight / total_weight * HUNDRED), used))
+        coverage_sum += weight * (item.coverage or ZERO)
+        if weight == 0:
+            steps.append(f"{item.label}: peso 0, monitorato e non conteggiato")
+        elif item.score is None:
+            steps.append(
+                f"{item.label}: non misurato, " + ("conta 0" if zero_mode else "escluso (pesi rinormalizzati)")
+            )
+        if used:
+            terms.append((item, weight, item.score if item.score is not None else ZERO))
+
+    coverage = round2(coverage_sum / total_weight)
+    manual = any(item.manual for item, _, _ in terms)
+    if not any(item.score is not None for item, _, _ in terms):
+        steps.append(f"Nessuno dei {what} è misurato: punteggio N/D")
+        return _Mean(None, coverage, True, tuple(weights), tuple(warnings), tuple(steps), manual)
+    denominator = sum((weight for _, weight, _ in terms), ZERO)
+    value = round2(sum((weight * score for _, weight, score in terms), ZERO) / denominator)
+    formula = " + ".join(
+        f"{format_number(score, 2)} × {_num(weight / denominator * HUNDRED)} %" for _, weight, score in terms
+    )
+    steps.append(f"Media ponderata dei {what}: {formula} = {format_number(value, 2)}")
+    return _Mean(value, coverage, True, tuple(weights), tuple(warnings), tuple(steps), manual)
+
+
+# --- The tree --------------------------------------------------------------------------------------------------
+
+
+def _node_share(node: NodeInput, rules: ScoringRules) -> Decimal:
+    if node.indicator_share is not None:
+        return node.indicator_share
+    if rules.default_indicator_share is not None:
+        return rules.default_indicator_share
+    return HUNDRED
+
+
+def _score_node(
+    node: NodeInput, rules: ScoringRules, nodes: dict[int, NodeScore], indicators: dict[int, IndicatorScore]
+) -> NodeScore:
+    child_scores = [_score_node(child, rules, nodes, indicators) for child in node.children]
+    children = _weighted_mean(
+        [
+            _Item("node", c.id, c.code or str(c.id), c.weight, s.score, s.applicable, s.coverage, s.has_manual)
+            for c, s in zip(node.children, child_scores, strict=True)
+        ],
+        rules,
+        "obiettivi figli",
+    )
+    indicator_items = []
+    for ind in node.indicators:
+        result = score_indicator(ind, rules, derived_value=children.value if ind.derived else None)
+        indicators[ind.id] = result
+        measured = result.achievement is not None
+        indicator_items.append(
+            _Item(
+                "indicator",
+                ind.id,
+                ind.code or ind.name,
+                ind.weight,
+                result.achievement,
+                result.status != NO_TARGET,
+                HUNDRED if measured else ZERO,
+                result.status == OVERRIDDEN,
+            )
+        )
+    own = _weighted_mean(indicator_items, rules, "indicatori")
+
+    warnings = [*own.warnings, *children.warnings]
+    steps = [*own.steps, *children.steps]
+    if any(ind.derived for ind in node.indicators) and not node.children:
+        warnings.append("Indicatore derivato su un nodo senza obiettivi figli")
+    share = _node_share(node, rules)
+    score: Decimal | None
+    coverage: Decimal | None
+    manual = False
+    if not own.takes_part and not children.takes_part:
+        score, coverage, used_share = None, None, share
+        steps.append("Nessun target nell'anno per questo nodo: non concorre")
+    elif not children.takes_part or (own.takes_part and share >= HUNDRED):
+        score, coverage, used_share, manual = own.value, own.coverage, HUNDRED, own.manual
+        if children.takes_part:
+            steps.append("Quota indicatori 100 %: il punteggio viene dagli indicatori, gli obiettivi figli non contano")
+    elif not own.takes_part or share <= 0:
+        score, coverage, used_share, manual = children.value, children.coverage, ZERO, children.manual
+        if own.takes_part:
+            steps.append("Quota indicatori 0 %: il punteggio viene dagli obiettivi figli")
+    else:
+        assert own.coverage is not None and children.coverage is not None
+        fraction = share / HUNDRED
+        coverage = round2(fraction * own.coverage + (1 - fraction) * children.coverage)
+        if own.value is None and children.value is None:
+            score, used_share = None, share
+        elif own.value is None:
+            score, used_share, manual = children.value, ZERO, children.manual
+            steps.append("Nessun indicatore misurato: la parte obiettivi figli prende tutto il peso")
+        elif children.value is None:
+            score, used_share, manual = own.value, HUNDRED, own.manual
+            steps.append("Nessun obiettivo figlio misurato: la parte indicatori prende tutto il peso")
+        else:
+            score, used_share = round2(fraction * own.value + (1 - fraction) * children.value), share
+            manual = own.manual or children.manual
+            steps.append(
+                f"Quota indicatori {format_number(share)} %: {format_number(share)} % × {format_number(own.value, 2)} + "
+                f"{format_number(HUNDRED - share)} % × {format_number(children.value, 2)} = {format_number(score, 2)}"
+            )
+    steps.append(
+        f"Punteggio del nodo: {_pct(score)}" + (f" (copertura {_pct(coverage)})" if coverage is not None else "")
+    )
+    result = NodeScore(
+        id=node.id,
+        score=score,
+        indicators_part=own.value,
+        children_part=children.value,
+        share=used_share,
+        coverage=coverage,
+        weights=own.weights + children.weights,
+        warnings=tuple(warnings),
+        steps=tuple(steps),
+        code=node.code,
+        level=node.level,
+        band=band(score, rules),
+        applicable=own.takes_part or children.takes_part,
+        has_manual=manual,
+    )
+    nodes[node.id] = result
+    return result
+
+
+def score_tree(roots: Sequence[NodeInput], rules: ScoringRules) -> TreeScore:
+    """Score every indicator and node, bottom up, and the ente as the weighted mean of the roots (areas)."""
+    _check_rules(rules)
+    nodes: dict[int, NodeScore] = {}
+    indicators: dict[int, IndicatorScore] = {}
+    with localcontext(_CONTEXT):
+        root_scores = [_score_node(root, rules, nodes, indicators) for root in roots]
+        mean = _weighted_mean(
+            [
+                _Item("node", r.id, r.code or str(r.id), r.weight, s.score, s.applicable, s.coverage, s.has_manual)
+                for r, s in zip(roots, root_scores, strict=True)
+            ],
+            rules,
+            "ambiti",
+        )
+    steps = (*mean.steps, f"Punteggio dell'ente: {_pct(mean.value)}")
+    return TreeScore(
+        score=mean.value,
+        nodes=nodes,
+        indicators=indicators,
+        coverage=mean.coverage,
+        weights=mean.weights,
+        warnings=mean.warnings,
+        steps=steps,
+        band=band(mean.value, rules),
+        rules=rules,
+    )
+
+
+# --- Org units -------------------------------------------------------------------------------------------------
+
+
+def _walk(roots: Iterable[NodeInput], inherited: int | None = None) -> Iterable[tuple[NodeInput, int | None]]:
+    """Every node with its effective unit: its own, else its nearest ancestor's (scoring.md §2)."""
+    for node in roots:
+        unit = node.org_unit_id if node.org_unit_id is not None else inherited
+        yield node, unit
+        yield from _walk(node.children, unit)
+
+
+def score_units(tree_score: TreeScore, roots: Sequence[NodeInput], units: Sequence[UnitInput]) -> dict[int, UnitScore]:
+    """Score of each org unit: weighted mean of the objectives assigned to it and to its sub-units (§2).
+
+    Objectives are all nodes but areas. Each brings its own weight (the Peso among its siblings); the weights are
+    normalised over the unit's objectives with the same rules as a node's (all blank → equal shares).
+    """
+    rules = tree_score.rules
+    by_id = {unit.id: unit for unit in units}
+
+    def ancestors(unit_id: int) -> list[int]:
+        chain: list[int] = []
+        current: int | None = unit_id
+        while current is not None and current in by_id and current not in chain:
+            chain.append(current)
+            current = by_id[current].parent_id
+        return chain
+
+    own: dict[int, list[NodeInput]] = {unit.id: [] for unit in units}
+    counted: dict[int, list[NodeInput]] = {unit.id: [] for unit in units}
+    for node, unit_id in _walk(roots):
+        if unit_id is None or unit_id not in by_id or node.level == "area":
+            continue
+        own[unit_id].append(node)
+        for holder in ancestors(unit_id):
+            counted[holder].append(node)
+
+    results: dict[int, UnitScore] = {}
+    with localcontext(_CONTEXT):
+        for unit in units:
+            items = []
+            for node in counted[unit.id]:
+                result = tree_score.nodes.get(node.id)
+                score = result.score if result is not None else None
+                coverage = result.coverage if result is not None else None
+                applicable = result.applicable if result is not None else False
+                manual = result.has_manual if result is not None else False
+                items.append(
+                    _Item("node", node.id, node.code or str(node.id), node.weight, score, applicable, coverage, manual)
+                )
+            mean = _weighted_mean(items, rules, "obiettivi dell'unità", check_sum=False)
+            steps = (*mean.steps, f"Punteggio dell'unità {unit.code}: {_pct(mean.value)}")
+            results[unit.id] = UnitScore(
+                id=unit.id,
+                code=unit.code,
+                name=unit.name,
+                score=mean.value,
+                coverage=mean.coverage,
+                objectives=mean.weights,
+                own_objectives=tuple(node.id for node in own[unit.id]),
+                warnings=mean.warnings,
+                steps=steps,
+                band=band(mean.value, rules),
+            )
+    return results
+
+
+# --- Counts ----------------------------------------------------------------------------------------------------
+
+
+def count_by_band(tree_score: TreeScore, level: str | Collection[str]) -> dict[str, int]:
+    """Counts for the Quadro di sintesi (relazione.md §8 item 1) of a node level (or several, e.g. operational
+    and action), or of the indicators with level "indicator" (those with no target that year are not counted).
+
+    Keys: "totale", "raggiunto", "parziale", "non_raggiunto", "nd", "manuale" (of which scored by hand).
+    """
+    levels = {level} if isinstance(level, str) else set(level)
+    counts = dict.fromkeys(("totale", BAND_ACHIEVED, BAND_PARTIAL, BAND_NOT_ACHIEVED, BAND_NONE, "manuale"), 0)
+    rows: list[tuple[str, bool]] = []
+    if "indicator" in levels:
+        rows += [(s.band, s.status == OVERRIDDEN) for s in tree_score.indicators.values() if s.status != NO_TARGET]
+    rows += [(s.band, s.has_manual) for s in tree_score.nodes.values() if s.level in levels]
+    for row_band, manual in rows:
+        counts["totale"] += 1
+        counts[row_band] += 1
+        counts["manuale"] += int(manual)
+    return counts

@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, Profile
+
+
+@admin.register(Ente)
+class EnteAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name", "legal_name"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "ente"]
+    list_filter = ["ente"]
+    search_fields = ["user__username", "user__last_name"]
+    autocomplete_fields = ["user", "ente"]
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "head", "ente"]
+    list_filter = ["ente"]
+    search_fields = ["code", "name", "head"]
+    autocomplete_fields = ["parent", "leaders"]
+    list_select_related = ["parent", "ente"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "ente", "start_year", "end_year", "state"]
+    list_filter = ["ente", "state", "start_year"]
+    search_fields = ["title", "act_text"]
+    list_select_related = ["ente"]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "level", "kind", "weight", "org_unit", "plan"]
+    list_filter = ["plan", "level", "kind", "gender_relevant", "org_unit"]
+    search_fields = ["code", "title", "description", "owner"]
+    autocomplete_fields = ["parent", "org_unit"]
+    list_select_related = ["org_unit", "plan"]
+
+
+@admin.register(PlanRevision)
+class PlanRevisionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "plan", "subject_type", "subject_code", "field", "old_value", "new_value", "user"]
+    list_filter = ["plan", "subject_type"]
+    search_fields = ["subject_code", "reason", "old_value", "new_value"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,239 @@
+"""The plan and its tree: Ente, OrgUnit, Plan, Objective (spec/domain.md §1)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Ente(models.Model):
+    code = models.CharField("codice", max_length=20, unique=True)
+    name = models.CharField("nome", max_length=200)
+    legal_name = models.CharField("denominazione completa", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "ente"
+        verbose_name_plural = "enti"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    """The ente a user belongs to; the role is the user's Django group (perfplan.roles)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    ente = models.ForeignKey(Ente, on_delete=models.PROTECT, related_name="profiles", verbose_name="ente")
+
+    class Meta:
+        verbose_name = "profilo"
+        verbose_name_plural = "profili"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.ente.code})"
+
+
+class OrgUnit(models.Model):
+    ente = models.ForeignKey(Ente, on_delete=models.CASCADE, related_name="org_units", verbose_name="ente")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="unità padre"
+    )
+    code = models.CharField("codice", max_length=40)
+    name = models.CharField("nome", max_length=200)
+    head = models.CharField("responsabile", max_length=200, blank=True)
+    leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="led_units", verbose_name="utenti responsabili"
+    )
+
+    class Meta:
+        verbose_name = "unità organizzativa"
+        verbose_name_plural = "unità organizzative"
+        ordering = ["ente", "code"]
+        constraints = [
+            # The workbook links objectives to units by code, so a code names one unit per ente.
+            models.UniqueConstraint(fields=["ente", "code"], name="orgunit_unique_code_per_ente"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "bozza", "Bozza"
+    ADOPTED = "adottato", "Adottato"
+
+
+class MissingPolicy(models.TextChoices):
+    EXCLUDE = "exclude", "Escludi e rinormalizza i pesi"
+    ZERO = "zero", "Conta come zero"
+
+
+class Plan(models.Model):
+    ente = models.ForeignKey(Ente, on_delete=models.PROTECT, related_name="plans", verbose_name="ente")
+    title = models.CharField("titolo", max_length=300)
+    start_year = models.PositiveIntegerField("anno inizio")
+    end_year = models.PositiveIntegerField("anno fine")
+    state = models.CharField("stato", max_length=20, choices=PlanState.choices, default=PlanState.DRAFT)
+    act_text = models.CharField("delibera di adozione", max_length=300, blank=True)
+    act_organ = models.CharField("organo", max_length=200, blank=True)
+    act_number = models.CharField("numero atto", max_length=40, blank=True)
+    act_date = models.DateField("data atto", null=True, blank=True)
+    # Scoring settings (ScoringRules, spec/scoring.md): the ente's SMVP, editable by the planning office.
+    cap = models.BooleanField("limita al 100 %", default=True)
+    min_threshold = models.DecimalField("soglia minima (%)", max_digits=6, decimal_places=2, null=True, blank=True)
+    missing_policy = models.CharField(
+        "dati mancanti", max_length=10, choices=MissingPolicy.choices, default=MissingPolicy.EXCLUDE
+    )
+    default_indicator_share = models.DecimalField(
+        "quota indicatori predefinita (%)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    equality_tolerance = models.DecimalField("tolleranza per «=»", max_digits=12, decimal_places=4, default=Decimal(0))
+    achieved_threshold = models.DecimalField("soglia «raggiunto» (%)", max_digits=6, decimal_places=2, default=100)
+    partial_threshold = models.DecimalField("soglia «parziale» (%)", max_digits=6, decimal_places=2, default=50)
+    created_at = models.DateTimeField("creato il", auto_now_add=True)
+    updated_at = models.DateTimeField("modificato il", auto_now=True)
+
+    class Meta:
+        verbose_name = "piano"
+        verbose_name_plural = "piani"
+        ordering = ["ente", "-start_year", "title"]
+        constraints = [
+            # Re-import finds a plan by (ente, title): it must be one plan.
+            models.UniqueConstraint(fields=["ente", "title"], name="plan_unique_title_per_ente"),
+            models.CheckConstraint(condition=Q(end_year__gte=models.F("start_year")), name="plan_years_ordered"),
+            models.CheckConstraint(
+                condition=Q(default_indicator_share__isnull=True)
+                | Q(default_indicator_share__gte=0, default_indicator_share__lte=100),
+                name="plan_share_is_percent",
+            ),
+            models.CheckConstraint(condition=Q(equality_tolerance__gte=0), name="plan_tolerance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.ente.code})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plans:detail", args=[self.pk])
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.end_year + 1))
+
+    def scoring_rules(self):
+        from indicators.scoring import ScoringRules
+
+        return ScoringRules(
+            cap=self.cap,
+            min_threshold=self.min_threshold,
+            missing=self.missing_policy,
+            default_indicator_share=self.default_indicator_share,
+            equality_tolerance=self.equality_tolerance,
+            achieved_threshold=self.achieved_threshold,
+            partial_threshold=self.partial_threshold,
+        )
+
+
+class Level(models.TextChoices):
+    AREA = "area", "Area strategica"
+    STRATEGIC = "strategic", "Obiettivo strategico"
+    PROGRAM = "program", "Programma"
+    OPERATIONAL = "operational", "Obiettivo operativo"
+    ACTION = "action", "Azione"
+
+
+LEVEL_ORDER = [Level.AREA, Level.STRATEGIC, Level.PROGRAM, Level.OPERATIONAL, Level.ACTION]
+
+
+class ObjectiveKind(models.TextChoices):
+    ORGANIZATIONAL = "organizational", "Organizzativo"
+    INDIVIDUAL = "individual", "Individuale"
+    OFFICE = "office", "Di ufficio"
+
+
+class Objective(models.Model):
+    """A node of the plan tree (adjacency list: parent + level + sibling position)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="objectives", verbose_name="piano")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name="padre"
+    )
+    level = models.CharField("tipo", max_length=20, choices=Level.choices)
+    kind = models.CharField(
+        "natura", max_length=20, choices=ObjectiveKind.choices, default=ObjectiveKind.ORGANIZATIONAL
+    )
+    code = models.CharField("codice", max_length=60)
+    title = models.TextField("titolo")
+    description = models.TextField("descrizione", blank=True)
+    position = models.PositiveIntegerField("ordine", default=0)
+    weight = models.DecimalField("peso", max_digits=7, decimal_places=2, null=True, blank=True)
+    indicator_share = models.DecimalField("quota indicatori (%)", max_digits=5, decimal_places=2, null=True, blank=True)
+    perspective = models.CharField("prospettiva", max_length=200, blank=True)
+    mission = models.CharField("missione", max_length=200, blank=True)
+    budget_program = models.CharField("programma DM", max_length=200, blank=True)
+    cofog = models.CharField("COFOG", max_length=200, blank=True)
+    process_code = models.CharField("codice processo", max_length=40, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="objectives", verbose_name="unità"
+    )
+    owner = models.CharField("responsabile", max_length=200, blank=True)
+    gender_relevant = models.BooleanField("ottica di genere", default=False)
+
+    class Meta:
+        verbose_name = "obiettivo"
+        verbose_name_plural = "obiettivi"
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            # The workbook's key for a node.
+            models.UniqueConstraint(fields=["plan", "code"], name="objective_unique_code_per_plan"),
+            models.CheckConstraint(condition=Q(weight__isnull=True) | Q(weight__gte=0), name="objective_weight_gte_0"),
+            models.CheckConstraint(
+                condition=Q(indicator_share__isnull=True) | Q(indicator_share__gte=0, indicator_share__lte=100),
+                name="objective_share_is_percent",
+            ),
+            # Only areas are roots.
+            models.CheckConstraint(
+                condition=Q(level="area") | Q(parent__isnull=False), name="objective_non_area_has_parent"
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "parent", "position"], name="objective_tree_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.title[:80]}"
+
+
+class PlanRevision(models.Model):
+    """One change made after adoption (rimodulazione): what, old → new, when, who, why."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions", verbose_name="piano")
+    created_at = models.DateTimeField("data", auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="utente",
+    )
+    reason = models.TextField("motivazione")
+    act = models.CharField("atto", max_length=300, blank=True)
+    subject_type = models.CharField("oggetto", max_length=20)  # objective | indicator | target | weight | unit
+    subject_code = models.CharField("codice", max_length=200)
+    field = models.CharField("campo", max_length=60)
+    old_value = models.TextField("valore precedente", blank=True)
+    new_value = models.TextField("nuovo valore", blank=True)
+
+    class Meta:
+        verbose_name = "revisione del piano"
+        verbose_name_plural = "revisioni del piano"
+        ordering = ["plan", "-created_at", "-id"]
+        constraints = [
+            # A revision without a reason is not a revision (domain.md §4).
+            models.CheckConstraint(condition=~Q(reason=""), name="revision_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_code} {self.field}: {self.old_value} → {self.new_value}"

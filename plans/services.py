@@ -1,0 +1,562 @@
+"""Writes on plans: import from the workbook (validate all, then write all in one transaction)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+
+from indicators.models import Baseline, Indicator, Measurement, MeasurementStatus, Round, RoundPeriod, Target
+from indicators.notation import ParsedTarget
+from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanState
+from plans.workbook import (
+    Issue,
+    PlanData,
+    WorkbookRejected,
+    indicator_key,
+    read_plan_workbook,
+)
+
+TWO_PLACES = Decimal("0.01")
+ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi")
+
+
+@dataclass
+class ImportReport:
+    plan_id: int | None = None
+    dry_run: bool = False
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    missing: list[str] = field(default_factory=list)  # rows in the database that the workbook no longer has
+    revisions: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "created": {k: self.created[k] for k in ENTITIES},
+            "updated": {k: self.updated[k] for k in ENTITIES},
+            "unchanged": {k: self.unchanged[k] for k in ENTITIES},
+            "missing": self.missing,
+            "revisions": self.revisions,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def plan_import(
+    *,
+    source: str | Path | IO[bytes],
+    dry_run: bool = False,
+    reason: str = "",
+    user=None,
+    ente: Ente | None = None,
+) -> ImportReport:
+    """Import a plan workbook. Nothing is written when any error is found, or with dry_run.
+
+    `ente` restricts a browser import to the user's own ente; the command line may create enti.
+    """
+    report = ImportReport(dry_run=dry_run)
+    try:
+        result = read_plan_workbook(source, max_bytes=settings.MAX_WORKBOOK_BYTES)
+    except WorkbookRejected as exc:
+        report.errors.append(Issue("file", None, None, str(exc)))
+        return report
+    report.errors.extend(result.errors)
+    report.warnings.extend(result.warnings)
+    if report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            _Writer(result.data, report, reason=reason.strip(), user=user, ente=ente).write()
+            if report.errors:
+                raise _DryRunRollback
+            if dry_run:
+                report.plan_id = None
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    return report
+
+
+ACT_PATTERN = re.compile(
+    r"^(?P<organ>.*?)\s+n\.?\s*(?P<number>[\w/-]+)\s+del(?:l')?\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE
+)
+
+
+def parse_act(text: str) -> tuple[str, str, Any]:
+    """Split "Delibera di Giunta n. 12 del 30/01/2017" into organ, number and date (blank when unreadable)."""
+    import datetime as dt
+
+    match = ACT_PATTERN.match(text.strip())
+    if not match:
+        return text.strip(), "", None
+    try:
+        date = dt.datetime.strptime(match["date"], "%d/%m/%Y").date()
+    except ValueError:
+        date = None
+    return match["organ"].strip(), match["number"], date
+
+
+def target_fields(parsed: ParsedTarget, warnings: list[str]) -> dict[str, Any]:
+    """The columns of a Target row for a parsed target (the reverse is Target.parsed())."""
+    value = parsed.value
+    return {
+        "raw": parsed.raw,
+        "kind": parsed.kind.value,
+        "comparator": parsed.comparator or "",
+        "number": value if isinstance(value, Decimal) else None,
+        "flag": value if isinstance(value, bool) else None,
+        "level": value if isinstance(value, str) else "",
+        "unit": parsed.unit.value if parsed.unit else "",
+        "deadline": parsed.deadline,
+        "absolute": parsed.absolute,
+        "qualifier": parsed.qualifier or "",
+        "warnings": warnings,
+    }
+
+
+def _q(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(TWO_PLACES)
+
+
+OBJECTIVE_FIELDS = (
+    "level",
+    "kind",
+    "title",
+    "description",
+    "weight",
+    "indicator_share",
+    "perspective",
+    "mission",
+    "budget_program",
+    "cofog",
+    "owner",
+    "gender_relevant",
+    "org_unit_id",
+    "parent_id",
+    "position",
+)
+INDICATOR_FIELDS = (
+    "name",
+    "description",
+    "formula",
+    "source",
+    "unit",
+    "polarity",
+    "weight",
+    "derived",
+    "position",
+    "objective_id",
+)
+MEASUREMENT_FIELDS = (
+    "raw",
+    "value_number",
+    "value_date",
+    "value_bool",
+    "value_level",
+    "not_done",
+    "numerator",
+    "denominator",
+    "variables",
+    "note",
+    "manual_achievement",
+    "manual_reason",
+)
+# Fields whose change after adoption is not a revision of the plan (ordering, not content).
+UNREVISED_FIELDS = {"position"}
+
+
+class _Writer:
+    def __init__(self, data: PlanData, report: ImportReport, *, reason: str, user, ente: Ente | None) -> None:
+        self.d = data
+        self.report = report
+        self.reason = reason
+        self.user = user
+        self.only_ente = ente
+        self.revisions: list[PlanRevision] = []
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+    def _apply(self, obj, values: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+        changes = []
+        for name, new in values.items():
+            old = getattr(obj, name)
+            if old != new:
+                changes.append((name, old, new))
+                setattr(obj, name, new)
+        return changes
+
+    def _revise(self, subject_type: str, code: str, field_name: str, old: Any, new: Any) -> None:
+        if not self.adopted or field_name in UNREVISED_FIELDS:
+            return
+        self.revisions.append(
+            PlanRevision(
+                plan=self.plan,
+                user=self.user if getattr(self.user, "pk", None) else None,
+                reason=self.reason,
+                subject_type=subject_type,
+                subject_code=code,
+                field=field_name,
+                old_value="" if old is None else str(old),
+                new_value="" if new is None else str(new),
+            )
+        )
+
+    # -- steps --------------------------------------------------------------------------------------------------
+    def write(self) -> None:
+        d = self.d
+        if self.only_ente is not None and d.ente_code != self.only_ente.code:
+            self.report.errors.append(
+                Issue(
+                    "Piano",
+                    None,
+                    "Codice ente",
+                    f"Il file riguarda l'ente «{d.ente_code}»: puoi importare solo piani del tuo ente "
+                    f"(«{self.only_ente.code}»).",
+                )
+            )
+            return
+        ente, created = Ente.objects.get_or_create(code=d.ente_code, defaults={"name": d.ente_name})
+        if not created and ente.name != d.ente_name:
+            ente.name = d.ente_name
+            ente.save(update_fields=["name"])
+        self.ente = ente
+        plan = Plan.objects.filter(ente=ente, title=d.title).first()
+        if plan is not None and plan.state == PlanState.ADOPTED and not self.reason:
+            self.report.errors.append(
+                Issue(
+                    "Piano",
+                    None,
+                    "Titolo",
+                    "Il piano è già adottato: per reimportarlo indicare la motivazione della modifica "
+                    "(ogni cambiamento sarà registrato come revisione).",
+                )
+            )
+            return
+        organ, number, date = parse_act(d.act_text) if d.act_text else ("", "", None)
+        if plan is None:
+            plan = Plan(ente=ente, title=d.title)
+            plan.state = PlanState.ADOPTED if d.act_text else PlanState.DRAFT
+        self.adopted = plan.state == PlanState.ADOPTED and plan.pk is not None
+        self.plan = plan
+        plan.start_year, plan.end_year = d.start_year, d.end_year
+        plan.act_text = d.act_text
+        if d.act_text:
+            plan.act_organ, plan.act_number, plan.act_date = organ, number, date
+        plan.default_indicator_share = _q(d.default_indicator_share)
+        plan.save()
+        self.report.plan_id = plan.pk
+        self._write_units()
+        self._write_objectives()
+        self._write_indicators()
+        self._write_measurements()
+        if self.revisions:
+            PlanRevision.objects.bulk_create(self.revisions, batch_size=500)
+            self.report.revisions = len(self.revisions)
+
+    def _write_units(self) -> None:
+        existing = {u.code: u for u in OrgUnit.objects.filter(ente=self.ente)}
+        to_create, to_update = [], []
+        for row in self.d.units:
+            unit = existing.get(row.code)
+            if unit is None:
+                unit = OrgUnit(ente=self.ente, code=row.code, name=row.name, head=row.head)
+                to_create.append(unit)
+                existing[row.code] = unit
+            elif self._apply(unit, {"name": row.name, "head": row.head}):
+                to_update.append(unit)
+            else:
+                self.report.unchanged["unità"] += 1
+        OrgUnit.objects.bulk_create(to_create, batch_size=500)
+        self.report.created["unità"] += len(to_create)
+        relinked = []
+        for row in self.d.units:
+            unit = existing[row.code]
+            parent_id = existing[row.parent_code].pk if row.parent_code else None
+            if unit.parent_id != parent_id:
+                unit.parent_id = parent_id
+                relinked.append(unit)
+        changed = {u.pk: u for u in to_update + relinked}
+        if changed:
+            OrgUnit.objects.bulk_update(list(changed.values()), ["name", "head", "parent"], batch_size=500)
+        self.report.updated["unità"] += len([u for u in to_update])
+        self.units = existing
+
+    def _write_objectives(self) -> None:
+        existing = {o.code: o for o in Objective.objects.filter(plan=self.plan)}
+        seen = set()
+        by_depth: dict[int, list] = {}
+        for row in self.d.objectives:
+            by_depth.setdefault(row.depth, []).append(row)
+        to_update: dict[int, Objective] = {}
+        for depth in sorted(by_depth):
+            to_create = []
+            for row in by_depth[depth]:
+                seen.add(row.code)
+                unit = self.units.get(row.unit_code) if row.unit_code else None
+                if row.unit_code and unit is None:
+                    self.report.errors.append(
+                        Issue(
+                            "Obiettivi",
+                            row.row,
+                            "Unità organizzativa",
+                            f"L'unità «{row.unit_code}» non esiste né nel foglio né nell'ente.",
+                        )
+                    )
+                values = {
+                    "level": row.level,
+                    "kind": row.kind,
+                    "title": row.title,
+                    "description": row.description,
+                    "weight": _q(row.weight),
+                    "indicator_share": _q(row.indicator_share),
+                    "perspective": row.perspective,
+                    "mission": row.mission,
+                    "budget_program": row.budget_program,
+                    "cofog": row.cofog,
+                    "owner": row.owner,
+                    "gender_relevant": row.gender_relevant,
+                    "org_unit_id": unit.pk if unit else None,
+                    "parent_id": existing[row.parent_code].pk if row.parent_code else None,
+                    "position": row.position,
+                }
+                obj = existing.get(row.code)
+                if obj is None:
+                    obj = Objective(plan=self.plan, code=row.code, **values)
+                    to_create.append(obj)
+                    existing[row.code] = obj
+                    self._revise("objective", row.code, "aggiunto", None, row.title)
+                else:
+                    changes = self._apply(obj, values)
+                    if changes:
+                        to_update[obj.pk] = obj
+                        for name, old, new in changes:
+                            self._revise("weight" if name == "weight" else "objective", row.code, name, old, new)
+                    else:
+                        self.report.unchanged["obiettivi"] += 1
+            Objective.objects.bulk_create(to_create, batch_size=500)
+            self.report.created["obiettivi"] += len(to_create)
+        if to_update:
+            Objective.objects.bulk_update(list(to_update.values()), OBJECTIVE_FIELDS, batch_size=500)
+        self.report.updated["obiettivi"] += len(to_update)
+        self.report.missing.extend(f"Obiettivo {code}" for code in existing if code not in seen)
+        self.objectives = existing
+
+    def _write_indicators(self) -> None:
+        objective_code = {o.pk: code for code, o in self.objectives.items()}
+        existing = {}
+        for ind in Indicator.objects.filter(objective__plan=self.plan):
+            existing[indicator_key(objective_code[ind.objective_id], ind.code, ind.name)] = ind
+        seen = set()
+        to_create, to_update = [], {}
+        for row in self.d.indicators:
+            key = indicator_key(row.objective_code, row.code, row.name)
+            seen.add(key)
+            values = {
+                "name": row.name,
+                "description": row.description,
+                "formula": row.formula,
+                "source": row.source,
+                "unit": row.unit,
+                "polarity": row.polarity,
+                "weight": _q(row.weight),
+                "derived": row.derived,
+                "position": row.position,
+                "objective_id": self.objectives[row.objective_code].pk,
+            }
+            ind = existing.get(key)
+            label = f"{row.objective_code} / {row.code or row.name}"
+            if ind is None:
+                ind = Indicator(code=row.code, **values)
+                to_create.append(ind)
+                existing[key] = ind
+                self._revise("indicator", label, "aggiunto", None, row.name)
+            else:
+                changes = self._apply(ind, values)
+                if changes:
+                    to_update[ind.pk] = ind
+                    for name, old, new in changes:
+                        self._revise("weight" if name == "weight" else "indicator", label, name, old, new)
+                else:
+                    self.report.unchanged["indicatori"] += 1
+        Indicator.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            Indicator.objects.bulk_update(list(to_update.values()), INDICATOR_FIELDS, batch_size=500)
+        self.report.created["indicatori"] += len(to_create)
+        self.report.updated["indicatori"] += len(to_update)
+        self.report.missing.extend(f"Indicatore {key[0]} / {key[1][1:]}" for key in existing if key not in seen)
+        self.indicators = existing
+        self._write_baselines()
+        self._write_targets()
+
+    def _write_baselines(self) -> None:
+        existing = {b.indicator_id: b for b in Baseline.objects.filter(indicator__objective__plan=self.plan)}
+        to_create, to_update, to_delete = [], [], []
+        for row in self.d.indicators:
+            ind = self.indicators[row.key]
+            baseline = existing.get(ind.pk)
+            if not row.baseline_raw and row.baseline_year is None:
+                if baseline is not None:
+                    to_delete.append(baseline.pk)
+                continue
+            values = {"year": row.baseline_year, "value": row.baseline_value, "raw": row.baseline_raw}
+            if baseline is None:
+                to_create.append(Baseline(indicator=ind, **values))
+            elif self._apply(baseline, values):
+                to_update.append(baseline)
+        Baseline.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            Baseline.objects.bulk_update(to_update, ["year", "value", "raw"], batch_size=500)
+        if to_delete:
+            Baseline.objects.filter(pk__in=to_delete).delete()
+
+    def _write_targets(self) -> None:
+        existing: dict[tuple[int, int], Target] = {
+            (t.indicator_id, t.year): t
+            for t in Target.objects.filter(indicator__objective__plan=self.plan, is_current=True)
+        }
+        to_create, to_update, retired = [], [], []
+        for row in self.d.indicators:
+            ind = self.indicators[row.key]
+            label = f"{row.objective_code} / {row.code or row.name}"
+            for year in self.d.years:
+                cell = row.targets.get(year)
+                current = existing.get((ind.pk, year))
+                if cell is None:
+                    if current is not None and current.raw:
+                        if self.adopted:
+                            current.is_current = False
+                            retired.append(current)
+                            to_create.append(
+                                Target(
+                                    indicator=ind,
+                                    year=year,
+                                    version=current.version + 1,
+                                    raw="",
+                                    kind="NONE",
+                                    reason=self.reason,
+                                )
+                            )
+                            self._revise("target", label, f"target {year}", current.raw, "")
+                        else:
+                            retired.append(current)
+                        self.report.updated["target"] += 1
+                    continue
+                values = target_fields(cell.parsed, cell.warnings)
+                if current is None:
+                    to_create.append(Target(indicator=ind, year=year, **values))
+                    self.report.created["target"] += 1
+                elif current.raw == cell.parsed.raw:
+                    self.report.unchanged["target"] += 1
+                elif self.adopted:
+                    current.is_current = False
+                    retired.append(current)
+                    to_create.append(
+                        Target(indicator=ind, year=year, version=current.version + 1, reason=self.reason, **values)
+                    )
+                    self._revise("target", label, f"target {year}", current.raw, cell.parsed.raw)
+                    self.report.updated["target"] += 1
+                else:
+                    self._apply(current, values)
+                    to_update.append(current)
+                    self.report.updated["target"] += 1
+        if retired:
+            if self.adopted:
+                Target.objects.bulk_update(retired, ["is_current"], batch_size=500)
+            else:
+                Target.objects.filter(pk__in=[t.pk for t in retired]).delete()
+        if to_update:
+            Target.objects.bulk_update(to_update, TARGET_FIELDS, batch_size=500)
+        Target.objects.bulk_create(to_create, batch_size=1000)
+
+    def _write_measurements(self) -> None:
+        if not self.d.measurements:
+            return
+        rounds: dict[int, Round] = {}
+        for year in sorted({m.year for m in self.d.measurements}):
+            found = Round.objects.filter(plan=self.plan, year=year, final=True).first()
+            if found is None:
+                found = Round.objects.create(
+                    plan=self.plan,
+                    year=year,
+                    period=RoundPeriod.ANNUAL,
+                    final=True,
+                    label=f"Consuntivo {year}",
+                )
+            rounds[year] = found
+        existing = {(m.indicator_id, m.round_id): m for m in Measurement.objects.filter(round__in=rounds.values())}
+        to_create, to_update = [], []
+        user = self.user if getattr(self.user, "pk", None) else None
+        for row in self.d.measurements:
+            ind = self.indicators[row.indicator_key]
+            rnd = rounds[row.year]
+            values = {
+                "raw": row.raw,
+                "value_number": row.value_number,
+                "value_date": row.value_date,
+                "value_bool": row.value_bool,
+                "value_level": row.value_level,
+                "not_done": row.not_done,
+                "numerator": row.numerator,
+                "denominator": row.denominator,
+                "variables": row.variables,
+                "note": row.note,
+                "manual_achievement": _q(row.manual_achievement),
+                "manual_reason": row.manual_reason,
+            }
+            current = existing.get((ind.pk, rnd.pk))
+            if current is None:
+                to_create.append(
+                    Measurement(
+                        indicator=ind,
+                        round=rnd,
+                        year=row.year,
+                        status=MeasurementStatus.ACCEPTED,
+                        updated_by=user,
+                        **values,
+                    )
+                )
+            elif self._apply(current, values):
+                current.version += 1
+                current.updated_by = user
+                to_update.append(current)
+            else:
+                self.report.unchanged["consuntivi"] += 1
+        Measurement.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            Measurement.objects.bulk_update(to_update, [*MEASUREMENT_FIELDS, "version", "updated_by"], batch_size=500)
+        self.report.created["consuntivi"] += len(to_create)
+        self.report.updated["consuntivi"] += len(to_update)
+
+
+TARGET_FIELDS = [
+    "raw",
+    "kind",
+    "comparator",
+    "number",
+    "flag",
+    "level",
+    "unit",
+    "deadline",
+    "absolute",
+    "qualifier",
+    "warnings",
+]

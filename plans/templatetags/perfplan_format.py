@@ -1,0 +1,20 @@
+from django import template
+
+from perfplan.formats import date_it, number_it, percent_it
+
+register = template.Library()
+
+
+@register.filter
+def it_number(value, places=None):
+    return number_it(value, None if places in (None, "") else int(places))
+
+
+@register.filter
+def it_percent(value, places=2):
+    return percent_it(value, int(places))
+
+
+@register.filter
+def it_date(value):
+    return date_it(value)
