@@ -126,14 +126,23 @@ _CHAR_MAP = str.maketrans(
 
 
 def normalise(text: str) -> str:
-    """Apply targets.md §3 steps 3-5 (markup, characters, whitespace) to a copy of the cell text."""
-    text = _TAG.sub(" ", text)
-    text = text.replace("**", "")
-    text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text)
-    text = text.translate(_CHAR_MAP)
-    text = _SPACES.sub(" ", text).strip()
-    return _CMP_SPACE.sub(r"\1=", text)
+    """Apply targets.md §3 steps 3-5 (markup, characters, whitespace) to a copy of the cell text.
+
+    Repeated until stable (double-escaped `&amp;gt;`, tags revealed by unescaping), so that normalising twice
+    changes nothing: formatted targets must parse back to the same structure.
+    """
+    for _ in range(10):
+        previous = text
+        text = _TAG.sub(" ", text)
+        text = text.replace("**", "")
+        text = html.unescape(text)
+        text = unicodedata.normalize("NFC", text)
+        text = text.translate(_CHAR_MAP)
+        text = _SPACES.sub(" ", text).strip()
+        text = _CMP_SPACE.sub(r"\1=", text)
+        if text == previous:
+            break
+    return text
 
 
 # --- lexicon and grammar (targets.md §4) --------------------------------------------------------------------
@@ -298,6 +307,8 @@ def _item(text: str, raw: str, grammar: _Grammar, *, qualifier: bool) -> tuple[P
     match = _ORDINAL_RE.fullmatch(text)
     if match and match.group("level").casefold() in ORDINAL_SCALE:
         return ParsedTarget(Kind.ORDINAL, raw, ">=", match.group("level").casefold()), []
+    if _DATE_CMP_RE.fullmatch(text):
+        return None  # D5: `>= 30 giugno 2018` is a date with an unsupported comparator, not 30 + "giugno 2018"
     match = (grammar.number if qualifier else grammar.number_plain).fullmatch(text)
     if match:
         return _number(match, raw)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import NamedTuple
 
 from indicators.formula import FormulaError, format_number, parse_formula, single_name
@@ -191,9 +191,11 @@ def round2(value: Decimal) -> Decimal:
 
 def _num(value: Decimal) -> str:
     """A value for the steps: Italian format, at most four decimals (values are kept unrounded elsewhere)."""
-    if value != value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP):
-        return "≈ " + format_number(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize())
-    return format_number(value)
+    try:
+        shown = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # too many digits for the context: show it whole
+        return format_number(value)
+    return format_number(value) if shown == value else format_number(shown.normalize()) + "…"
 
 
 def _pct(value: Decimal | None) -> str:
@@ -558,6 +560,8 @@ def _score_indicator(ind: IndicatorInput, rules: ScoringRules, derived_value: De
     target_value = outcome.target_value if outcome is not None else None
     if manual is not None:
         assert measurement is not None
+        if failure is not None:
+            steps.append(f"Calcolo automatico non possibile: {failure.reason}")
         achievement = round2(manual)
         if achievement < 0:
             achievement = round2(ZERO)
@@ -651,22 +655,21 @@ def _weighted_mean(items: Sequence[_Item], rules: ScoringRules, what: str, *, ch
         total = sum(given, ZERO)
         if check_sum and abs(total - HUNDRED) > WEIGHT_SUM_TOLERANCE:
             warnings.append(f"I pesi dei {what} sommano a {format_number(total)} invece di 100: sono normalizzati")
-        effective = {item.id: item.weight if item.weight is not None and item.weight > 0 else ZERO for item in items}
+        effective = [item.weight if item.weight is not None and item.weight > 0 else ZERO for item in items]
     else:
-        effective = {item.id: Decimal(1) for item in items}
+        effective = [Decimal(1)] * len(items)
         if len(participants) > 1:
             steps.append(f"Pesi dei {what} non indicati (o tutti 0): quote uguali")
 
-    total_weight = sum((effective[item.id] for item in participants), ZERO)
+    total_weight = sum((weight for item, weight in zip(items, effective, strict=True) if item.takes_part), ZERO)
     zero_mode = rules.missing == "zero"
     weights: list[WeightUse] = []
     terms: list[tuple[_Item, Decimal, Decimal]] = []  # item, effective weight, score (0 for a missing one)
     coverage_sum = ZERO
-    for item in items:
+    for item, weight in zip(items, effective, strict=True):
         if not item.takes_part:
             weights.append(WeightUse(item.kind, item.id, None, False))
             continue
-        weight = effective[item.id]
         used = weight > 0 and (item.score is not None or zero_mode)
         weights.append(WeightUse(item.kind, item.id, round2(weight / total_weight * HUNDRED), used))
         coverage_sum += weight * (item.coverage or ZERO)
@@ -769,9 +772,10 @@ def _score_node(
         else:
             score, used_share = round2(fraction * own.value + (1 - fraction) * children.value), share
             manual = own.manual or children.manual
+            own_text, children_text = format_number(own.value, 2), format_number(children.value, 2)
             steps.append(
-                f"Quota indicatori {format_number(share)} %: {format_number(share)} % × {format_number(own.value, 2)} + "
-                f"{format_number(HUNDRED - share)} % × {format_number(children.value, 2)} = {format_number(score, 2)}"
+                f"Quota indicatori {format_number(share)} %: {format_number(share)} % × {own_text} + "
+                f"{format_number(HUNDRED - share)} % × {children_text} = {format_number(score, 2)}"
             )
     steps.append(
         f"Punteggio del nodo: {_pct(score)}" + (f" (copertura {_pct(coverage)})" if coverage is not None else "")

@@ -53,6 +53,10 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], 
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     for row in rows:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # a target such as "= 100 %" is text, not a spreadsheet formula
+                cell.quotePrefix = True
     ws.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         width = (widths or {}).get(header, 14 if len(header) < 14 else len(header) + 2)

@@ -38,7 +38,7 @@ class Profile(models.Model):
 class OrgUnit(models.Model):
     ente = models.ForeignKey(Ente, on_delete=models.CASCADE, related_name="org_units", verbose_name="ente")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="unità padre"
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="children", verbose_name="unità padre"
     )
     code = models.CharField("codice", max_length=40)
     name = models.CharField("nome", max_length=200)

@@ -1033,8 +1033,11 @@ def read_plan_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> Rea
         reader = _Reader(wb)
         reader.read_plan()
         reader.read_units()
+        has_tree = reader.sheet(SHEET_OBJECTIVES, required=False) is not None
         reader.read_objectives()
-        if reader.data.years:
+        if not has_tree:
+            reader.sheet(SHEET_INDICATORS, required=True)  # report it too, without errors that follow from the first
+        elif reader.data.years:
             reader.read_indicators()
             reader.read_measurements()
         return ReadResult(reader.data, reader.errors, reader.warnings)

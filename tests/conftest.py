@@ -1,0 +1,58 @@
+"""Shared personas (planner, office head, OIV, admin, outsider) and plans for the suite."""
+
+import pytest
+
+from perfplan.roles import Role
+from plans.models import Ente, Plan
+from plans.services import plan_import
+from tests.factories import FIXTURES, make_user, workbook_bytes
+
+
+@pytest.fixture
+def small_plan(db) -> Plan:
+    report = plan_import(source=workbook_bytes())
+    assert report.ok, report.errors
+    return Plan.objects.get(pk=report.plan_id)
+
+
+@pytest.fixture
+def rf_plan(db) -> Plan:
+    report = plan_import(source=FIXTURES / "ravenna_ferrara_2021_2023.xlsx")
+    assert report.ok, report.errors
+    return Plan.objects.get(pk=report.plan_id)
+
+
+@pytest.fixture
+def other_ente(db) -> Ente:
+    return Ente.objects.create(code="ALTRO", name="Camera di commercio di Altrove")
+
+
+@pytest.fixture
+def planner(small_plan):
+    return make_user("pianificatore", Role.PLANNER, small_plan.ente)
+
+
+@pytest.fixture
+def office_head(small_plan):
+    unit = small_plan.ente.org_units.get(code="U1")
+    return make_user("responsabile", Role.OFFICE_HEAD, small_plan.ente, units=[unit])
+
+
+@pytest.fixture
+def oiv(small_plan):
+    return make_user("oiv", Role.OIV, small_plan.ente)
+
+
+@pytest.fixture
+def admin_user(small_plan):
+    return make_user("amministratore", Role.ADMIN, small_plan.ente)
+
+
+@pytest.fixture
+def outsider(other_ente):
+    return make_user("estraneo", Role.PLANNER, other_ente)
+
+
+@pytest.fixture
+def no_role_user(small_plan):
+    return make_user("senzaruolo", None, small_plan.ente)
