@@ -13,7 +13,7 @@ import html
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -191,10 +191,11 @@ def _delta_re(amount: str) -> re.Pattern[str]:
 
 
 def _number_re(amount: str, qualifier: bool) -> re.Pattern[str]:
+    """`number_t`; the unit is possessive (PEG): `0 N. 0` is never 0 with the qualifier "N. 0"."""
     tail = rf"(?: ?(?P<qualifier>(?:{_LETTER}|\().*))?" if qualifier else ""
     return re.compile(
         r"(?:(?P<cmp>>=|<=|>|<|=) ?|(?P<almeno>almeno) )?(?P<euro>€ ?)?(?P<sign>[+-])?"
-        rf"(?P<amount>{amount})(?: ?(?P<unit>{_UNIT}))?{tail}",
+        rf"(?P<amount>{amount})(?: ?(?P<unit>{_UNIT}))?+{tail}",
         _FLAGS | re.DOTALL,
     )
 
@@ -431,8 +432,9 @@ def _parse_target(cell: object, *, percent_format: bool, year: int | None) -> tu
             return ParsedTarget(Kind.TEXT, str(cell)), [make_warning("W_TEXT")]
         unit = Unit.PERCENT if percent_format else None
         return ParsedTarget(Kind.NUMBER, str(cell), None, value, unit=unit), []
-    raw = cell if isinstance(cell, str) else _safe_str(cell)
-    return _parse_text(raw, year=year)
+    if not isinstance(cell, str):
+        return ParsedTarget(Kind.TEXT, _safe_str(cell)), [make_warning("W_TEXT")]
+    return _parse_text(cell, year=year)
 
 
 def _parse_text(raw: str, *, year: int | None = None) -> tuple[ParsedTarget, list[Warning]]:
@@ -447,15 +449,18 @@ def _parse_text(raw: str, *, year: int | None = None) -> tuple[ParsedTarget, lis
         found = _item(text, raw, grammar, qualifier=True)
         if found is None:
             row = _row(text, grammar)
-            count = len(row) if row else 0
+        elif found[0].qualifier:
+            # Is the "qualifier" really more targets (`0,00% N/D N/D >= 6 N.`, `>=5 buono`) or the rest of one
+            # (`1giugno 2018`)? Decided on the formatted text, so that format → parse gives the same answer.
+            row = _row(normalise(format_target(found[0])), _ITALIAN)
+            if row is not None and len(row) == 1:
+                parsed, warnings = row[0]
+                return replace(parsed, raw=raw), extra + warnings
         else:
-            # A "qualifier" that is itself one or more targets (`0,00% N/D N/D >= 6 N.`) hides the other years.
-            qualifier = found[0].qualifier
-            row = _row(qualifier, grammar) if qualifier else None
-            count = 1 + len(row) if row else 0
-        if count >= 2:
+            row = None
+        if row is not None and len(row) >= 2:
             # Several targets in one cell: refused, not kept as TEXT (§7).
-            return ParsedTarget(Kind.TEXT, raw), [make_warning("E_MULTI", n=count, year=year or "AAAA")]
+            return ParsedTarget(Kind.TEXT, raw), [make_warning("E_MULTI", n=len(row), year=year or "AAAA")]
         if found is not None:
             parsed, warnings = found
             return parsed, extra + warnings + _qualifier_warnings(parsed.qualifier)
@@ -639,7 +644,9 @@ def _parse_value(cell: object, percent_format: bool) -> ParsedValue:
             return ParsedValue(Kind.TEXT, str(cell))
         unit = Unit.PERCENT if percent_format else None
         return ParsedValue(Kind.NUMBER, str(cell), number, unit, _implausible(number, unit))
-    raw = cell if isinstance(cell, str) else _safe_str(cell)
+    if not isinstance(cell, str):
+        return ParsedValue(Kind.TEXT, _safe_str(cell))
+    raw = cell
     text = normalise(raw)
     if text == "" or _NONE_RE.fullmatch(text):
         return ParsedValue(Kind.NONE, raw)
