@@ -1,5 +1,7 @@
 """A new user's first minutes: log in with a demo user and open the demo plan."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -10,7 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_planner_logs_in_and_opens_the_modena_plan(page):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     planner = next(u for u in DEMO_USERS if u.username == "pianificazione")
     log_in(page, planner.username, planner.password)
     page.get_by_role("link", name="Piano della performance 2017-2019").click()
