@@ -654,12 +654,12 @@ def _weighted_mean(items: Sequence[_Item], rules: ScoringRules, what: str, *, ch
         given = [item.weight for item in items if item.weight is not None]
         total = sum(given, ZERO)
         if check_sum and abs(total - HUNDRED) > WEIGHT_SUM_TOLERANCE:
-            warnings.append(f"I pesi dei {what} sommano a {format_number(total)} invece di 100: sono normalizzati")
+            warnings.append(f"I pesi degli {what} sommano a {format_number(total)} invece di 100: sono normalizzati")
         effective = [item.weight if item.weight is not None and item.weight > 0 else ZERO for item in items]
     else:
         effective = [Decimal(1)] * len(items)
         if len(participants) > 1:
-            steps.append(f"Pesi dei {what} non indicati (o tutti 0): quote uguali")
+            steps.append(f"Pesi degli {what} non indicati (o tutti 0): quote uguali")
 
     total_weight = sum((weight for item, weight in zip(items, effective, strict=True) if item.takes_part), ZERO)
     zero_mode = rules.missing == "zero"
@@ -685,14 +685,14 @@ def _weighted_mean(items: Sequence[_Item], rules: ScoringRules, what: str, *, ch
     coverage = round2(coverage_sum / total_weight)
     manual = any(item.manual for item, _, _ in terms)
     if not any(item.score is not None for item, _, _ in terms):
-        steps.append(f"Nessuno dei {what} è misurato: punteggio N/D")
+        steps.append(f"Nessuno degli {what} è misurato: punteggio N/D")
         return _Mean(None, coverage, True, tuple(weights), tuple(warnings), tuple(steps), manual)
     denominator = sum((weight for _, weight, _ in terms), ZERO)
     value = round2(sum((weight * score for _, weight, score in terms), ZERO) / denominator)
     formula = " + ".join(
         f"{format_number(score, 2)} × {_num(weight / denominator * HUNDRED)} %" for _, weight, score in terms
     )
-    steps.append(f"Media ponderata dei {what}: {formula} = {format_number(value, 2)}")
+    steps.append(f"Media ponderata degli {what}: {formula} = {format_number(value, 2)}")
     return _Mean(value, coverage, True, tuple(weights), tuple(warnings), tuple(steps), manual)
 
 

@@ -12,5 +12,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("piani/", include("plans.urls")),
+    path("punteggi/", include("indicators.score_urls")),
+    path("consuntivi/", include("indicators.urls")),
+    path("relazioni/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

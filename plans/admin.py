@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, Profile
+from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear, PlanYearEvent, Profile
 
 
 @admin.register(Ente)
@@ -49,3 +49,16 @@ class PlanRevisionAdmin(admin.ModelAdmin):
     list_filter = ["plan", "subject_type"]
     search_fields = ["subject_code", "reason", "old_value", "new_value"]
     date_hierarchy = "created_at"
+
+
+class PlanYearEventInline(admin.TabularInline):
+    model = PlanYearEvent
+    extra = 0
+    readonly_fields = ["from_state", "to_state", "user", "reason", "created_at"]
+
+
+@admin.register(PlanYear)
+class PlanYearAdmin(admin.ModelAdmin):
+    list_display = ["plan", "year", "state"]
+    list_filter = ["state", "year", "plan__ente"]
+    inlines = [PlanYearEventInline]

@@ -237,3 +237,53 @@ class PlanRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_code} {self.field}: {self.old_value} → {self.new_value}"
+
+
+class YearState(models.TextChoices):
+    PLANNED = "programmazione", "Programmazione"
+    MONITORING = "monitoraggio", "Monitoraggio"
+    CLOSED = "consuntivo_chiuso", "Consuntivo chiuso"
+    REPORT_APPROVED = "relazione_approvata", "Relazione approvata"
+    VALIDATED = "validata", "Validata OIV"
+
+
+class PlanYear(models.Model):
+    """The lifecycle of one year of a plan (domain.md §4); a validated year is frozen."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="plan_years", verbose_name="piano")
+    year = models.PositiveIntegerField("anno")
+    state = models.CharField("stato", max_length=24, choices=YearState.choices, default=YearState.PLANNED)
+
+    class Meta:
+        verbose_name = "anno del piano"
+        verbose_name_plural = "anni del piano"
+        ordering = ["plan", "year"]
+        constraints = [models.UniqueConstraint(fields=["plan", "year"], name="planyear_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} – {self.year} ({self.get_state_display()})"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state == YearState.VALIDATED
+
+
+class PlanYearEvent(models.Model):
+    """Every move of a year's state, forward or backward, with who, when and why."""
+
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField("da", max_length=24, choices=YearState.choices)
+    to_state = models.CharField("a", max_length=24, choices=YearState.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField("motivazione", blank=True)
+    created_at = models.DateTimeField("data", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "cambio di stato dell'anno"
+        verbose_name_plural = "cambi di stato dell'anno"
+        ordering = ["plan_year", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan_year}: {self.from_state} → {self.to_state}"

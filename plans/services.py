@@ -14,7 +14,7 @@ from django.db import transaction
 
 from indicators.models import Baseline, Indicator, Measurement, MeasurementStatus, Round, RoundPeriod, Target
 from indicators.notation import ParsedTarget
-from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanState
+from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanState, PlanYear
 from plans.workbook import (
     Issue,
     PlanData,
@@ -264,6 +264,8 @@ class _Writer:
         plan.default_indicator_share = _q(d.default_indicator_share)
         plan.save()
         self.report.plan_id = plan.pk
+        existing_years = set(plan.plan_years.values_list("year", flat=True))
+        PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in d.years if y not in existing_years])
         self._write_units()
         self._write_objectives()
         self._write_indicators()

@@ -1,0 +1,7 @@
+"""Relazione sulla performance (issue 6)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "reports"
+
+urlpatterns: list = []
