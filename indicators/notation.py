@@ -491,7 +491,7 @@ def _context_warnings(
     delta_without_absolute = parsed.kind is Kind.DELTA_PCT and parsed.absolute is None
     if delta_without_absolute and baseline is not _UNSET and not _has_number(baseline):
         warnings.append(make_warning("W_DELTA_NO_BASE"))
-    if indicator_unit is not None and parsed.unit is not None and Unit(parsed.unit) != Unit(indicator_unit):
+    if indicator_unit is not None and parsed.unit is not None and str(parsed.unit) != str(indicator_unit):
         warnings.append(make_warning("W_UNIT"))
     if parsed.unit is Unit.PERCENT and isinstance(parsed.value, Decimal) and abs(parsed.value) > 1000:
         warnings.append(make_warning("W_IMPLAUSIBLE"))

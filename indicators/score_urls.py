@@ -1,7 +1,11 @@
 """Scores: performance per unità organizzativa and the ente's overall score (issue 3)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from indicators import score_views
 
 app_name = "scores"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:plan_id>/unita/", score_views.unit_scores, name="units"),
+]

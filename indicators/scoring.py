@@ -845,6 +845,9 @@ def score_units(tree_score: TreeScore, roots: Sequence[NodeInput], units: Sequen
 
     Objectives are all nodes but areas. Each brings its own weight (the Peso among its siblings); the weights are
     normalised over the unit's objectives with the same rules as a node's (all blank → equal shares).
+    Each branch counts once: when an objective and one of its descendants both belong to the unit (directly, by
+    inheritance or through a sub-unit), the ancestor stands for the branch, because its score already follows
+    the plan's rules for its children (otherwise an OO and its unit-less actions would be counted twice).
     """
     rules = tree_score.rules
     by_id = {unit.id: unit for unit in units}
@@ -857,6 +860,14 @@ def score_units(tree_score: TreeScore, roots: Sequence[NodeInput], units: Sequen
             current = by_id[current].parent_id
         return chain
 
+    parent_of: dict[int, int | None] = {}
+    for root in roots:
+        stack: list[tuple[NodeInput, int | None]] = [(root, None)]
+        while stack:
+            node, parent = stack.pop()
+            parent_of[node.id] = parent
+            stack.extend((child, node.id) for child in node.children)
+
     own: dict[int, list[NodeInput]] = {unit.id: [] for unit in units}
     counted: dict[int, list[NodeInput]] = {unit.id: [] for unit in units}
     for node, unit_id in _walk(roots):
@@ -865,6 +876,19 @@ def score_units(tree_score: TreeScore, roots: Sequence[NodeInput], units: Sequen
         own[unit_id].append(node)
         for holder in ancestors(unit_id):
             counted[holder].append(node)
+
+    def topmost(nodes: list[NodeInput]) -> list[NodeInput]:
+        ids = {node.id for node in nodes}
+        kept = []
+        for node in nodes:
+            parent = parent_of.get(node.id)
+            while parent is not None and parent not in ids:
+                parent = parent_of.get(parent)
+            if parent is None:
+                kept.append(node)
+        return kept
+
+    counted = {unit_id: topmost(nodes) for unit_id, nodes in counted.items()}
 
     results: dict[int, UnitScore] = {}
     with localcontext(_CONTEXT):

@@ -113,3 +113,37 @@ def plan_score(*, plan: Plan, year: int) -> PlanScoring:
     result = score_tree(roots, rules)
     units = score_units(result, roots, [UnitInput(u.pk, u.parent_id, u.code, u.name) for u in tree.units])
     return PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units)
+
+
+@dataclass
+class UnitLine:
+    unit_id: int
+    code: str
+    name: str
+    head: str
+    depth: int
+    score: UnitScore
+    objectives: list[tuple[object, object, Decimal | None]]  # (Objective, NodeScore, normalised weight)
+
+
+def unit_score_lines(*, scoring: PlanScoring) -> list[UnitLine]:
+    """Units in tree order with their score and the objectives that make it (no extra queries)."""
+    tree = scoring.tree
+    objectives = {o.pk: o for o in tree.objectives}
+    children: dict[int | None, list] = {}
+    for unit in tree.units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    lines: list[UnitLine] = []
+    stack = [(u, 0) for u in reversed(children.get(None, []))]
+    while stack:
+        unit, depth = stack.pop()
+        score = scoring.units[unit.pk]
+        own = set(score.own_objectives)
+        listed = [
+            (objectives[w.id], scoring.result.nodes[w.id], w.weight)
+            for w in score.objectives
+            if w.id in own and w.id in objectives
+        ]
+        lines.append(UnitLine(unit.pk, unit.code, unit.name, unit.head, depth, score, listed))
+        stack.extend((child, depth + 1) for child in reversed(children.get(unit.pk, [])))
+    return lines

@@ -470,6 +470,7 @@ def test_d11_a_unit_different_from_the_indicator_warns_w_unit():
     assert parse_target(">= 58 €", indicator_unit=Unit.EURO)[1] == []
     assert parse_target(">= 58", indicator_unit=Unit.EURO)[1] == []  # no unit written: the indicator's
     assert codes(parse_target("<= 30/09/2017", indicator_unit=Unit.COUNT)[1]) == ["W_UNIT"]
+    assert codes(parse_target(">= 58 €", indicator_unit="percent")[1]) == ["W_UNIT"]  # a model field's value
 
 
 def test_d11_a_percentage_above_1000_warns_w_implausible():

@@ -1224,8 +1224,9 @@ def test_it_scores_a_unit_by_its_objectives_and_those_of_its_sub_units():
 
 
 def test_it_gives_an_objective_without_unit_to_its_nearest_ancestors_unit():
-    # OO 11 (unit AO1, peso 50) = 100 from its indicator; its action 111 (no unit, peso 50) = 60 belongs to AO1 too
-    # AO1 = (100 × 50 + 60 × 50) / 100 = 80,00
+    # OO 11 (unit AO1, peso 50) = 100 from its own indicator; its action 111 (no unit, peso 50) = 60 belongs to AO1
+    # too, but inside OO 11's branch: the OO stands for the branch (default quota indicatori 100 %: the OO is
+    # measured by its indicator), so AO1 = 100,00, not (100 + 60) / 2.
     action = leaf(111, "60", weight="50", level="action")
     oo = node(11, weight="50", unit=2, indicators=(scored(1, "100"),), children=(action,))
     roots = [node(1, level="area", children=(oo,))]
@@ -1233,7 +1234,19 @@ def test_it_gives_an_objective_without_unit_to_its_nearest_ancestors_unit():
     units = score_units(score_tree(roots, RULES), roots, UNITS)
 
     assert units[2].own_objectives == (11, 111)
-    assert units[2].score == D("80.00")
+    assert units[2].score == D("100.00")
+    assert [w.id for w in units[2].objectives] == [11]
+
+
+def test_it_counts_an_objective_and_its_unitless_actions_once():
+    # OO 11 (unit AO1) has no indicators: its score is the mean of its actions 111 = 60 and 112 = 80 → 70,00.
+    # AO1 = 70,00 (the OO once), not the mean of 70, 60 and 80.
+    oo = node(11, unit=2, children=(leaf(111, "60", level="action"), leaf(112, "80", level="action")))
+    roots = [node(1, level="area", children=(oo,))]
+
+    units = score_units(score_tree(roots, RULES), roots, UNITS)
+
+    assert units[2].score == D("70.00")
 
 
 def test_it_gives_equal_shares_to_a_units_objectives_when_all_weights_are_blank():
