@@ -832,7 +832,13 @@ class _Reader:
                 cell = values[index] if index < len(values) else None
                 if cell is None or (isinstance(cell, str) and not cell.strip()):
                     continue
-                parsed, warnings = parse_target(cell, year=year, indicator_unit=indicator_unit)
+                parsed, warnings = parse_target(
+                    cell,
+                    year=year,
+                    indicator_unit=indicator_unit,
+                    baseline=baseline_value,
+                    algorithm=indicator.formula or None,
+                )
                 column = f"Target {year}"
                 for w in warnings:
                     if w.code.startswith("E_"):
@@ -843,7 +849,7 @@ class _Reader:
             if not indicator.unit:
                 indicator.unit = infer_unit(indicator.targets.values())
             if (
-                not any(t.parsed.kind != Kind.NONE for t in indicator.targets.values())
+                not indicator.targets  # every target cell empty (a placeholder cell is checked by the parser)
                 and indicator.formula
                 and any(op in indicator.formula for op in (">=", "<=", "≥", "≤"))
             ):
