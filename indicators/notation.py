@@ -421,17 +421,20 @@ def _typed_decimal(cell: int | float | Decimal, percent_format: bool) -> Decimal
 def _parse_target(cell: object, *, percent_format: bool, year: int | None) -> tuple[ParsedTarget, list[Warning]]:
     if cell is None:
         return ParsedTarget(Kind.NONE, ""), []
+    # A typed cell keeps as `raw` the text a user reads in the sheet (Italian form), so an export writes back
+    # text that parses to the same target (round trip).
     if isinstance(cell, bool):
-        return ParsedTarget(Kind.BOOL, str(cell), "=", cell, unit=Unit.BOOLEAN), []
+        return ParsedTarget(Kind.BOOL, "SI" if cell else "NO", "=", cell, unit=Unit.BOOLEAN), []
     if isinstance(cell, dt.date):
         day = cell.date() if isinstance(cell, dt.datetime) else cell
-        return ParsedTarget(Kind.DEADLINE, day.isoformat(), "<=", unit=Unit.DATE, deadline=day), []
+        return ParsedTarget(Kind.DEADLINE, day.strftime("%d/%m/%Y"), "<=", unit=Unit.DATE, deadline=day), []
     if isinstance(cell, int | float | Decimal):
         value = _typed_decimal(cell, percent_format)
         if value is None:
             return ParsedTarget(Kind.TEXT, str(cell)), [make_warning("W_TEXT")]
         unit = Unit.PERCENT if percent_format else None
-        return ParsedTarget(Kind.NUMBER, str(cell), None, value, unit=unit), []
+        raw = format_number(value) + (" %" if percent_format else "")
+        return ParsedTarget(Kind.NUMBER, raw, None, value, unit=unit), []
     if not isinstance(cell, str):
         return ParsedTarget(Kind.TEXT, _safe_str(cell)), [make_warning("W_TEXT")]
     return _parse_text(cell, year=year)

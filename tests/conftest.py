@@ -1,6 +1,11 @@
 """Shared personas (planner, office head, OIV, admin, outsider) and plans for the suite."""
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check behaviour, not speed: a loaded CI machine must not turn them into timing failures.
+hypothesis_settings.register_profile("perfplan", deadline=None)
+hypothesis_settings.load_profile("perfplan")
 
 from perfplan.roles import Role
 from plans.models import Ente, Plan

@@ -106,3 +106,16 @@ def test_the_blank_template_imports_as_a_valid_plan_with_two_rows_per_sheet():
     # The example's consuntivo 1850 / 370 with unit gg is a plain ratio (scoring.md §5): 5 days.
     m = Measurement.objects.get(indicator__name="Tempo medio di evasione delle pratiche")
     assert (m.numerator, m.denominator) == (1850, 370)
+
+
+def test_typed_spreadsheet_cells_survive_a_round_trip():
+    import datetime as dt
+
+    rows = __import__("tests.factories", fromlist=["sheets"]).sheets()
+    rows["Indicatori"][3][9] = dt.datetime(2017, 9, 30)  # a real date cell as Target 2017
+    rows["Indicatori"][1][10] = 360  # a real number cell as Target 2018
+    before, after = round_trip(workbook_bytes(rows))
+    deadline = before["indicators"][("1011.01", "Report pubblicati entro la scadenza")]["targets"][2017]
+    assert (deadline["kind"], deadline["raw"]) == ("DEADLINE", "30/09/2017")
+    assert before["indicators"][("101", "F1")]["targets"][2018]["raw"] == "360"
+    assert after == before
