@@ -30,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 FIXED_TIME = dt.datetime(2000, 1, 1)
 PERCENT_FORMAT = "0.00%"
+ROW_RE = re.compile(rb'<row r="(\d+)"')
+COLUMN_RE = re.compile(rb'<c r="([A-Z]+)')
 MODIFIED_RE = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 PERSPECTIVES = ["Utenti", "Processi interni", "Innovazione e crescita", "Economico-finanziaria"]
@@ -196,7 +198,9 @@ def _indicator(rng: random.Random, profile: str, years: Sequence[int], node_titl
             targets[year] = f">= {it_number(min(100.0, goal + i), 2)} %"
         if rng.random() < 0.5:
             total = rng.randrange(100, 5000)
-            measure.update(Numeratore=round(total * min(1.0, base / 100 + rng.uniform(-0.05, 0.05))), Denominatore=total)
+            measure.update(
+                Numeratore=round(total * min(1.0, base / 100 + rng.uniform(-0.05, 0.05))), Denominatore=total
+            )
         else:
             measure["Valore"] = it_number(min(100.0, base + rng.uniform(-3, 5)), 2) + " %"
     elif profile == "bool":
@@ -303,6 +307,19 @@ def _children_counts(areas: int, strategic: int, operational: int, actions: int)
     return {-1: areas, 0: strategic, 1: operational, 2: actions}
 
 
+def _with_dimension(sheet_xml: bytes) -> bytes:
+    """Add the <dimension ref="A1:P123"/> that Excel and openpyxl's normal mode write but write_only mode leaves
+    out: without it openpyxl's read-only reader parses every sheet twice, which real uploads do not cost."""
+    if b"<dimension" in sheet_xml:
+        return sheet_xml
+    rows = [int(r) for r in ROW_RE.findall(sheet_xml[sheet_xml.rfind(b"<row ") :])] or [1]
+    columns = {c.decode() for c in COLUMN_RE.findall(sheet_xml)} or {"A"}
+    last_column = max(columns, key=lambda c: (len(c), c))
+    tag = f'<dimension ref="A1:{last_column}{rows[0]}" />'.encode()
+    anchor = b"<sheetViews>" if b"<sheetViews>" in sheet_xml else b"<sheetData"
+    return sheet_xml.replace(anchor, tag + anchor, 1)
+
+
 def _deterministic_zip(data: bytes) -> bytes:
     """Rewrite the xlsx with fixed member timestamps, so the same arguments give the same bytes."""
     out = io.BytesIO()
@@ -314,6 +331,8 @@ def _deterministic_zip(data: bytes) -> bytes:
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the time of saving
                 content = MODIFIED_RE.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            elif info.filename.startswith("xl/worksheets/sheet"):
+                content = _with_dimension(content)
             dst.writestr(fixed, content)
     return out.getvalue()
 
@@ -459,7 +478,9 @@ def build_workbook(
             "Unità organizzativa": rng.choice(OFFICE_UNITS) if depth == 2 and rng.random() < 0.6 else "",
             "Responsabile": rng.choice(OWNERS) if depth <= 2 else "",
             "Ottica di genere": "SI" if rng.random() < 0.05 else "NO",
-            "Natura": KIND_LABELS[ObjectiveKind.OFFICE if depth == 3 and rng.random() < 0.1 else ObjectiveKind.ORGANIZATIONAL],
+            "Natura": KIND_LABELS[
+                ObjectiveKind.OFFICE if depth == 3 and rng.random() < 0.1 else ObjectiveKind.ORGANIZATIONAL
+            ],
         }
         ws_obj.append([values.get(c) for c in OBJECTIVE_COLUMNS])
         counts["objectives"] += 1

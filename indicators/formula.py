@@ -394,21 +394,20 @@ def single_name(text: str) -> str | None:
     return None
 
 
+_ITALIAN_MARKS = str.maketrans(",.", ".,")
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
+
+
 def format_number(value: Decimal, places: int | None = None) -> str:
-    """Italian format (`1.250,5`, `-7,72`); `places` rounds half up to that many decimals and keeps them."""
+    """Italian format (`1.250,5`, `-7,72`); `places` rounds half up to that many decimals and keeps them.
+
+    Called for every step of every score explanation, so it leans on the C formatter (`,` grouping).
+    """
     if value == 0:
         value = abs(value)  # no "-0"
     if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        text = f"{value:f}"
+        quantum = _QUANTUM.get(places) or Decimal(1).scaleb(-places)
+        text = f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,f}"
     else:
-        text = f"{value.normalize():f}" if value != 0 else "0"
-    sign = "-" if text.startswith("-") else ""
-    whole, _, decimals = text.lstrip("-").partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    result = sign + ".".join(groups)
-    return f"{result},{decimals}" if decimals else result
+        text = f"{value.normalize():,f}" if value != 0 else "0"
+    return text.translate(_ITALIAN_MARKS)

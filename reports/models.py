@@ -1,1 +1,249 @@
-# Create your models here.
+"""The Relazione sulla performance and the data typed for it (spec/relazione.md §9)."""
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+
+from indicators.models import Indicator
+from plans.models import Ente, Objective, Plan
+
+
+class RelazioneState(models.TextChoices):
+    DRAFT = "bozza", "Bozza"
+    APPROVED = "approvata", "Approvata"
+    VALIDATED = "validata", "Validata OIV"
+
+
+class Relazione(models.Model):
+    """The report on one year of a plan: its act, its free texts and its settings."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="relazioni", verbose_name="piano")
+    year = models.PositiveIntegerField("anno")
+    state = models.CharField("stato", max_length=12, choices=RelazioneState.choices, default=RelazioneState.DRAFT)
+    act_organ = models.CharField("organo che approva", max_length=200, blank=True)
+    act_number = models.CharField("numero atto", max_length=40, blank=True)
+    act_date = models.DateField("data atto", null=True, blank=True)
+    # Sanitised HTML per section key (reports.texts.TEXT_SECTIONS); a missing key prints the default text.
+    texts = models.JSONField("testi", default=dict, blank=True)
+    settings = models.JSONField("impostazioni", default=dict, blank=True)
+    published_on = models.DateField("data di pubblicazione sul sito", null=True, blank=True)
+    created_at = models.DateTimeField("creata il", auto_now_add=True)
+    updated_at = models.DateTimeField("modificata il", auto_now=True)
+    updated_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "relazione sulla performance"
+        verbose_name_plural = "relazioni sulla performance"
+        ordering = ["plan", "year"]
+        constraints = [
+            # One Relazione per plan year: it mirrors the year's lifecycle.
+            models.UniqueConstraint(fields=["plan", "year"], name="relazione_one_per_plan_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Relazione sulla performance {self.year} – {self.plan}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("reports:detail", args=[self.plan_id, self.year])
+
+    @property
+    def act_line(self) -> str:
+        from perfplan.formats import date_it
+
+        if not (self.act_organ and self.act_number and self.act_date):
+            return ""
+        return f"Approvata con {self.act_organ} n. {self.act_number} del {date_it(self.act_date)}"
+
+
+class BudgetVoce(models.TextChoices):
+    """Rows of table 1.2; the consuntivo of each comes from the bilancio line named here (relazione.md §2)."""
+
+    PROVENTI = "proventi", "PROVENTI – Totale risorse (proventi correnti)"
+    PROMOZIONALI = "promozionali", "ONERI – Spese promozionali (interventi economici)"
+    PERSONALE = "personale", "ONERI – Spese per il personale"
+    FUNZIONAMENTO = "funzionamento", "ONERI – Spese per il funzionamento"
+
+
+class BudgetLine(models.Model):
+    """Preventivo (A) of a row of table 1.2, as last updated."""
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="budget_lines")
+    voce = models.CharField("voce", max_length=20, choices=BudgetVoce.choices)
+    preventivo = models.DecimalField("preventivo (€)", max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "voce di preventivo"
+        verbose_name_plural = "voci di preventivo"
+        constraints = [models.UniqueConstraint(fields=["relazione", "voce"], name="budgetline_one_per_voce")]
+
+    def __str__(self) -> str:
+        return f"{self.get_voce_display()}: {self.preventivo}"
+
+
+class BilancioLine(models.Model):
+    """One typed line of the income statement of a year (DPR 254/2005), whole euros; reused by four Relazioni."""
+
+    ente = models.ForeignKey(Ente, on_delete=models.CASCADE, related_name="bilancio_lines", verbose_name="ente")
+    year = models.PositiveIntegerField("anno")
+    code = models.CharField("voce", max_length=4)  # "1" … "15", reports.bilancio.LINES
+    amount = models.BigIntegerField("importo (€)")
+
+    class Meta:
+        verbose_name = "voce di bilancio"
+        verbose_name_plural = "voci di bilancio"
+        ordering = ["ente", "year", "code"]
+        constraints = [models.UniqueConstraint(fields=["ente", "year", "code"], name="bilancioline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ente.code} {self.year} voce {self.code}: {self.amount}"
+
+
+class PromoAmount(models.Model):
+    """Amount paid and set aside at 31/12 for a strategic objective (table 2.2)."""
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="promo_amounts")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+", verbose_name="obiettivo")
+    amount = models.DecimalField("importo (€)", max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = "importo per obiettivo strategico"
+        verbose_name_plural = "importi per obiettivo strategico"
+        constraints = [models.UniqueConstraint(fields=["relazione", "objective"], name="promoamount_one_per_os")]
+
+    def __str__(self) -> str:
+        return f"{self.objective.code}: {self.amount}"
+
+
+class KeyIndicator(models.Model):
+    """An indicator chosen for table 1.3, with its group and order."""
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="key_indicators")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", verbose_name="indicatore")
+    group = models.CharField("gruppo", max_length=200)
+    order = models.PositiveIntegerField("ordine", default=0)
+
+    class Meta:
+        verbose_name = "indicatore significativo"
+        verbose_name_plural = "indicatori significativi"
+        ordering = ["relazione", "order", "id"]
+        constraints = [
+            # An indicator under several objectives is picked once, under the objective chosen (relazione.md §2).
+            models.UniqueConstraint(fields=["relazione", "indicator"], name="keyindicator_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.indicator}"
+
+
+class CycleActivity(models.Model):
+    """A row of the timeline of section 5: one phase of the ente's yearly cycle (September → August)."""
+
+    ente = models.ForeignKey(Ente, on_delete=models.CASCADE, related_name="cycle_activities", verbose_name="ente")
+    order = models.PositiveIntegerField("ordine", default=0)
+    activity = models.CharField("attività", max_length=300)
+    prepares = models.CharField("chi predispone", max_length=200, blank=True)
+    adopts = models.CharField("chi adotta", max_length=200, blank=True)
+    start_month = models.PositiveSmallIntegerField("mese di inizio")
+    start_day = models.PositiveSmallIntegerField("giorno di inizio", default=1)
+    end_month = models.PositiveSmallIntegerField("mese di fine")
+    end_day = models.PositiveSmallIntegerField("giorno di fine")
+
+    class Meta:
+        verbose_name = "attività del ciclo"
+        verbose_name_plural = "attività del ciclo"
+        ordering = ["ente", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_month__gte=1, start_month__lte=12, end_month__gte=1, end_month__lte=12),
+                name="cycleactivity_months_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_day__gte=1, start_day__lte=31, end_day__gte=1, end_day__lte=31),
+                name="cycleactivity_days_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.activity
+
+
+class ValidationOutcome(models.TextChoices):
+    VALIDATED = "validata", "Validata"
+    NOT_VALIDATED = "non_validata", "Non validata"
+
+
+def validation_upload_to(instance: "Validation", filename: str) -> str:
+    return f"relazioni/validazioni/{instance.relazione_id}-{filename}"
+
+
+class Validation(models.Model):
+    """The OIV's validation document (Allegato 1): outcome, conclusions, members, optional signed PDF."""
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="validations")
+    date = models.DateField("data")
+    outcome = models.CharField("esito", max_length=12, choices=ValidationOutcome.choices)
+    text = models.TextField("conclusioni")
+    members = models.CharField("componenti dell'OIV", max_length=500)
+    checklist = models.JSONField("verifiche svolte", default=list, blank=True)
+    attachment = models.FileField("documento firmato", upload_to=validation_upload_to, blank=True)
+    attachment_sha256 = models.CharField("SHA-256 del documento", max_length=64, blank=True)
+    created_at = models.DateTimeField("registrata il", auto_now_add=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "validazione OIV"
+        verbose_name_plural = "validazioni OIV"
+        ordering = ["relazione", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.relazione}: {self.get_outcome_display()} il {self.date}"
+
+
+class ArtifactKind(models.TextChoices):
+    DRAFT = "bozza", "Anteprima"
+    FINAL = "finale", "Versione validata"
+
+
+def artifact_upload_to(instance: "RelazioneArtifact", filename: str) -> str:
+    return f"relazioni/pdf/{filename}"
+
+
+class RelazioneArtifact(models.Model):
+    """A rendered PDF. The final one is rendered once at validation and then served byte for byte."""
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="artifacts")
+    kind = models.CharField("tipo", max_length=10, choices=ArtifactKind.choices)
+    file = models.FileField("file", upload_to=artifact_upload_to)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField("dimensione (byte)")
+    pages = models.PositiveIntegerField("pagine")
+    render_seconds = models.DecimalField("secondi di elaborazione", max_digits=8, decimal_places=2)
+    summary = models.JSONField("sintesi", default=dict, blank=True)  # the key numbers frozen with the file
+    created_at = models.DateTimeField("creato il", auto_now_add=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    superseded_at = models.DateTimeField("sostituito il", null=True, blank=True)
+    superseded_reason = models.TextField("motivo", blank=True)
+
+    class Meta:
+        verbose_name = "PDF della relazione"
+        verbose_name_plural = "PDF della relazione"
+        ordering = ["relazione", "-created_at", "-id"]
+        constraints = [
+            # Exactly one file is "the" validated Relazione; reopened ones stay in the history.
+            models.UniqueConstraint(
+                fields=["relazione"],
+                condition=Q(kind="finale", superseded_at__isnull=True),
+                name="artifact_one_current_final",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relazione} – {self.get_kind_display()} ({self.sha256[:12]})"

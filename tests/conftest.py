@@ -3,14 +3,14 @@
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-# Property tests check behaviour, not speed: a loaded CI machine must not turn them into timing failures.
-hypothesis_settings.register_profile("perfplan", deadline=None)
-hypothesis_settings.load_profile("perfplan")
-
 from perfplan.roles import Role
 from plans.models import Ente, Plan
 from plans.services import plan_import
 from tests.factories import FIXTURES, make_user, workbook_bytes
+
+# Property tests check behaviour, not speed: a loaded CI machine must not turn them into timing failures.
+hypothesis_settings.register_profile("perfplan", deadline=None)
+hypothesis_settings.load_profile("perfplan")
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""Benchmark: score a ≈10,000-indicator synthetic plan (load + compute), with its query count.
+
+    .venv/bin/python benchmarks/bench_scoring.py            # SQLite, a temporary file database
+    DATABASE_URL=postgres://…/bench_x .venv/bin/python benchmarks/bench_scoring.py   # a THROWAWAY database
+
+Prints one JSON line: {"benchmark": "scoring", "db", "indicators", "nodes", "load_seconds", "compute_seconds",
+"seconds" (best of --repeat runs of load + compute), "queries", "score"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.bench_import import DEFAULT_SHAPE, setup_django  # noqa: E402
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict:
+    db = setup_django(workdir)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks.synthetic import synthetic_workbook
+    from indicators.scoring import score_tree, score_units
+    from indicators.selectors import build_inputs, plan_score
+    from plans.models import Plan
+    from plans.selectors import plan_tree_rows
+    from plans.services import plan_import
+
+    report = plan_import(
+        source=io.BytesIO(synthetic_workbook(**DEFAULT_SHAPE, ente_code="BENCH", title=f"Punteggi {time.time()}"))
+    )
+    if not report.ok:
+        raise SystemExit(f"import failed: {report.errors[:3]}")
+    plan = Plan.objects.get(pk=report.plan_id)
+    year = plan.start_year
+    best = None
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            tree = plan_tree_rows(plan=plan, year=year)
+        loaded = time.perf_counter()
+        roots = build_inputs(tree, year)
+        result = score_tree(roots, plan.scoring_rules())
+        score_units(result, roots, [])
+        done = time.perf_counter()
+        timing = (done - started, loaded - started, done - loaded, len(queries))
+        best = timing if best is None or timing[0] < best[0] else best
+    with CaptureQueriesContext(connection) as queries:
+        scoring = plan_score(plan=plan, year=year)
+    return {
+        "benchmark": "scoring",
+        "db": db,
+        "indicators": len(scoring.result.indicators),
+        "nodes": len(scoring.result.nodes),
+        "seconds": round(best[0], 3),
+        "load_seconds": round(best[1], 3),
+        "compute_seconds": round(best[2], 3),
+        "queries": len(queries),
+        "score": float(scoring.result.score) if scoring.result.score is not None else None,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="perfplan-bench-"))
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            line = run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(line))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

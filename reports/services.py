@@ -1,0 +1,477 @@
+"""Writes for the Relazione: texts and tables, the workflow bozza → approvata → validata, the PDF.
+
+The yearly lifecycle rules stay in plans.lifecycle (plan_year_transition); these services add the Relazione's own
+rules: texts are locked from `approvata` on, a validated year is frozen, only the OIV validates and only an
+Amministratore reopens. Each service is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from indicators.models import Indicator
+from perfplan.roles import Role, has_role
+from plans.lifecycle import plan_year_get, plan_year_transition
+from plans.models import Level, Objective, Plan, PlanYear, YearState
+from reports.bilancio import CODES, NEGATIVE_ALLOWED
+from reports.models import (
+    ArtifactKind,
+    BilancioLine,
+    BudgetLine,
+    BudgetVoce,
+    CycleActivity,
+    KeyIndicator,
+    PromoAmount,
+    Relazione,
+    RelazioneArtifact,
+    RelazioneState,
+    Validation,
+    ValidationOutcome,
+)
+from reports.sanitize import sanitize_html
+from reports.selectors import RelazioneData, relazione_build
+from reports.texts import CHECKLIST, TEXT_KEYS
+
+EDITORS = (Role.PLANNER, Role.ADMIN)
+
+
+# --- guards ----------------------------------------------------------------------------------------------------
+
+
+def _require(user, *roles: str) -> None:
+    if not has_role(user, *roles):
+        raise PermissionDenied("Il tuo ruolo non consente questa operazione.")
+
+
+def _locked_relazione(relazione: Relazione) -> Relazione:
+    return Relazione.objects.select_for_update().select_related("plan", "plan__ente").get(pk=relazione.pk)
+
+
+def _require_draft(relazione: Relazione) -> None:
+    """Texts and typed tables are editable only while the Relazione is a draft (relazione.md §0)."""
+    if relazione.state != RelazioneState.DRAFT:
+        raise ValidationError(
+            f"La Relazione è «{relazione.get_state_display()}»: testi e tabelle non sono più modificabili."
+        )
+
+
+def relazione_get_or_create(*, plan: Plan, year: int) -> Relazione:
+    if year not in plan.years:
+        raise ValidationError(f"L'anno {year} non rientra nel piano ({plan.start_year}-{plan.end_year}).")
+    relazione, _ = Relazione.objects.get_or_create(plan=plan, year=year)
+    return relazione
+
+
+# --- editing ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def relazione_update_texts(*, relazione: Relazione, texts: dict[str, str], user) -> Relazione:
+    """Store the free texts, sanitised; an unknown section key is an error, not silently dropped."""
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    unknown = set(texts) - set(TEXT_KEYS)
+    if unknown:
+        raise ValidationError(f"Sezioni di testo sconosciute: {', '.join(sorted(unknown))}.")
+    stored = dict(relazione.texts)
+    for key, value in texts.items():
+        stored[key] = sanitize_html(value)
+    relazione.texts = stored
+    relazione.updated_by = user
+    relazione.save(update_fields=["texts", "updated_by", "updated_at"])
+    return relazione
+
+
+def _decimal(raw: str, field: str, *, allow_negative: bool = False, whole: bool = False) -> Decimal | None:
+    text = (raw or "").strip().replace("€", "").replace(" ", "")
+    if not text:
+        return None
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif text.count(".") > 1 or (whole and "." in text):
+        text = text.replace(".", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValidationError({field: f"«{raw}» non è un importo valido (es. 1.234.567,00)."}) from exc
+    if not value.is_finite():
+        raise ValidationError({field: f"«{raw}» non è un importo valido."})
+    if value < 0 and not allow_negative:
+        raise ValidationError({field: "L'importo non può essere negativo."})
+    if whole and value != value.to_integral_value():
+        raise ValidationError({field: "Indicare euro interi, senza decimali."})
+    return value
+
+
+@transaction.atomic
+def relazione_update_budget(*, relazione: Relazione, values: dict[str, str], user) -> None:
+    """Preventivo (A) of table 1.2; values keyed by BudgetVoce. All validated first, then written."""
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    errors, parsed = {}, {}
+    for voce in BudgetVoce:
+        try:
+            parsed[voce] = _decimal(values.get(voce, ""), f"budget-{voce.value}")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    for voce, amount in parsed.items():
+        BudgetLine.objects.update_or_create(relazione=relazione, voce=voce, defaults={"preventivo": amount})
+
+
+def bilancio_year_is_frozen(*, ente_id: int, year: int) -> bool:
+    """A bilancio year printed in a validated Relazione (its year and the three before) stays as printed."""
+    return Relazione.objects.filter(
+        plan__ente_id=ente_id, state=RelazioneState.VALIDATED, year__gte=year, year__lte=year + 3
+    ).exists()
+
+
+@transaction.atomic
+def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, str], str], user) -> None:
+    """Typed lines of table 2.1 for years N-3..N, whole euros; an empty cell deletes the line."""
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    ente_id = relazione.plan.ente_id
+    years = range(relazione.year - 3, relazione.year + 1)
+    errors, parsed = {}, {}
+    for (year, code), raw in values.items():
+        if year not in years or code not in CODES:
+            raise ValidationError(f"Voce di bilancio non prevista: anno {year}, voce {code}.")
+        try:
+            parsed[(year, code)] = _decimal(
+                raw, f"bilancio-{year}-{code}", allow_negative=code in NEGATIVE_ALLOWED, whole=True
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    for year in {y for y, _ in parsed}:
+        current = dict(BilancioLine.objects.filter(ente_id=ente_id, year=year).values_list("code", "amount"))
+        changed = any(
+            (int(v) if v is not None else None) != current.get(c) for (y, c), v in parsed.items() if y == year
+        )
+        if changed and bilancio_year_is_frozen(ente_id=ente_id, year=year):
+            raise ValidationError(
+                f"I dati di bilancio {year} sono già in una Relazione validata e non sono più modificabili."
+            )
+    for (year, code), amount in parsed.items():
+        if amount is None:
+            BilancioLine.objects.filter(ente_id=ente_id, year=year, code=code).delete()
+        else:
+            BilancioLine.objects.update_or_create(
+                ente_id=ente_id, year=year, code=code, defaults={"amount": int(amount)}
+            )
+
+
+@transaction.atomic
+def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user) -> None:
+    """Amounts per strategic objective (table 2.2); keys are objective ids of this plan's OS."""
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    allowed = set(Objective.objects.filter(plan=relazione.plan, level=Level.STRATEGIC).values_list("pk", flat=True))
+    errors, parsed = {}, {}
+    for objective_id, raw in values.items():
+        if objective_id not in allowed:
+            raise ValidationError("Obiettivo strategico non appartenente al piano.")
+        try:
+            parsed[objective_id] = _decimal(raw, f"promo-{objective_id}")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    for objective_id, amount in parsed.items():
+        if amount is None:
+            PromoAmount.objects.filter(relazione=relazione, objective_id=objective_id).delete()
+        else:
+            PromoAmount.objects.update_or_create(
+                relazione=relazione, objective_id=objective_id, defaults={"amount": amount}
+            )
+
+
+@transaction.atomic
+def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, group: str, order: int, user) -> None:
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    group = group.strip()
+    if not group:
+        raise ValidationError({"group": "Indicare il gruppo (es. «Indici economico-finanziari»)."})
+    if not Indicator.objects.filter(pk=indicator_id, objective__plan=relazione.plan).exists():
+        raise ValidationError({"indicator": "Indicatore non appartenente al piano."})
+    if KeyIndicator.objects.filter(relazione=relazione, indicator_id=indicator_id).exists():
+        raise ValidationError({"indicator": "Indicatore già selezionato."})
+    KeyIndicator.objects.create(relazione=relazione, indicator_id=indicator_id, group=group[:200], order=order)
+
+
+@transaction.atomic
+def relazione_remove_key_indicator(*, relazione: Relazione, key_id: int, user) -> None:
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    KeyIndicator.objects.filter(relazione=relazione, pk=key_id).delete()
+
+
+@dataclass
+class ActivityInput:
+    activity: str
+    prepares: str
+    adopts: str
+    start: str  # "dd/mm"
+    end: str
+
+
+def _day_month(raw: str, field: str) -> tuple[int, int]:
+    try:
+        day, month = (int(part) for part in raw.strip().split("/"))
+        dt.date(2001, month, day)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError({field: f"«{raw}» non è una data valida: scrivere giorno/mese, es. 15/01."}) from exc
+    return day, month
+
+
+@transaction.atomic
+def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput], user) -> None:
+    """Replace the ente's timeline rows (all validated first); empty activity rows are skipped."""
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    errors: dict[str, str] = {}
+    built = []
+    for index, row in enumerate(rows, start=1):
+        if not row.activity.strip():
+            continue
+        try:
+            start_day, start_month = _day_month(row.start, f"riga {index}, inizio")
+            end_day, end_month = _day_month(row.end, f"riga {index}, fine")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            continue
+        if (start_month - 9) % 12 > (end_month - 9) % 12:
+            errors[f"riga {index}"] = "La fine viene prima dell'inizio nel ciclo settembre–agosto."
+            continue
+        built.append(
+            CycleActivity(
+                ente_id=relazione.plan.ente_id,
+                order=len(built) + 1,
+                activity=row.activity.strip()[:300],
+                prepares=row.prepares.strip()[:200],
+                adopts=row.adopts.strip()[:200],
+                start_month=start_month,
+                start_day=start_day,
+                end_month=end_month,
+                end_day=end_day,
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    CycleActivity.objects.filter(ente_id=relazione.plan.ente_id).delete()
+    CycleActivity.objects.bulk_create(built)
+
+
+# --- workflow --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def relazione_close_year(*, plan: Plan, year: int, user) -> PlanYear:
+    """Close the year's consuntivi (→ consuntivo chiuso) so that the Relazione can be approved.
+
+    Until the data-entry part of the app closes rounds itself, the planning office does it from the Relazione page;
+    the moves go through plans.lifecycle, which checks the role and records them.
+    """
+    plan_year = plan_year_get(plan=plan, year=year)
+    if plan_year.state == YearState.PLANNED:
+        plan_year = plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=user)
+    return plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user)
+
+
+@transaction.atomic
+def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt.date | None, user) -> Relazione:
+    """Record the adopting act: bozza → approvata, and the year consuntivo chiuso → relazione approvata."""
+    _require(user, *EDITORS)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    errors = {}
+    if not organ.strip():
+        errors["organ"] = "Indicare l'organo che approva (es. «delibera di Giunta»)."
+    if not number.strip():
+        errors["number"] = "Indicare il numero dell'atto."
+    if date is None:
+        errors["date"] = "Indicare la data dell'atto."
+    if errors:
+        raise ValidationError(errors)
+    plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
+    if plan_year.state != YearState.CLOSED:
+        raise ValidationError(
+            "Per approvare la Relazione l'anno deve essere in «Consuntivo chiuso» "
+            f"(ora: «{plan_year.get_state_display()}»)."
+        )
+    data = relazione_build(plan=relazione.plan, year=relazione.year, relazione=relazione)
+    if data.blocking:
+        raise ValidationError(
+            "Approvazione non possibile: " + "; ".join(f"{c.message} ({c.where})" for c in data.blocking[:5])
+        )
+    plan_year_transition(plan_year=plan_year, to_state=YearState.REPORT_APPROVED, user=user)
+    relazione.act_organ, relazione.act_number, relazione.act_date = organ.strip(), number.strip(), date
+    relazione.state = RelazioneState.APPROVED
+    relazione.updated_by = user
+    relazione.save()
+    return relazione
+
+
+@dataclass
+class RenderedPdf:
+    content: bytes
+    pages: int
+    seconds: float
+    data: RelazioneData
+
+
+def relazione_render_pdf(*, plan: Plan, year: int, relazione: Relazione | None = None) -> RenderedPdf:
+    """Render the Relazione to PDF with WeasyPrint: the same body template as the page, the print stylesheet."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    started = time.perf_counter()
+    data = relazione_build(plan=plan, year=year, relazione=relazione)
+    html = render_to_string("reports/pdf.html", {"r": data})
+    stylesheet = finders.find("reports/print.css")
+    fonts = FontConfiguration()
+    base = Path(stylesheet).parent
+    document = HTML(string=html, base_url=str(base)).render(
+        stylesheets=[CSS(filename=stylesheet, font_config=fonts)], font_config=fonts
+    )
+    content = document.write_pdf()
+    return RenderedPdf(content, len(document.pages), time.perf_counter() - started, data)
+
+
+def _store_artifact(*, relazione: Relazione, rendered: RenderedPdf, kind: str, user) -> RelazioneArtifact:
+    sha = hashlib.sha256(rendered.content).hexdigest()
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    name = f"relazione-{relazione.plan.ente.code}-{relazione.year}-{kind}-{stamp}-{sha[:12]}.pdf"
+    artifact = RelazioneArtifact(
+        relazione=relazione,
+        kind=kind,
+        sha256=sha,
+        size=len(rendered.content),
+        pages=rendered.pages,
+        render_seconds=Decimal(str(round(rendered.seconds, 2))),
+        summary={
+            "ente_score": str(rendered.data.ente_score) if rendered.data.ente_score is not None else None,
+            "pages": rendered.pages,
+        },
+        created_by=user,
+    )
+    artifact.file.save(name, ContentFile(rendered.content), save=False)
+    artifact.save()
+    return artifact
+
+
+def relazione_render_draft(*, relazione: Relazione, user) -> RelazioneArtifact:
+    """Render a preview PDF (BOZZA until approved) and keep only the latest one."""
+    _require(user, Role.PLANNER, Role.ADMIN, Role.OIV)
+    rendered = relazione_render_pdf(plan=relazione.plan, year=relazione.year, relazione=relazione)
+    with transaction.atomic():
+        for old in RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT):
+            old.file.delete(save=False)
+            old.delete()
+        return _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.DRAFT, user=user)
+
+
+@dataclass
+class ValidationInput:
+    date: dt.date | None
+    outcome: str
+    text: str
+    members: str
+    checklist: list[str]
+    attachment_name: str = ""
+    attachment: bytes | None = None
+
+
+@transaction.atomic
+def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> Validation:
+    """The OIV's act. «validata»: render the final PDF once, store it with its SHA-256, freeze the year.
+    «non validata»: the year goes back to consuntivo chiuso with the OIV's remarks, the Relazione to bozza."""
+    _require(user, Role.OIV)
+    relazione = _locked_relazione(relazione)
+    errors = {}
+    if relazione.state != RelazioneState.APPROVED:
+        raise ValidationError("Si può validare solo una Relazione approvata.")
+    if data.date is None:
+        errors["date"] = "Indicare la data della validazione."
+    if data.outcome not in ValidationOutcome.values:
+        errors["outcome"] = "Indicare l'esito."
+    if not data.text.strip():
+        errors["text"] = "Scrivere le conclusioni dell'OIV."
+    if not data.members.strip():
+        errors["members"] = "Indicare i componenti dell'OIV."
+    if data.attachment is not None and not data.attachment.startswith(b"%PDF"):
+        errors["attachment"] = "Il documento firmato deve essere un file PDF."
+    if errors:
+        raise ValidationError(errors)
+    plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
+    validation = Validation(
+        relazione=relazione,
+        date=data.date,
+        outcome=data.outcome,
+        text=data.text.strip(),
+        members=data.members.strip()[:500],
+        checklist=[key for key, _ in CHECKLIST if key in data.checklist],
+        created_by=user,
+    )
+    if data.attachment is not None:
+        validation.attachment_sha256 = hashlib.sha256(data.attachment).hexdigest()
+        safe_name = Path(data.attachment_name or "validazione.pdf").name[-80:]
+        validation.attachment.save(safe_name, ContentFile(data.attachment), save=False)
+    validation.save()
+    if data.outcome == ValidationOutcome.NOT_VALIDATED:
+        plan_year_transition(
+            plan_year=plan_year, to_state=YearState.CLOSED, user=user, reason=f"Non validata dall'OIV: {data.text}"
+        )
+        relazione.state = RelazioneState.DRAFT
+        relazione.save(update_fields=["state", "updated_at"])
+        return validation
+    plan_year_transition(plan_year=plan_year, to_state=YearState.VALIDATED, user=user)
+    relazione.state = RelazioneState.VALIDATED
+    relazione.save(update_fields=["state", "updated_at"])
+    rendered = relazione_render_pdf(plan=relazione.plan, year=relazione.year, relazione=relazione)
+    _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.FINAL, user=user)
+    return validation
+
+
+@transaction.atomic
+def relazione_reopen(*, relazione: Relazione, reason: str, user) -> Relazione:
+    """An Amministratore's act: validata → the year back to consuntivo chiuso, the Relazione to bozza.
+    The stored PDF stays in the history, marked as superseded with the reason."""
+    _require(user, Role.ADMIN)
+    relazione = _locked_relazione(relazione)
+    if relazione.state != RelazioneState.VALIDATED:
+        raise ValidationError("Solo una Relazione validata può essere riaperta.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Per riaprire un anno validato serve la motivazione."})
+    plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
+    plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user, reason=reason)
+    RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.FINAL, superseded_at__isnull=True).update(
+        superseded_at=timezone.now(), superseded_reason=reason.strip()
+    )
+    relazione.state = RelazioneState.DRAFT
+    relazione.updated_by = user
+    relazione.save(update_fields=["state", "updated_by", "updated_at"])
+    return relazione

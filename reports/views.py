@@ -1,0 +1,385 @@
+"""Relazione pages: list, HTML preview with pre-flight checks, editor, workflow actions, PDF and xlsx downloads.
+
+Thin views: check access with `_relazione_for`, parse the request, call one service or selector, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from indicators.models import Indicator
+from perfplan.roles import Role, has_role, role_required
+from plans.models import Level, Objective
+from plans.selectors import plan_for_user
+from reports import services
+from reports.bilancio import LINES
+from reports.export import relazione_xlsx
+from reports.models import (
+    ArtifactKind,
+    BilancioLine,
+    BudgetVoce,
+    CycleActivity,
+    PromoAmount,
+    Relazione,
+    RelazioneArtifact,
+    RelazioneState,
+)
+from reports.selectors import final_artifact, relazione_build, relazione_list
+from reports.texts import CHECKLIST, DEFAULT_ACTIVITIES, TEXT_SECTIONS
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+READERS = (Role.PLANNER, Role.ADMIN, Role.OIV, Role.OFFICE_HEAD)
+
+
+def _relazione_for(request, plan_id: int, year: int, *, create: bool = False) -> Relazione:
+    """The one access helper: the plan must be in the user's ente (404 otherwise) and the year in the plan."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    if year not in plan.years:
+        raise Http404("Anno non compreso nel piano.")
+    relazione = Relazione.objects.filter(plan=plan, year=year).select_related("plan", "plan__ente").first()
+    if relazione is None:
+        relazione = (
+            services.relazione_get_or_create(plan=plan, year=year) if create else Relazione(plan=plan, year=year)
+        )
+    return relazione
+
+
+def _error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(f"{m}" for msgs in error.message_dict.values() for m in msgs)
+    return " ".join(error.messages)
+
+
+@role_required(*READERS)
+def relazione_index(request):
+    rows = relazione_list(user=request.user)
+    to_validate = [r for r in rows if r["state"] == RelazioneState.APPROVED]
+    validated = [r for r in rows if r["state"] == RelazioneState.VALIDATED]
+    return render(
+        request,
+        "reports/index.html",
+        {"rows": rows, "to_validate": to_validate, "validated": validated, "is_oiv": has_role(request.user, Role.OIV)},
+    )
+
+
+@role_required(*READERS)
+def relazione_detail(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year)
+    data = relazione_build(plan=relazione.plan, year=year, relazione=relazione)
+    draft = (
+        RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT).first() if relazione.pk else None
+    )
+    history = (
+        list(RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.FINAL).order_by("-created_at"))
+        if relazione.pk
+        else []
+    )
+    user = request.user
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "r": data,
+            "relazione": relazione,
+            "draft": draft,
+            "history": history,
+            "can_edit": has_role(user, Role.PLANNER, Role.ADMIN) and data.state == RelazioneState.DRAFT,
+            "can_approve": has_role(user, Role.PLANNER, Role.ADMIN) and data.state == RelazioneState.DRAFT,
+            "can_close_year": has_role(user, Role.PLANNER, Role.ADMIN)
+            and data.year_state in ("programmazione", "monitoraggio"),
+            "can_validate": has_role(user, Role.OIV) and data.state == RelazioneState.APPROVED,
+            "can_reopen": has_role(user, Role.ADMIN) and data.state == RelazioneState.VALIDATED,
+            "can_render": has_role(user, Role.PLANNER, Role.ADMIN, Role.OIV),
+            "checklist": CHECKLIST,
+            "today": dt.date.today(),
+        },
+    )
+
+
+@role_required(Role.PLANNER, Role.ADMIN)
+def relazione_edit(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year, create=request.method == "POST")
+    if request.method == "POST":
+        section = request.POST.get("section", "")
+        try:
+            _save_section(request, relazione, section)
+        except ValidationError as error:
+            messages.error(request, f"Dati non salvati: {_error_text(error)}")
+        else:
+            messages.success(request, "Modifiche salvate.")
+        return redirect(f"{request.path}#{section or 'testi'}")
+    plan = relazione.plan
+    data = relazione_build(plan=plan, year=year, relazione=relazione)
+    budget = {b.voce: b.preventivo for b in relazione.budget_lines.all()} if relazione.pk else {}
+    typed = {
+        (b.year, b.code): b.amount
+        for b in BilancioLine.objects.filter(ente=plan.ente, year__gte=year - 3, year__lte=year)
+    }
+    years = [year - 3, year - 2, year - 1, year]
+    promo = {p.objective_id: p.amount for p in PromoAmount.objects.filter(relazione=relazione)} if relazione.pk else {}
+    activities = list(CycleActivity.objects.filter(ente=plan.ente)) or DEFAULT_ACTIVITIES
+    return render(
+        request,
+        "reports/edit.html",
+        {
+            "r": data,
+            "relazione": relazione,
+            "locked": data.state != RelazioneState.DRAFT,
+            "texts": [
+                {"key": s.key, "label": s.label, "value": relazione.texts.get(s.key, s.default)} for s in TEXT_SECTIONS
+            ],
+            "budget": [{"voce": v.value, "label": v.label, "value": budget.get(v)} for v in BudgetVoce],
+            "years": years,
+            "bilancio": [
+                {"code": code, "label": label, "cells": [(y, typed.get((y, code))) for y in years]}
+                for code, label in LINES
+            ],
+            "strategic": [
+                {"pk": o.pk, "label": f"{o.code} – {o.title}", "amount": promo.get(o.pk)}
+                for o in Objective.objects.filter(plan=plan, level=Level.STRATEGIC).order_by("position", "id")
+            ],
+            "keys": relazione.key_indicators.select_related("indicator", "indicator__objective")
+            if relazione.pk
+            else [],
+            "indicators": Indicator.objects.filter(objective__plan=plan)
+            .select_related("objective")
+            .order_by("objective__code", "position", "id"),
+            "activities": [
+                {
+                    "activity": a.activity,
+                    "prepares": a.prepares,
+                    "adopts": a.adopts,
+                    "start": f"{a.start_day:02d}/{a.start_month:02d}",
+                    "end": f"{a.end_day:02d}/{a.end_month:02d}",
+                }
+                for a in activities
+            ]
+            + [{"activity": "", "prepares": "", "adopts": "", "start": "", "end": ""}] * 3,
+        },
+    )
+
+
+def _save_section(request, relazione: Relazione, section: str) -> None:
+    post, user = request.POST, request.user
+    if section == "testi":
+        services.relazione_update_texts(
+            relazione=relazione, texts={s.key: post.get(f"text-{s.key}", "") for s in TEXT_SECTIONS}, user=user
+        )
+    elif section == "risorse":
+        services.relazione_update_budget(
+            relazione=relazione, values={v: post.get(f"budget-{v.value}", "") for v in BudgetVoce}, user=user
+        )
+    elif section == "bilancio":
+        values = {}
+        for key, raw in post.items():
+            if key.startswith("bilancio-"):
+                _, year, code = key.split("-", 2)
+                values[(int(year), code)] = raw
+        services.relazione_update_bilancio(relazione=relazione, values=values, user=user)
+    elif section == "importi":
+        values = {int(k.split("-", 1)[1]): v for k, v in post.items() if k.startswith("promo-")}
+        services.relazione_update_promo(relazione=relazione, values=values, user=user)
+    elif section == "indicatori":
+        if post.get("remove"):
+            services.relazione_remove_key_indicator(relazione=relazione, key_id=int(post["remove"]), user=user)
+        else:
+            try:
+                indicator_id = int(post.get("indicator", ""))
+                order = int(post.get("order") or 0)
+            except ValueError as exc:
+                raise ValidationError({"indicator": "Scegliere un indicatore e un ordine numerico."}) from exc
+            services.relazione_add_key_indicator(
+                relazione=relazione, indicator_id=indicator_id, group=post.get("group", ""), order=order, user=user
+            )
+    elif section == "calendario":
+        rows = [
+            services.ActivityInput(a, p, d, s, e)
+            for a, p, d, s, e in zip(
+                post.getlist("activity"),
+                post.getlist("prepares"),
+                post.getlist("adopts"),
+                post.getlist("start"),
+                post.getlist("end"),
+                strict=False,
+            )
+        ]
+        services.cycle_activities_replace(relazione=relazione, rows=rows, user=user)
+    else:
+        raise ValidationError("Sezione sconosciuta.")
+
+
+def _parse_date(raw: str) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(raw.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _after_action(request, relazione: Relazione, ok: str, action):
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except PermissionDenied:
+        raise
+    else:
+        messages.success(request, ok)
+    target = relazione.get_absolute_url()
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@require_POST
+@role_required(Role.PLANNER, Role.ADMIN)
+def relazione_close_year(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year, create=True)
+    return _after_action(
+        request,
+        relazione,
+        f"Consuntivi {year} chiusi: ora la Relazione può essere approvata.",
+        lambda: services.relazione_close_year(plan=relazione.plan, year=year, user=request.user),
+    )
+
+
+@require_POST
+@role_required(Role.PLANNER, Role.ADMIN)
+def relazione_approve(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year, create=True)
+    post = request.POST
+    return _after_action(
+        request,
+        relazione,
+        "Relazione approvata: testi bloccati, ora l'OIV può validarla.",
+        lambda: services.relazione_approve(
+            relazione=relazione,
+            organ=post.get("organ", ""),
+            number=post.get("number", ""),
+            date=_parse_date(post.get("date", "")),
+            user=request.user,
+        ),
+    )
+
+
+@require_POST
+@role_required(Role.OIV)
+def relazione_validate(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year)
+    if relazione.pk is None:
+        raise Http404("Relazione non trovata.")
+    post = request.POST
+    upload = request.FILES.get("attachment")
+    data = services.ValidationInput(
+        date=_parse_date(post.get("date", "")),
+        outcome=post.get("outcome", ""),
+        text=post.get("text", ""),
+        members=post.get("members", ""),
+        checklist=post.getlist("checklist"),
+        attachment_name=upload.name if upload else "",
+        attachment=upload.read() if upload else None,
+    )
+    ok = (
+        "Relazione validata: il PDF definitivo è stato generato e conservato con la sua impronta SHA-256."
+        if data.outcome == "validata"
+        else "Esito «non validata» registrato: la Relazione torna in bozza."
+    )
+    return _after_action(
+        request, relazione, ok, lambda: services.relazione_validate(relazione=relazione, data=data, user=request.user)
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def relazione_reopen(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year)
+    if relazione.pk is None:
+        raise Http404("Relazione non trovata.")
+    return _after_action(
+        request,
+        relazione,
+        "Anno riaperto: la Relazione torna in bozza; il PDF validato resta nello storico.",
+        lambda: services.relazione_reopen(
+            relazione=relazione, reason=request.POST.get("reason", ""), user=request.user
+        ),
+    )
+
+
+@require_POST
+@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+def relazione_render(request, plan_id: int, year: int):
+    """Render a preview PDF; called with htmx so the page shows progress and is not blocked."""
+    relazione = _relazione_for(request, plan_id, year, create=True)
+    artifact = services.relazione_render_draft(relazione=relazione, user=request.user)
+    return render(request, "reports/_draft.html", {"draft": artifact, "relazione": relazione})
+
+
+def _stream(request, artifact: RelazioneArtifact, filename: str):
+    etag = f'"{artifact.sha256}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified()
+    response = FileResponse(artifact.file.open("rb"), as_attachment=True, filename=filename, content_type=PDF)
+    response["ETag"] = etag
+    response["Content-Length"] = str(artifact.size)
+    response["X-Content-SHA256"] = artifact.sha256
+    return response
+
+
+@role_required(*READERS)
+def relazione_pdf(request, plan_id: int, year: int):
+    """The validated PDF, byte for byte as stored (never re-rendered)."""
+    relazione = _relazione_for(request, plan_id, year)
+    artifact = final_artifact(relazione=relazione) if relazione.pk else None
+    if artifact is None:
+        raise Http404("La Relazione non è ancora validata.")
+    return _stream(request, artifact, f"relazione-performance-{relazione.plan.ente.code}-{year}.pdf")
+
+
+@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+def relazione_draft_pdf(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year)
+    artifact = (
+        RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT).first() if relazione.pk else None
+    )
+    if artifact is None:
+        raise Http404("Nessuna anteprima generata.")
+    return _stream(request, artifact, f"relazione-performance-{relazione.plan.ente.code}-{year}-anteprima.pdf")
+
+
+@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+def relazione_history_pdf(request, plan_id: int, year: int, artifact_id: int):
+    relazione = _relazione_for(request, plan_id, year)
+    artifact = RelazioneArtifact.objects.filter(relazione=relazione, pk=artifact_id, kind=ArtifactKind.FINAL).first()
+    if artifact is None:
+        raise Http404("File non trovato.")
+    return _stream(request, artifact, f"relazione-performance-{relazione.plan.ente.code}-{year}-{artifact.pk}.pdf")
+
+
+@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+def relazione_attachment(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year)
+    validation = relazione.validations.first() if relazione.pk else None
+    if validation is None or not validation.attachment:
+        raise Http404("Nessun documento di validazione.")
+    return FileResponse(validation.attachment.open("rb"), as_attachment=True, content_type=PDF)
+
+
+@role_required(*READERS)
+def relazione_export(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year)
+    data = relazione_build(plan=relazione.plan, year=year, relazione=relazione)
+    response = HttpResponse(relazione_xlsx(data=data), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="relazione-performance-{relazione.plan.ente.code}-{year}.xlsx"'
+    )
+    return response

@@ -1,0 +1,49 @@
+"""The Relazione's last mile: the planner approves, the OIV validates and downloads the PDF whose SHA-256 is shown."""
+
+import hashlib
+
+import pytest
+
+from perfplan.roles import Role
+from plans.models import Plan
+from plans.services import plan_import
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, make_user, workbook_bytes
+from tests.reports.conftest import add_bilancio
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_planner_approves_and_the_oiv_validates_and_downloads(page):
+    report = plan_import(source=workbook_bytes())
+    plan = Plan.objects.get(pk=report.plan_id)
+    plan.act_text = "Delibera di Giunta n. 1 del 30/01/2017"
+    plan.save(update_fields=["act_text"])
+    add_bilancio(plan.ente, 2017)
+    make_user("pianificatore", Role.PLANNER, plan.ente)
+    make_user("oiv", Role.OIV, plan.ente)
+
+    log_in(page, "pianificatore", PASSWORD)
+    page.get_by_role("link", name="Relazioni").click()
+    page.get_by_role("link", name="Relazione 2017").click()
+    page.get_by_test_id("close-year").click()
+    page.get_by_label("Numero").fill("45")
+    page.get_by_label("Data").fill("2018-06-20")
+    page.get_by_test_id("approve").click()
+    assert page.get_by_test_id("relazione-state").inner_text() == "Approvata"
+    page.get_by_role("button", name="Esci").click()
+
+    log_in(page, "oiv", PASSWORD)
+    page.get_by_role("link", name="Relazioni").click()
+    page.get_by_test_id("to-validate").get_by_role("link").click()
+    page.get_by_label("Componenti dell'OIV").fill("Mario Rossi, Anna Bianchi")
+    page.get_by_label("Conclusioni", exact=True).fill("La Relazione è conforme e attendibile.")
+    page.get_by_test_id("validate").click()
+    page.wait_for_selector("[data-testid=validated-box]")
+    shown = page.get_by_test_id("sha256").inner_text().strip()
+    page.screenshot(path="test-artifacts/relazione-validated.png")
+    with page.expect_download() as info:
+        page.get_by_test_id("download-validated").click()
+    with open(info.value.path(), "rb") as downloaded:
+        content = downloaded.read()
+    assert content.startswith(b"%PDF") and hashlib.sha256(content).hexdigest() == shown

@@ -1,0 +1,29 @@
+"""Reading a rendered Relazione back with pypdf, for the tests."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from pypdf import PdfReader
+
+TOC_LINE = re.compile(r"^(?P<title>.+?)\s*\.{4,}\s*(?P<page>\d+)$")
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(BytesIO(content)).pages]
+
+
+def sommario_entries(pages: list[str]) -> list[tuple[str, int]]:
+    sommario = next(i for i, text in enumerate(pages) if "Sommario" in text.splitlines()[:3] or "\nSommario\n" in text)
+    return [
+        (m["title"].strip(), int(m["page"])) for line in pages[sommario].splitlines() if (m := TOC_LINE.match(line))
+    ]
+
+
+def first_page_with_heading(pages: list[str], title: str, after: int) -> int | None:
+    """1-based number of the first page after `after` with a line starting with the heading."""
+    for number, text in enumerate(pages, start=1):
+        if number > after and any(line.strip().startswith(title) for line in text.splitlines()):
+            return number
+    return None

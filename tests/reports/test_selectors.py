@@ -1,0 +1,101 @@
+from decimal import Decimal
+
+from indicators.models import Indicator
+from reports.models import BilancioLine, BudgetLine, BudgetVoce, KeyIndicator, PromoAmount
+from reports.selectors import relazione_build
+from tests.reports.conftest import YEAR
+
+
+def test_the_overview_carries_the_scores_of_the_ente_the_area_and_the_os(small_plan):
+    data = relazione_build(plan=small_plan, year=YEAR)
+    # F1: 382 ≥ 350 → 100; Tempo medio: 2900 / 100 = 29 gg against ≤ 25 → 25 / 29 × 100 = 86,21;
+    # OS 101 = 50 % × 100 + 50 % × 86,21 = 93,105 → 93,11 (its OO has no consuntivo and the quota is 100 %).
+    rows = {(row.kind, row.code): row for row in data.overview}
+    assert data.ente_score == Decimal("93.11")
+    assert rows[("ente", "")].score_text == "93,11 %"
+    assert rows[("area", "1")].weight_text == "100,00 %"
+    assert rows[("os", "101")].score_text == "93,11 %"
+    assert rows[("os", "101")].composition == "1 OO · 2 indicatori"
+    assert rows[("os", "101")].band.word == "parziale" and rows[("os", "101")].band.symbol == "◐"
+
+
+def test_indicator_rows_show_value_measures_target_and_rule(small_plan):
+    data = relazione_build(plan=small_plan, year=YEAR)
+    os_block = data.strategic[0].nodes[0]
+    f1, tempo = os_block.indicators
+    assert (f1.label, f1.value_text, f1.target_text, f1.score_text, f1.rule) == (
+        "F1 - Pubblicazioni sul sito camerale",
+        "382 N.",
+        ">= 350",
+        "100,00 %",
+        "≥",
+    )
+    assert (tempo.measures, tempo.value_text, tempo.score_text, tempo.rule) == ("2.900 / 100", "29 gg", "86,21 %", "≤")
+    assert [d["row"].label for d in data.deviations] == ["Tempo medio di pagamento"]
+    assert data.deviations[0]["note"] == "Ritardi di fine anno"
+
+
+def test_the_counts_leave_out_objectives_without_a_target_that_year(small_plan):
+    data = relazione_build(plan=small_plan, year=YEAR)
+    os_row, oo_row, indicator_row = data.counts
+    assert (os_row.total, os_row.partial) == (1, 1)
+    # OO 1011.01 has a deadline target and no consuntivo: N/D; the action has no target: not counted.
+    assert (oo_row.total, oo_row.none) == (1, 1)
+    assert (indicator_row.total, indicator_row.achieved, indicator_row.partial, indicator_row.none) == (3, 1, 1, 1)
+
+
+def test_pre_flight_blocks_a_plan_without_act_and_a_missing_bilancio_year(small_plan):
+    data = relazione_build(plan=small_plan, year=YEAR)
+    messages = [c.message for c in data.blocking]
+    assert "Il piano non ha l'atto di adozione." in messages
+    assert "Tabella 2.1: mancano i dati di bilancio dell'anno 2017." in messages
+    assert any("senza consuntivo" in w.message for w in data.warnings)
+
+
+def test_resources_read_the_consuntivo_from_the_bilancio_and_round_the_ratio(relazione):
+    ente = relazione.plan.ente
+    BilancioLine.objects.bulk_create(
+        [
+            BilancioLine(ente=ente, year=YEAR, code="1", amount=9_000_000),
+            BilancioLine(ente=ente, year=YEAR, code="2", amount=3_000_000),
+            BilancioLine(ente=ente, year=YEAR, code="6", amount=4_000_000),
+            BilancioLine(ente=ente, year=YEAR, code="8", amount=2_500_000),
+        ]
+    )
+    BudgetLine.objects.create(relazione=relazione, voce=BudgetVoce.PROVENTI, preventivo=Decimal("11500000"))
+    BudgetLine.objects.create(relazione=relazione, voce=BudgetVoce.PROMOZIONALI, preventivo=Decimal("3000000"))
+    os_101 = relazione.plan.objectives.get(code="101")
+    PromoAmount.objects.create(relazione=relazione, objective=os_101, amount=Decimal("2400000"))
+    data = relazione_build(plan=relazione.plan, year=YEAR, relazione=relazione)
+    proventi, promozionali, personale, _ = data.budget
+    # 12.000.000 / 11.500.000 × 100 = 104,3478… → 104,35
+    assert (proventi["consuntivo_text"], proventi["ratio_text"]) == ("€ 12.000.000,00", "104,35 %")
+    # 2.500.000 / 3.000.000 × 100 = 83,333… → 83,33
+    assert promozionali["ratio_text"] == "83,33 %"
+    assert (personale["preventivo_text"], personale["ratio_text"]) == ("N/D", "N/D")
+    total_a = next(b for b in data.bilancio if b["label"] == "Totale proventi correnti (A)")
+    assert total_a["texts"] == ["N/D", "N/D", "N/D", "12.000.000"]
+    assert not any("2.1" in c.message for c in data.blocking)
+    # 2.2 total 2.400.000 differs from line 8 (2.500.000): a warning, not a block.
+    assert any("Tabella 2.2" in w.message for w in data.warnings)
+
+
+def test_key_indicators_are_grouped_with_their_values(relazione):
+    f1 = Indicator.objects.get(objective__plan=relazione.plan, code="F1")
+    deadline = Indicator.objects.get(objective__plan=relazione.plan, objective__code="1011.01")
+    KeyIndicator.objects.create(relazione=relazione, indicator=f1, group="Indicatori di attività", order=1)
+    KeyIndicator.objects.create(relazione=relazione, indicator=deadline, group="Indicatori di attività", order=2)
+    data = relazione_build(plan=relazione.plan, year=YEAR, relazione=relazione)
+    [group] = data.key_groups
+    assert [(row.label, row.value_text) for row in group["rows"]] == [
+        ("F1 - Pubblicazioni sul sito camerale", "382 N."),
+        ("Report pubblicati entro la scadenza", "N/D"),
+    ]
+    assert any(w.message == "Indicatore significativo senza valore." for w in data.warnings)
+
+
+def test_the_builder_runs_a_constant_number_of_queries(large_plan, django_assert_max_num_queries):
+    assert Indicator.objects.filter(objective__plan=large_plan).count() > 800
+    with django_assert_max_num_queries(17):
+        data = relazione_build(plan=large_plan, year=large_plan.start_year)
+    assert len(data.operational) == 2 and data.ente_score is not None
