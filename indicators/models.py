@@ -214,6 +214,7 @@ class Measurement(models.Model):
         "raggiungimento manuale (%)", max_digits=6, decimal_places=2, null=True, blank=True
     )
     manual_reason = models.TextField("motivazione", blank=True)
+    review_comment = models.TextField("commento della verifica", blank=True)  # why it was returned (da rivedere)
     status = models.CharField(
         "stato", max_length=12, choices=MeasurementStatus.choices, default=MeasurementStatus.DRAFT
     )
@@ -241,3 +242,73 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.year}: {self.raw}"
+
+
+class MeasurementChange(models.Model):
+    """One change to a consuntivo (who, when, what: old → new), written by the service that made it."""
+
+    class Action(models.TextChoices):
+        SAVE = "save", "Salvataggio"
+        SUBMIT = "submit", "Invio"
+        ACCEPT = "accept", "Accettazione"
+        RETURN = "return", "Restituzione"
+        MANUAL = "manual", "Raggiungimento manuale"
+        IMPORT = "import", "Importazione"
+        EVIDENCE = "evidence", "Allegato"
+
+    measurement = models.ForeignKey(
+        Measurement, on_delete=models.CASCADE, related_name="changes", verbose_name="consuntivo"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="utente",
+    )
+    at = models.DateTimeField("data", auto_now_add=True)
+    action = models.CharField("operazione", max_length=10, choices=Action.choices)
+    field = models.CharField("campo", max_length=60, blank=True)
+    old_value = models.TextField("valore precedente", blank=True)
+    new_value = models.TextField("nuovo valore", blank=True)
+    comment = models.TextField("commento", blank=True)
+
+    class Meta:
+        verbose_name = "modifica di un consuntivo"
+        verbose_name_plural = "storico dei consuntivi"
+        ordering = ["measurement", "-at", "-id"]
+        # The history page reads one consuntivo's changes, newest first.
+        indexes = [models.Index(fields=["measurement", "at"], name="measurementchange_by_time")]
+
+    def __str__(self) -> str:
+        return f"{self.measurement_id} {self.field}: {self.old_value} → {self.new_value}"
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    """Files live under the round, so a plan's evidence can be found (and purged) together."""
+    return f"evidenze/rilevazione-{instance.measurement.round_id}/{instance.measurement.indicator_id}/{filename}"
+
+
+class Evidence(models.Model):
+    """A document that supports a consuntivo (PDF, image, office file); type and size checked on upload."""
+
+    measurement = models.ForeignKey(
+        Measurement, on_delete=models.CASCADE, related_name="evidence", verbose_name="consuntivo"
+    )
+    file = models.FileField("file", upload_to=evidence_path, max_length=300)
+    original_name = models.CharField("nome del file", max_length=200)
+    content_type = models.CharField("tipo", max_length=100)
+    size = models.PositiveIntegerField("dimensione (byte)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("caricato il", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "allegato"
+        verbose_name_plural = "allegati"
+        ordering = ["measurement", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,44 @@
+"""Template filters of the consuntivi pages: a consuntivo's value in Italian form."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import template
+
+from perfplan.formats import date_it, number_it
+
+register = template.Library()
+
+
+@register.filter
+def value_it(value) -> str:
+    """`382`, `6,33` (at most two decimals), `30/09/2017`, `SI`/`NO`, a level; empty for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "SI" if value else "NO"
+    if isinstance(value, dt.date):
+        return date_it(value)
+    if isinstance(value, Decimal | int | float):
+        number = Decimal(str(value))
+        rounded = number.quantize(Decimal("0.01"))
+        return number_it(rounded.normalize() if rounded == number else rounded, None if rounded == number else 2)
+    return str(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def variables_it(variables) -> str:
+    """`Liq_Imm = 13.092.700; PassCorr = 4.352.680`; a stored value that is not a number is shown as it is."""
+    parts = []
+    for name, value in (variables or {}).items():
+        try:
+            shown = number_it(Decimal(str(value)))
+        except ArithmeticError:
+            shown = str(value)
+        parts.append(f"{name} = {shown}")
+    return "; ".join(parts)
