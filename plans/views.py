@@ -1,11 +1,43 @@
-from django.http import HttpResponse
-from django.shortcuts import render
+"""Plan pages: thin views that check access, parse a form, call one service or selector, render."""
 
-from perfplan.roles import Role, role_required
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from indicators.models import Indicator, Target
+from indicators.notation import format_target
+from perfplan.roles import Role, has_role, role_required, user_ente
+from plans import editing
 from plans.export import plan_export, plan_template
-from plans.selectors import plan_for_user, plan_page_lines, plan_tree_rows, plans_visible_to
+from plans.forms import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    IndicatorForm,
+    ObjectiveForm,
+    ObjectiveMoveForm,
+    PlanAdoptForm,
+    PlanCreateForm,
+    PlanFilterForm,
+    ReasonForm,
+    RulesForm,
+    TargetForm,
+    WeightsForm,
+)
+from plans.imports import ENTITY_LABELS, import_discard, import_get, import_run, import_store, import_target
+from plans.models import Objective, Plan, PlanState
+from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
+from plans.selectors import plan_for_user, plans_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EDITORS = (Role.PLANNER, Role.ADMIN)
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -14,18 +46,156 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _service(form, call):
+    """Run a service; its ValidationError becomes form errors (on the field it names, else on the form)."""
+    try:
+        return call(), True
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return None, False
+
+
+def _data(request):
+    """The POST data of a form submission, None for a GET (an empty POST is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _posted(request):
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
+def _objective(plan: Plan, objective_id: int) -> Objective:
+    return get_object_or_404(Objective.objects.select_related("plan", "parent"), pk=objective_id, plan=plan)
+
+
+def _indicator(plan: Plan, indicator_id: int) -> Indicator:
+    return get_object_or_404(Indicator.objects.select_related("objective__plan"), pk=indicator_id, objective__plan=plan)
+
+
+def _node_url(plan: Plan, objective_id: int | None = None) -> str:
+    url = plan.get_absolute_url()
+    return f"{url}#nodo-{objective_id}" if objective_id else url
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- lists and the plan page -----------------------------------------------------------------------------------
+
+
 @role_required()
 def home(request):
     plans = plans_visible_to(user=request.user)
     return render(request, "plans/home.html", {"plans": plans})
 
 
+def _page_filters(request) -> tuple[int | None, PlanFilters]:
+    get = request.GET
+    filters = PlanFilters(
+        area=_int(get.get("area")),
+        unit=_int(get.get("unita")),
+        level=get.get("livello", "")[:20],
+        q=get.get("q", "").strip()[:100],
+    )
+    return _int(get.get("anno")), filters
+
+
 @role_required()
 def plan_detail(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
-    tree = plan_tree_rows(plan=plan)
-    lines = plan_page_lines(tree=tree)
-    return render(request, "plans/detail.html", {"plan": plan, "lines": lines, "years": plan.years})
+    year, filters = _page_filters(request)
+    started = time.perf_counter()
+    page = plan_page(plan=plan, year=year, filters=filters)
+    filter_form = PlanFilterForm(
+        initial={
+            "anno": page.year,
+            "area": filters.area,
+            "unita": filters.unit,
+            "livello": filters.level,
+            "q": filters.q,
+        },  # noqa: E501
+        years=page.years,
+        areas=page.areas,
+        units=page.units,
+        levels=page.levels,
+    )
+    response = render(
+        request,
+        "plans/detail.html",
+        {
+            "plan": plan,
+            "page": page,
+            "filter_form": filter_form,
+            "years": page.years,
+            "can_export": has_role(request.user, Role.PLANNER, Role.ADMIN, Role.OIV),
+        },
+    )
+    response["Server-Timing"] = f"page;dur={(time.perf_counter() - started) * 1000:.0f}"
+    return response
+
+
+@role_required()
+def objective_detail(request, plan_id: int, objective_id: int):
+    """A node's page: breadcrumbs up to the plan, the node's subtree with scores, and its actions."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    year = _int(request.GET.get("anno"))
+    page = plan_page(plan=plan, year=year, filters=PlanFilters(node=objective_id))
+    if page.node is None:
+        raise Http404("Obiettivo non trovato.")
+    node = page.node.node
+    return render(
+        request,
+        "plans/objective.html",
+        {
+            "plan": plan,
+            "page": page,
+            "node": node,
+            "years": page.years,
+            "child_levels": editing.allowed_child_levels(node.level),
+            "has_children": any(r.node.parent_id == node.pk for r in page.rows),
+            "has_indicators": bool(page.node.indicators),
+        },
+    )
+
+
+@role_required()
+def plan_print(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    year, filters = _page_filters(request)
+    page = plan_page(plan=plan, year=year, filters=filters)
+    return render(request, "plans/print.html", {"plan": plan, "page": page, "years": page.years})
+
+
+@role_required()
+def plan_revision_list(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    return render(request, "plans/revisions.html", {"plan": plan, "revisions": plan_revisions(plan=plan)})
+
+
+@role_required()
+@require_GET
+def score_why(request, plan_id: int, kind: str, pk: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    year = _int(request.GET.get("anno"))
+    if year not in plan.years or kind not in ("obiettivo", "indicatore"):
+        raise Http404("Anno o oggetto non valido.")
+    explanation = score_explanation(plan=plan, year=year, kind=kind, pk=pk)
+    if explanation is None:
+        raise Http404("Nessun punteggio per questo elemento.")
+    template = "plans/_why.html" if _is_htmx(request) else "plans/why.html"
+    return render(request, template, {"plan": plan, "year": year, "why": explanation})
 
 
 @role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
@@ -34,6 +204,448 @@ def plan_export_view(request, plan_id: int):
     return _xlsx(plan_export(plan=plan), f"piano-{plan.ente.code}-{plan.start_year}-{plan.end_year}.xlsx")
 
 
-@role_required(Role.PLANNER, Role.ADMIN)
+@role_required(*EDITORS)
 def template_download(request):
     return _xlsx(plan_template(), "modello-piano-perfplan.xlsx")
+
+
+# --- plan lifecycle --------------------------------------------------------------------------------------------
+
+
+@role_required(*EDITORS)
+def plan_create(request):
+    ente = user_ente(request.user)
+    form = PlanCreateForm(_data(request))
+    if ente is None:
+        form.add_error(None, "Il tuo utente non è associato a un ente: chiedi a un amministratore di associarlo.")
+    elif request.method == "POST" and form.is_valid():
+        plan, ok = _service(
+            form,
+            lambda: editing.plan_create(ente=ente, user=request.user, **form.cleaned_data),
+        )
+        if ok:
+            messages.success(request, f"Piano «{plan.title}» creato in bozza: aggiungi la prima area strategica.")
+            return redirect(plan)
+    return render(request, "plans/plan_form.html", {"form": form})
+
+
+@role_required(*EDITORS)
+def plan_adopt(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    form = PlanAdoptForm(_data(request))
+    if plan.state == PlanState.ADOPTED:
+        messages.info(request, "Il piano è già adottato.")
+        return redirect(plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(form, lambda: editing.plan_adopt(plan=plan, user=request.user, **form.cleaned_data))
+        if ok:
+            messages.success(request, "Piano adottato: da ora ogni modifica chiede una motivazione ed è registrata.")
+            return redirect(plan)
+    return render(request, "plans/adopt.html", {"plan": plan, "form": form})
+
+
+@role_required(*EDITORS)
+def plan_copy(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    form = forms.Form(_data(request))
+    if request.method == "POST":
+        new, ok = _service(form, lambda: editing.plan_copy_to_next_cycle(plan=plan, user=request.user))
+        if ok:
+            messages.success(request, f"Creato il piano «{new.title}» in bozza, copiato da «{plan.title}».")
+            return redirect(new)
+    return render(
+        request, "plans/copy.html", {"plan": plan, "form": form, "next_title": editing._next_cycle_title(plan)}
+    )
+
+
+@role_required(*EDITORS)
+def plan_rules(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    form = RulesForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: editing.plan_rules_update(
+                plan=plan, user=request.user, reason=form.reason_value(), **form.values()
+            ),
+        )
+        if ok:
+            messages.success(request, "Regole di calcolo salvate.")
+            return redirect(plan)
+    return render(request, "plans/rules.html", {"plan": plan, "form": form})
+
+
+# --- objectives ------------------------------------------------------------------------------------------------
+
+
+def _siblings_weight(plan: Plan, parent_id: int | None, exclude_pk: int | None = None):
+    from django.db.models import Sum
+
+    rows = Objective.objects.filter(plan=plan, parent_id=parent_id)
+    if exclude_pk:
+        rows = rows.exclude(pk=exclude_pk)
+    return rows.aggregate(total=Sum("weight"))["total"] or 0, rows.count()
+
+
+@role_required(*EDITORS)
+def objective_create(request, plan_id: int, parent_id: int | None = None):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    parent = _objective(plan, parent_id) if parent_id else None
+    form = ObjectiveForm(_data(request), plan=plan, parent=parent)
+    if request.method == "POST" and form.is_valid():
+        node, ok = _service(
+            form,
+            lambda: editing.objective_create(
+                plan=plan, parent=parent, user=request.user, reason=form.reason_value(), **form.values()
+            ),
+        )
+        if ok:
+            messages.success(request, f"Obiettivo {node.code} aggiunto.")
+            return redirect(_node_url(plan, node.pk))
+    others, count = _siblings_weight(plan, parent.pk if parent else None)
+    return render(
+        request,
+        "plans/objective_form.html",
+        {"plan": plan, "parent": parent, "form": form, "objective": None, "others_weight": others, "siblings": count},
+    )
+
+
+@role_required(*EDITORS)
+def objective_edit(request, plan_id: int, objective_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    objective = _objective(plan, objective_id)
+    form = ObjectiveForm(_data(request), plan=plan, parent=objective.parent, objective=objective)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: editing.objective_update(
+                objective=objective, user=request.user, reason=form.reason_value(), **form.values()
+            ),
+        )
+        if ok:
+            messages.success(request, f"Obiettivo {objective.code} salvato.")
+            return redirect(_node_url(plan, objective.pk))
+        objective.refresh_from_db()
+    others, count = _siblings_weight(plan, objective.parent_id, exclude_pk=objective.pk)
+    return render(
+        request,
+        "plans/objective_form.html",
+        {
+            "plan": plan,
+            "parent": objective.parent,
+            "form": form,
+            "objective": objective,
+            "others_weight": others,
+            "siblings": count,
+        },
+    )
+
+
+@role_required(*EDITORS)
+def objective_move(request, plan_id: int, objective_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    objective = _objective(plan, objective_id)
+    direction = request.POST.get("direzione") if request.method == "POST" else None
+    if direction in ("su", "giu"):
+        siblings = list(
+            Objective.objects.filter(plan=plan, parent_id=objective.parent_id)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        index = siblings.index(objective.pk) + (-1 if direction == "su" else 1)
+        try:
+            editing.objective_move(
+                objective=objective, parent=objective.parent, position=max(index, 0), user=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(_node_url(plan, objective.pk))
+    excluded = editing._descendant_ids(plan, objective.pk)
+    candidates = [n for n in Objective.objects.filter(plan=plan).order_by("code") if n.pk not in excluded]
+    siblings = list(Objective.objects.filter(plan=plan, parent_id=objective.parent_id).order_by("position", "id"))
+    form = ObjectiveMoveForm(
+        _data(request),
+        plan=plan,
+        objective=objective,
+        candidates=candidates,
+        initial={
+            "parent": str(objective.parent_id or ""),
+            "position": [s.pk for s in siblings].index(objective.pk) + 1,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: editing.objective_move(
+                objective=objective,
+                parent=form.cleaned_data["parent"],
+                position=form.cleaned_data["position"] - 1,
+                user=request.user,
+                reason=form.reason_value(),
+            ),
+        )
+        if ok:
+            messages.success(request, f"Obiettivo {objective.code} spostato.")
+            return redirect(_node_url(plan, objective.pk))
+    return render(request, "plans/objective_move.html", {"plan": plan, "objective": objective, "form": form})
+
+
+@role_required(*EDITORS)
+def objective_delete(request, plan_id: int, objective_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    objective = _objective(plan, objective_id)
+    impact = editing.objective_delete_impact(objective=objective)
+    form = ReasonForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form, lambda: editing.objective_delete(objective=objective, user=request.user, reason=form.reason_value())
+        )
+        if ok:
+            messages.success(request, f"Obiettivo {objective.code} eliminato.")
+            return redirect(_node_url(plan, objective.parent_id))
+    return render(
+        request,
+        "plans/delete.html",
+        {"plan": plan, "subject": f"l'obiettivo {objective.code} – {objective.title}", "impact": impact, "form": form},
+    )
+
+
+@role_required(*EDITORS)
+def weights_edit(request, plan_id: int, objective_id: int | None = None, of: str = "obiettivi"):
+    """The weights of one group of siblings: the children of a node (or the areas), or a node's indicators."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    parent = _objective(plan, objective_id) if objective_id else None
+    if of == "indicatori" and parent is not None:
+        items = list(Indicator.objects.filter(objective=parent).select_related("objective").order_by("position", "id"))
+    else:
+        items = list(Objective.objects.filter(plan=plan, parent=parent).order_by("position", "id"))
+    if not items:
+        raise Http404("Nessun elemento di cui impostare i pesi.")
+    form = WeightsForm(_data(request), plan=plan, items=items)
+    if request.method == "POST" and form.is_valid():
+        changed, ok = _service(
+            form,
+            lambda: editing.weights_set(
+                plan=plan, items=items, weights=form.weights(), user=request.user, reason=form.reason_value()
+            ),
+        )
+        if ok:
+            messages.success(request, f"Pesi salvati ({changed} modificati).")
+            return redirect(_node_url(plan, parent.pk if parent else None))
+    return render(
+        request,
+        "plans/weights.html",
+        {"plan": plan, "parent": parent, "form": form, "of": of, "shares": editing.equal_shares(len(items))},
+    )
+
+
+# --- indicators and targets ------------------------------------------------------------------------------------
+
+
+@role_required(*EDITORS)
+def indicator_create(request, plan_id: int, objective_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    objective = _objective(plan, objective_id)
+    form = IndicatorForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        ind, ok = _service(
+            form,
+            lambda: editing.indicator_create(
+                objective=objective,
+                user=request.user,
+                reason=form.reason_value(),
+                targets=form.targets(),
+                baseline_year=form.cleaned_data["baseline_year"],
+                baseline_raw=form.cleaned_data["baseline_raw"],
+                **form.values(),
+            ),
+        )
+        if ok:
+            messages.success(request, f"Indicatore «{ind.name}» aggiunto a {objective.code}.")
+            return redirect(_node_url(plan, objective.pk))
+    return render(
+        request, "plans/indicator_form.html", {"plan": plan, "objective": objective, "form": form, "indicator": None}
+    )
+
+
+@role_required(*EDITORS)
+def indicator_edit(request, plan_id: int, indicator_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    indicator = _indicator(plan, indicator_id)
+    targets = {t.year: t for t in Target.objects.filter(indicator=indicator, is_current=True)}
+    form = IndicatorForm(
+        _data(request), plan=plan, indicator=indicator, baseline=indicator.baselines.first(), targets=targets
+    )
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: editing.indicator_update(
+                indicator=indicator,
+                user=request.user,
+                reason=form.reason_value(),
+                targets=form.targets(),
+                baseline_year=form.cleaned_data["baseline_year"],
+                baseline_raw=form.cleaned_data["baseline_raw"],
+                **form.values(),
+            ),
+        )
+        if ok:
+            messages.success(request, f"Indicatore «{indicator.name}» salvato.")
+            return redirect(_node_url(plan, indicator.objective_id))
+    return render(
+        request,
+        "plans/indicator_form.html",
+        {"plan": plan, "objective": indicator.objective, "form": form, "indicator": indicator},
+    )
+
+
+@role_required(*EDITORS)
+def indicator_delete(request, plan_id: int, indicator_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    indicator = _indicator(plan, indicator_id)
+    impact = editing.indicator_delete_impact(indicator=indicator)
+    form = ReasonForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form, lambda: editing.indicator_delete(indicator=indicator, user=request.user, reason=form.reason_value())
+        )
+        if ok:
+            messages.success(request, f"Indicatore «{indicator.name}» eliminato.")
+            return redirect(_node_url(plan, indicator.objective_id))
+    return render(
+        request,
+        "plans/delete.html",
+        {"plan": plan, "subject": f"l'indicatore «{indicator.label}»", "impact": impact, "form": form},
+    )
+
+
+@role_required(*EDITORS)
+def target_edit(request, plan_id: int, indicator_id: int, year: int):
+    """One target in place: htmx swaps the table cell with this form and back with the saved, parsed target."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    indicator = _indicator(plan, indicator_id)
+    if year not in plan.years:
+        raise Http404("Anno fuori dal piano.")
+    current = Target.objects.filter(indicator=indicator, year=year, is_current=True).first()
+    htmx = _is_htmx(request)
+    context = {"plan": plan, "indicator": indicator, "year": year, "inline": htmx, "here": f"Target {year}"}
+    context["shown"] = format_target(current.parsed()) if current is not None else ""
+    if request.GET.get("cella") and htmx:
+        return render(request, "plans/_target_cell.html", context)
+    form = TargetForm(_data(request), plan=plan, year=year, initial={"raw": current.raw if current else ""})
+    if request.method == "POST" and form.is_valid():
+        target, ok = _service(
+            form,
+            lambda: editing.target_set(
+                indicator=indicator,
+                year=year,
+                raw=form.cleaned_data["raw"],
+                reason=form.reason_value(),
+                user=request.user,
+            ),
+        )
+        if ok:
+            if htmx:
+                shown = format_target(target.parsed()) if target is not None else ""
+                return render(request, "plans/_target_cell.html", {**context, "shown": shown, "saved": True})
+            messages.success(request, f"Target {year} di «{indicator.name}» salvato.")
+            return redirect(_node_url(plan, indicator.objective_id))
+    context["form"] = form
+    return render(request, "plans/_target_form.html" if htmx else "plans/target_edit.html", context)
+
+
+@role_required(*EDITORS)
+@require_GET
+def target_preview(request):
+    """The live preview under a target field: the target as it will be read, or the Italian error."""
+    year = _int(request.GET.get("anno"))
+    unit = request.GET.get("unita") or request.GET.get("unit", "")
+    raw = request.GET.get("raw", "")
+    if not raw:  # the field name is target_<year> in the indicator form
+        raw = next((v for k, v in request.GET.items() if k.startswith("target_")), "")
+    from indicators.models import IndicatorUnit
+
+    check = editing.target_check(raw=raw[:300], year=year, unit=unit if unit in IndicatorUnit.values else "")
+    return render(request, "plans/_target_preview.html", {"check": check})
+
+
+# --- browser import --------------------------------------------------------------------------------------------
+
+
+@role_required(*EDITORS)
+def import_upload(request):
+    form = ImportUploadForm(*_posted(request))
+    if request.method == "POST" and form.is_valid():
+        pending = import_store(session=request.session, user=request.user, upload=form.cleaned_data["file"])
+        return redirect("plans:import_preview", token=pending.token)
+    return render(request, "plans/import_upload.html", {"form": form})
+
+
+@role_required(*EDITORS)
+def import_preview(request, token: str):
+    """The preview page; the dry run itself is loaded by htmx (large files take seconds: a spinner shows it)."""
+    pending = import_get(session=request.session, token=token)
+    return render(request, "plans/import_preview.html", {"pending": pending})
+
+
+def _report_context(report) -> dict:
+    rows = [
+        (label, report.created[key], report.updated[key], report.unchanged[key]) for key, label in ENTITY_LABELS.items()
+    ]
+    return {"report": report, "count_rows": rows}
+
+
+@role_required(*EDITORS)
+def import_analysis(request, token: str):
+    pending = import_get(session=request.session, token=token)
+    started = time.perf_counter()
+    report = import_run(pending=pending, user=request.user, dry_run=True)
+    target = import_target(pending=pending)
+    form = ImportConfirmForm(reason_required=bool(target and target.needs_reason))
+    context = {
+        "pending": pending,
+        "target": target,
+        "form": form,
+        "seconds": time.perf_counter() - started,
+        **_report_context(report),
+    }
+    template = "plans/_import_report.html" if _is_htmx(request) else "plans/import_analysis.html"
+    return render(request, template, context)
+
+
+@role_required(*EDITORS)
+@require_POST
+def import_confirm(request, token: str):
+    pending = import_get(session=request.session, token=token)
+    target = import_target(pending=pending)
+    form = ImportConfirmForm(request.POST, reason_required=bool(target and target.needs_reason))
+    if form.is_valid():
+        report = import_run(pending=pending, user=request.user, dry_run=False, reason=form.cleaned_data["reason"])
+        if report.ok:
+            import_discard(session=request.session, pending=pending)
+            plan = Plan.objects.get(pk=report.plan_id)
+            messages.success(
+                request,
+                f"Importazione completata: piano «{plan.title}»"
+                + (f", {report.revisions} revisioni registrate." if report.revisions else "."),
+            )
+            url = plan.get_absolute_url()
+            if _is_htmx(request):
+                response = HttpResponse("")
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    else:
+        report = import_run(pending=pending, user=request.user, dry_run=True)
+    context = {"pending": pending, "target": target, "form": form, "seconds": None, **_report_context(report)}
+    template = "plans/_import_report.html" if _is_htmx(request) else "plans/import_analysis.html"
+    return render(request, template, context)
+
+
+@role_required(*EDITORS)
+@require_POST
+def import_cancel(request, token: str):
+    pending = import_get(session=request.session, token=token)
+    import_discard(session=request.session, pending=pending)
+    messages.info(request, "Importazione annullata: il file caricato è stato eliminato.")
+    return redirect(reverse("plans:import"))

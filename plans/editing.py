@@ -1,0 +1,879 @@
+"""Writes of the planning office's web forms: plans, nodes, indicators, targets, weights, rules.
+
+Every service runs in one transaction and checks, in this order: the user's role (Pianificazione or
+Amministratore) and ente, the year locks (a validated year is frozen; a closed year takes no target changes),
+the data; after adoption every change needs a reason and is recorded as a PlanRevision (domain.md §4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from indicators.models import Baseline, Indicator, Target
+from indicators.notation import Kind, Unit, parse_target, parse_value
+from perfplan.formats import date_it, number_it
+from perfplan.roles import Role, has_role, user_ente
+from plans.models import (
+    LEVEL_ORDER,
+    Ente,
+    Level,
+    Objective,
+    OrgUnit,
+    Plan,
+    PlanRevision,
+    PlanState,
+    PlanYear,
+    YearState,
+)
+from plans.services import target_fields
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+# A year whose consuntivo is closed takes no target revision (domain.md §4); a validated one takes nothing.
+TARGET_FROZEN_STATES = (YearState.CLOSED, YearState.REPORT_APPROVED, YearState.VALIDATED)
+
+OBJECTIVE_EDIT_FIELDS = (
+    "code",
+    "level",
+    "kind",
+    "title",
+    "description",
+    "weight",
+    "indicator_share",
+    "perspective",
+    "mission",
+    "budget_program",
+    "cofog",
+    "process_code",
+    "org_unit",
+    "owner",
+    "gender_relevant",
+)
+INDICATOR_EDIT_FIELDS = (
+    "code",
+    "benchmark_code",
+    "name",
+    "description",
+    "formula",
+    "source",
+    "unit",
+    "polarity",
+    "weight",
+    "derived",
+)
+RULE_FIELDS = (
+    "cap",
+    "min_threshold",
+    "missing_policy",
+    "default_indicator_share",
+    "equality_tolerance",
+    "achieved_threshold",
+    "partial_threshold",
+)
+
+
+# --- checks ----------------------------------------------------------------------------------------------------
+
+
+def _check_editor(*, user, plan: Plan | None = None, ente: Ente | None = None) -> None:
+    """Only Pianificazione and Amministratore write plans, and only those of their own ente."""
+    if not has_role(user, Role.PLANNER, Role.ADMIN):
+        raise PermissionDenied("Solo l'ufficio pianificazione e gli amministratori possono modificare i piani.")
+    own = user_ente(user)
+    target = plan.ente_id if plan is not None else (ente.pk if ente is not None else None)
+    if own is None and not has_role(user, Role.ADMIN):
+        raise PermissionDenied("Il tuo utente non è associato a nessun ente.")
+    if own is not None and target is not None and own.pk != target:
+        raise PermissionDenied("Puoi modificare solo i piani del tuo ente.")
+
+
+def _check_structure_open(plan: Plan) -> None:
+    """The tree and the weights feed every year's score: once a year is validated they are frozen."""
+    frozen = list(
+        PlanYear.objects.filter(plan=plan, state=YearState.VALIDATED).order_by("year").values_list("year", flat=True)
+    )
+    if frozen:
+        years = ", ".join(str(y) for y in frozen)
+        raise ValidationError(
+            f"L'anno {years} è validato dall'OIV: obiettivi, indicatori e pesi del piano non si possono più "
+            "modificare (un amministratore può riaprire l'anno, con motivazione)."
+        )
+
+
+def _check_target_year_open(plan: Plan, year: int) -> None:
+    if year not in plan.years:
+        raise ValidationError(f"L'anno {year} non rientra nel piano ({plan.start_year}-{plan.end_year}).")
+    state = PlanYear.objects.filter(plan=plan, year=year).values_list("state", flat=True).first()
+    if state == YearState.VALIDATED:
+        raise ValidationError(f"L'anno {year} è validato dall'OIV: i suoi target non si possono più modificare.")
+    if state in TARGET_FROZEN_STATES:
+        raise ValidationError(
+            f"Il consuntivo {year} è chiuso: per modificare un target dell'anno riaprire prima il monitoraggio."
+        )
+
+
+def _needs_reason(plan: Plan, reason: str) -> str:
+    reason = (reason or "").strip()
+    if plan.state == PlanState.ADOPTED and not reason:
+        raise ValidationError(
+            {"reason": "Il piano è adottato: indicare la motivazione della modifica (sarà registrata come revisione)."}
+        )
+    return reason
+
+
+# --- revisions -------------------------------------------------------------------------------------------------
+
+
+def revision_text(value: Any) -> str:
+    """How an old or new value reads in the revision history."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "SI" if value else "NO"
+    if isinstance(value, Decimal):
+        return number_it(value)
+    if isinstance(value, dt.date):
+        return date_it(value)
+    if isinstance(value, OrgUnit):
+        return value.code
+    if isinstance(value, Objective):
+        return value.code
+    return str(value)
+
+
+class _Revisions:
+    """Collects the changes of one service call; written only when the plan is adopted."""
+
+    def __init__(self, plan: Plan, user, reason: str) -> None:
+        self.plan = plan
+        self.user = user if getattr(user, "pk", None) else None
+        self.reason = reason
+        self.rows: list[PlanRevision] = []
+
+    def add(self, subject_type: str, code: str, field_name: str, old: Any, new: Any) -> None:
+        if self.plan.state != PlanState.ADOPTED:
+            return
+        self.rows.append(
+            PlanRevision(
+                plan=self.plan,
+                user=self.user,
+                reason=self.reason,
+                subject_type=subject_type,
+                subject_code=code[:200],
+                field=field_name[:60],
+                old_value=revision_text(old),
+                new_value=revision_text(new),
+            )
+        )
+
+    def save(self) -> int:
+        if self.rows:
+            PlanRevision.objects.bulk_create(self.rows)
+        return len(self.rows)
+
+
+def _apply(obj, values: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    changes = []
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if isinstance(new, str):
+            new = new.strip()
+        if old != new:
+            changes.append((name, old, new))
+            setattr(obj, name, new)
+    return changes
+
+
+def _q(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def indicator_label(indicator: Indicator) -> str:
+    """The subject of an indicator's revision, as the importer writes it: "101 / F1"."""
+    return f"{indicator.objective.code} / {indicator.code or indicator.name}"
+
+
+# --- plans -----------------------------------------------------------------------------------------------------
+
+
+def _check_years(start_year: int, end_year: int) -> None:
+    if not 1990 <= start_year <= 2100 or not 1990 <= end_year <= 2100:
+        raise ValidationError({"start_year": "Gli anni devono essere compresi tra 1990 e 2100."})
+    if end_year < start_year:
+        raise ValidationError({"end_year": "L'anno di fine è precedente all'anno di inizio."})
+    if end_year - start_year > 9:
+        raise ValidationError({"end_year": "Un piano copre al massimo 10 anni."})
+
+
+@transaction.atomic
+def plan_create(*, ente: Ente, title: str, start_year: int, end_year: int, user) -> Plan:
+    """A new, empty plan in bozza, with its years in programmazione."""
+    _check_editor(user=user, ente=ente)
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Indicare il titolo del piano."})
+    _check_years(start_year, end_year)
+    if Plan.objects.filter(ente=ente, title=title).exists():
+        raise ValidationError({"title": f"L'ente ha già un piano intitolato «{title}»."})
+    plan = Plan.objects.create(ente=ente, title=title, start_year=start_year, end_year=end_year)
+    PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in plan.years])
+    return plan
+
+
+@transaction.atomic
+def plan_adopt(*, plan: Plan, organ: str, number: str, date: dt.date, user) -> Plan:
+    """Record the adopting act (organ, number, date): from now on every change is a revision."""
+    _check_editor(user=user, plan=plan)
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if plan.state == PlanState.ADOPTED:
+        raise ValidationError("Il piano è già adottato.")
+    errors = {}
+    if not (organ or "").strip():
+        errors["organ"] = "Indicare l'organo che adotta il piano (es. Giunta camerale)."
+    if not (number or "").strip():
+        errors["number"] = "Indicare il numero dell'atto."
+    if date is None:
+        errors["date"] = "Indicare la data dell'atto."
+    if errors:
+        raise ValidationError(errors)
+    plan.state = PlanState.ADOPTED
+    plan.act_organ, plan.act_number, plan.act_date = organ.strip(), number.strip(), date
+    plan.act_text = f"{plan.act_organ} n. {plan.act_number} del {date_it(date)}"
+    plan.save(update_fields=["state", "act_organ", "act_number", "act_date", "act_text", "updated_at"])
+    return plan
+
+
+@transaction.atomic
+def plan_rules_update(*, plan: Plan, user, reason: str = "", **values: Any) -> Plan:
+    """Change the scoring settings (the ente's SMVP); after adoption each change is a revision."""
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    unknown = set(values) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"Campi sconosciuti: {sorted(unknown)}")
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    achieved = values.get("achieved_threshold", plan.achieved_threshold)
+    partial = values.get("partial_threshold", plan.partial_threshold)
+    if achieved is None or partial is None:
+        raise ValidationError("Le soglie «raggiunto» e «parziale» sono obbligatorie.")
+    if partial > achieved:
+        raise ValidationError({"partial_threshold": "La soglia «parziale» non può superare la soglia «raggiunto»."})
+    share = values.get("default_indicator_share")
+    if share is not None and not 0 <= share <= 100:
+        raise ValidationError({"default_indicator_share": "La quota indicatori deve essere tra 0 e 100."})
+    if values.get("equality_tolerance") is not None and values["equality_tolerance"] < 0:
+        raise ValidationError({"equality_tolerance": "La tolleranza non può essere negativa."})
+    if values.get("equality_tolerance") is None and "equality_tolerance" in values:
+        values["equality_tolerance"] = Decimal(0)
+    changes = _apply(plan, values)
+    if changes:
+        reason = _needs_reason(plan, reason)
+    revisions = _Revisions(plan, user, reason)
+    for name, old, new in changes:
+        revisions.add("regole", plan.title[:200], name, old, new)
+    if changes:
+        plan.save()
+        revisions.save()
+    return plan
+
+
+def _next_cycle_title(plan: Plan) -> str:
+    old, new = f"{plan.start_year}-{plan.end_year}", f"{plan.start_year + 1}-{plan.end_year + 1}"
+    if old in plan.title:
+        return plan.title.replace(old, new)
+    return re.sub(r"\s*\(\d{4}-\d{4}\)$", "", plan.title) + f" ({new})"
+
+
+@transaction.atomic
+def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
+    """The next rolling plan (years +1) in bozza: same tree, units, weights, indicators and baselines.
+
+    A target of year Y in the new plan is the current target of year Y in this one; the new last year is empty.
+    Consuntivi, revisions and acts are not copied: the new plan has not been adopted yet.
+    """
+    _check_editor(user=user, plan=plan)
+    title = _next_cycle_title(plan)
+    if Plan.objects.filter(ente_id=plan.ente_id, title=title).exists():
+        raise ValidationError(f"L'ente ha già un piano intitolato «{title}».")
+    new = Plan.objects.create(
+        ente_id=plan.ente_id,
+        title=title,
+        start_year=plan.start_year + 1,
+        end_year=plan.end_year + 1,
+        **{name: getattr(plan, name) for name in RULE_FIELDS},
+    )
+    PlanYear.objects.bulk_create([PlanYear(plan=new, year=y) for y in new.years])
+    nodes = list(Objective.objects.filter(plan=plan).order_by("position", "id"))
+    by_parent: dict[int | None, list[Objective]] = defaultdict(list)
+    for node in nodes:
+        by_parent[node.parent_id].append(node)
+    copied: dict[int, Objective] = {}
+    level_parents: list[int | None] = [None]
+    while level_parents:  # one bulk insert per depth, parents first
+        batch = []
+        for parent_id in level_parents:
+            for node in by_parent.get(parent_id, []):
+                clone = Objective(
+                    plan=new,
+                    parent=copied[parent_id] if parent_id is not None else None,
+                    **{f: getattr(node, f) for f in OBJECTIVE_EDIT_FIELDS if f != "org_unit"},
+                    org_unit_id=node.org_unit_id,
+                    position=node.position,
+                )
+                batch.append((node.pk, clone))
+        Objective.objects.bulk_create([clone for _, clone in batch], batch_size=500)
+        copied.update(batch)
+        level_parents = [old_pk for old_pk, _ in batch]
+    indicators = list(Indicator.objects.filter(objective__plan=plan).order_by("position", "id"))
+    clones = [
+        Indicator(
+            objective=copied[ind.objective_id],
+            position=ind.position,
+            **{f: getattr(ind, f) for f in INDICATOR_EDIT_FIELDS},
+        )
+        for ind in indicators
+    ]
+    Indicator.objects.bulk_create(clones, batch_size=500)
+    indicator_map = {old.pk: clone for old, clone in zip(indicators, clones, strict=True)}
+    Baseline.objects.bulk_create(
+        [
+            Baseline(indicator=indicator_map[b.indicator_id], year=b.year, value=b.value, raw=b.raw)
+            for b in Baseline.objects.filter(indicator__objective__plan=plan)
+        ],
+        batch_size=500,
+    )
+    new_years = set(new.years)
+    targets = Target.objects.filter(indicator__objective__plan=plan, is_current=True, year__in=new_years)
+    Target.objects.bulk_create(
+        [
+            Target(
+                indicator=indicator_map[t.indicator_id],
+                year=t.year,
+                **{name: getattr(t, name) for name in _TARGET_COPY_FIELDS},
+            )
+            for t in targets
+        ],
+        batch_size=1000,
+    )
+    return new
+
+
+_TARGET_COPY_FIELDS = (
+    "raw",
+    "kind",
+    "comparator",
+    "number",
+    "flag",
+    "level",
+    "unit",
+    "deadline",
+    "absolute",
+    "qualifier",
+    "warnings",
+)
+
+
+# --- objectives ------------------------------------------------------------------------------------------------
+
+
+def allowed_child_levels(parent_level: str | None) -> list[str]:
+    """Levels a node may have under a parent of this level: areas are roots; lower levels go down the tree,
+    and an operational objective may nest under another one (2.3.1.2 under 2.3.1)."""
+    if parent_level is None:
+        return [Level.AREA]
+    index = LEVEL_ORDER.index(parent_level)
+    allowed = [lvl for lvl in LEVEL_ORDER[index + 1 :]]
+    if parent_level == Level.OPERATIONAL:
+        allowed.insert(0, Level.OPERATIONAL)
+    return allowed
+
+
+def _check_level(level: str, parent: Objective | None) -> None:
+    if level not in allowed_child_levels(parent.level if parent else None):
+        if parent is None:
+            raise ValidationError({"level": "Al primo livello del piano vanno le aree strategiche."})
+        raise ValidationError(
+            {"level": f"Sotto un «{Level(parent.level).label}» non può stare un «{Level(level).label}»."}
+        )
+
+
+def _check_code(plan: Plan, code: str, exclude_pk: int | None = None) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError({"code": "Indicare il codice dell'obiettivo."})
+    clash = Objective.objects.filter(plan=plan, code=code)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"code": f"Il codice «{code}» è già usato da un altro obiettivo del piano."})
+    return code
+
+
+def _check_weight(values: dict[str, Any], name: str = "weight") -> None:
+    weight = values.get(name)
+    if weight is not None and weight < 0:
+        raise ValidationError({name: "Il peso non può essere negativo."})
+    share = values.get("indicator_share")
+    if share is not None and not 0 <= share <= 100:
+        raise ValidationError({"indicator_share": "La quota indicatori deve essere tra 0 e 100."})
+
+
+def _check_unit(plan: Plan, unit: OrgUnit | None) -> None:
+    if unit is not None and unit.ente_id != plan.ente_id:
+        raise ValidationError({"org_unit": "L'unità organizzativa non appartiene all'ente del piano."})
+
+
+@transaction.atomic
+def objective_create(
+    *, plan: Plan, parent: Objective | None, user, reason: str = "", position: int | None = None, **values: Any
+) -> Objective:
+    """Add a node under `parent` (an area when None), last among its siblings unless `position` is given."""
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    plan = Plan.objects.get(pk=plan.pk)  # the state decides about revisions: never trust a stale copy
+    reason = _needs_reason(plan, reason)
+    if parent is not None and parent.plan_id != plan.pk:
+        raise ValidationError("Il nodo padre non appartiene a questo piano.")
+    values = {k: v for k, v in values.items() if k in OBJECTIVE_EDIT_FIELDS}
+    values["code"] = _check_code(plan, values.get("code", ""))
+    if not (values.get("title") or "").strip():
+        raise ValidationError({"title": "Indicare il titolo dell'obiettivo."})
+    _check_level(values.get("level", ""), parent)
+    _check_weight(values)
+    _check_unit(plan, values.get("org_unit"))
+    for name in ("weight", "indicator_share"):
+        if name in values:
+            values[name] = _q(values[name])
+    siblings = list(Objective.objects.filter(plan=plan, parent=parent).order_by("position", "id"))
+    objective = Objective(
+        plan=plan, parent=parent, **{k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    )
+    index = len(siblings) if position is None else max(0, min(position, len(siblings)))
+    objective.position = 0
+    objective.save()
+    siblings.insert(index, objective)
+    _renumber(siblings)
+    revisions = _Revisions(plan, user, reason)
+    revisions.add("objective", objective.code, "aggiunto", None, objective.title)
+    revisions.save()
+    return objective
+
+
+def _renumber(siblings: list[Objective]) -> None:
+    changed = []
+    for index, node in enumerate(siblings):
+        if node.position != index:
+            node.position = index
+            changed.append(node)
+    if changed:
+        Objective.objects.bulk_update(changed, ["position"])
+
+
+@transaction.atomic
+def objective_update(*, objective: Objective, user, reason: str = "", **values: Any) -> Objective:
+    """Change a node's fields; after adoption every changed field is a revision ("weight" for the weight)."""
+    plan = objective.plan
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    values = {k: v for k, v in values.items() if k in OBJECTIVE_EDIT_FIELDS}
+    if "code" in values:
+        values["code"] = _check_code(plan, values["code"], exclude_pk=objective.pk)
+    if "title" in values and not (values["title"] or "").strip():
+        raise ValidationError({"title": "Indicare il titolo dell'obiettivo."})
+    if "level" in values:
+        _check_level(values["level"], objective.parent)
+        child_levels = set(objective.children.values_list("level", flat=True))
+        bad = [lvl for lvl in child_levels if lvl not in allowed_child_levels(values["level"])]
+        if bad:
+            raise ValidationError({"level": "Il nuovo tipo non è compatibile con i nodi figli di questo obiettivo."})
+    _check_weight(values)
+    _check_unit(plan, values.get("org_unit"))
+    for name in ("weight", "indicator_share"):
+        if name in values:
+            values[name] = _q(values[name])
+    old_code = objective.code
+    changes = _apply(objective, values)
+    if changes:
+        reason = _needs_reason(plan, reason)
+        objective.save()
+        revisions = _Revisions(plan, user, reason)
+        for name, old, new in changes:
+            revisions.add("weight" if name == "weight" else "objective", old_code, name, old, new)
+        revisions.save()
+    return objective
+
+
+def _descendant_ids(plan: Plan, root_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id in Objective.objects.filter(plan=plan).values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    found, stack = set(), [root_id]
+    while stack:
+        pk = stack.pop()
+        found.add(pk)
+        stack.extend(children.get(pk, []))
+    return found
+
+
+@transaction.atomic
+def objective_move(
+    *, objective: Objective, parent: Objective | None, position: int, user, reason: str = ""
+) -> Objective:
+    """Put a node under another parent and/or at another place among its siblings (0 = first)."""
+    plan = objective.plan
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    old_parent = objective.parent
+    if parent is not None:
+        if parent.plan_id != plan.pk:
+            raise ValidationError({"parent": "Il nodo padre non appartiene a questo piano."})
+        if parent.pk in _descendant_ids(plan, objective.pk):
+            raise ValidationError({"parent": "Un obiettivo non può stare sotto se stesso o sotto un suo discendente."})
+    parent_changed = (parent.pk if parent else None) != objective.parent_id
+    reason = _needs_reason(plan, reason) if parent_changed else (reason or "").strip()
+    if parent_changed:
+        _check_level(objective.level, parent)
+    if parent_changed and old_parent is not None:
+        old_siblings = list(
+            Objective.objects.filter(plan=plan, parent=old_parent).exclude(pk=objective.pk).order_by("position", "id")
+        )
+        _renumber(old_siblings)
+    elif parent_changed:
+        _renumber(
+            list(Objective.objects.filter(plan=plan, parent=None).exclude(pk=objective.pk).order_by("position", "id"))
+        )
+    siblings = list(
+        Objective.objects.filter(plan=plan, parent=parent).exclude(pk=objective.pk).order_by("position", "id")
+    )
+    index = max(0, min(position, len(siblings)))
+    objective.parent = parent
+    siblings.insert(index, objective)
+    objective.position = -1  # force the write below
+    objective.save(update_fields=["parent"])
+    _renumber(siblings)
+    if parent_changed:
+        revisions = _Revisions(plan, user, reason)
+        revisions.add("objective", objective.code, "parent", old_parent, parent)
+        revisions.save()
+    return objective
+
+
+@dataclass(frozen=True)
+class DeleteImpact:
+    """What goes with a node or an indicator when it is deleted, for the confirmation page."""
+
+    objectives: int  # descendants, the node itself excluded
+    indicators: int
+    targets: int
+    measurements: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.objectives or self.indicators or self.targets or self.measurements)
+
+
+def objective_delete_impact(*, objective: Objective) -> DeleteImpact:
+    from indicators.models import Measurement
+
+    ids = _descendant_ids(objective.plan, objective.pk)
+    return DeleteImpact(
+        objectives=len(ids) - 1,
+        indicators=Indicator.objects.filter(objective_id__in=ids).count(),
+        targets=Target.objects.filter(indicator__objective_id__in=ids, is_current=True).exclude(kind=Kind.NONE).count(),
+        measurements=Measurement.objects.filter(indicator__objective_id__in=ids).count(),
+    )
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective, user, reason: str = "") -> DeleteImpact:
+    """Delete a node with its subtree, indicators, targets and consuntivi (the page confirms it first)."""
+    plan = objective.plan
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    reason = _needs_reason(plan, reason)
+    impact = objective_delete_impact(objective=objective)
+    revisions = _Revisions(plan, user, reason)
+    what = objective.title
+    if not impact.is_empty:
+        what += (
+            f" (con {impact.objectives} obiettivi discendenti, {impact.indicators} indicatori, "
+            f"{impact.measurements} consuntivi)"
+        )
+    revisions.add("objective", objective.code, "eliminato", what, None)
+    parent = objective.parent
+    objective.delete()
+    _renumber(list(Objective.objects.filter(plan=plan, parent=parent).order_by("position", "id")))
+    revisions.save()
+    return impact
+
+
+# --- weights ---------------------------------------------------------------------------------------------------
+
+
+def equal_shares(count: int) -> list[Decimal]:
+    """100 split in `count` shares of two decimals that sum to exactly 100 (33,34 + 33,33 + 33,33)."""
+    if count <= 0:
+        return []
+    base = (HUNDRED / count).quantize(CENT, rounding=ROUND_HALF_UP)
+    shares = [base] * count
+    shares[0] += HUNDRED - base * count
+    return shares
+
+
+@transaction.atomic
+def weights_set(
+    *, plan: Plan, items: list[Objective] | list[Indicator], weights: list[Decimal | None], user, reason: str = ""
+) -> int:
+    """Save the weights of one group of siblings (nodes or indicators) at once; returns how many changed."""
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    plan = Plan.objects.get(pk=plan.pk)  # the state decides about revisions: never trust a stale copy
+    if len(items) != len(weights):
+        raise ValueError("items and weights differ in length")
+    revisions = _Revisions(plan, user, reason)
+    changed = []
+    for item, weight in zip(items, weights, strict=True):
+        if weight is not None and weight < 0:
+            raise ValidationError("Il peso non può essere negativo.")
+        weight = _q(weight)
+        if item.weight != weight:
+            code = item.code if isinstance(item, Objective) else indicator_label(item)
+            revisions.add("weight", code, "weight", item.weight, weight)
+            item.weight = weight
+            changed.append(item)
+    if changed:
+        revisions.reason = _needs_reason(plan, reason)
+        for row in revisions.rows:
+            row.reason = revisions.reason
+        type(changed[0]).objects.bulk_update(changed, ["weight"])
+        revisions.save()
+    return len(changed)
+
+
+# --- indicators and targets ------------------------------------------------------------------------------------
+
+
+def _indicator_values(values: dict[str, Any]) -> dict[str, Any]:
+    values = {k: v for k, v in values.items() if k in INDICATOR_EDIT_FIELDS}
+    if "name" in values and not (values["name"] or "").strip():
+        raise ValidationError({"name": "Indicare il nome dell'indicatore."})
+    _check_weight(values)
+    if "weight" in values:
+        values["weight"] = _q(values["weight"])
+    return values
+
+
+def _check_indicator_key(objective: Objective, code: str, name: str, exclude_pk: int | None = None) -> None:
+    clash = Indicator.objects.filter(objective=objective)
+    clash = clash.filter(code=code) if code else clash.filter(code="", name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        if code:
+            raise ValidationError({"code": f"L'obiettivo ha già un indicatore con codice «{code}»."})
+        raise ValidationError({"name": "L'obiettivo ha già un indicatore senza codice con questo nome."})
+
+
+def _baseline_set(indicator: Indicator, year: int | None, raw: str, revisions: _Revisions) -> None:
+    raw = (raw or "").strip()
+    current = Baseline.objects.filter(indicator=indicator).first()
+    if not raw and year is None:
+        if current is not None:
+            revisions.add("indicator", indicator_label(indicator), "baseline", current.raw, None)
+            current.delete()
+        return
+    parsed = parse_value(raw)
+    value = parsed.value if parsed.kind == Kind.NUMBER else None
+    if parsed.kind == Kind.BOOL:
+        value = Decimal(1) if parsed.value else Decimal(0)
+    if current is None:
+        Baseline.objects.create(indicator=indicator, year=year, raw=raw, value=value)
+        revisions.add("indicator", indicator_label(indicator), "baseline", None, raw)
+    elif current.raw != raw or current.year != year:
+        revisions.add("indicator", indicator_label(indicator), "baseline", current.raw, raw)
+        current.raw, current.year, current.value = raw, year, value
+        current.save()
+
+
+@transaction.atomic
+def indicator_create(
+    *,
+    objective: Objective,
+    user,
+    reason: str = "",
+    targets: dict[int, str] | None = None,
+    baseline_year: int | None = None,
+    baseline_raw: str = "",
+    **values: Any,
+) -> Indicator:
+    """Add an indicator to a node, last among its indicators, with its baseline and a target per year."""
+    plan = objective.plan
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    reason = _needs_reason(plan, reason)
+    values = _indicator_values(values)
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    _check_indicator_key(objective, values.get("code", ""), values.get("name", ""))
+    last = Indicator.objects.filter(objective=objective).aggregate(m=Max("position"))["m"]
+    indicator = Indicator.objects.create(objective=objective, position=(last or 0) + 1, **values)
+    revisions = _Revisions(plan, user, reason)
+    revisions.add("indicator", indicator_label(indicator), "aggiunto", None, indicator.name)
+    _baseline_set(indicator, baseline_year, baseline_raw, revisions)
+    revisions.save()
+    for year, raw in (targets or {}).items():
+        target_set(indicator=indicator, year=year, raw=raw, reason=reason, user=user)
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(
+    *,
+    indicator: Indicator,
+    user,
+    reason: str = "",
+    targets: dict[int, str] | None = None,
+    baseline_year: int | None = None,
+    baseline_raw: str | None = None,
+    **values: Any,
+) -> Indicator:
+    """Change an indicator (and, optionally, its baseline and targets) in one transaction."""
+    plan = indicator.objective.plan
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    values = _indicator_values(values)
+    code = values.get("code", indicator.code).strip()
+    name = values.get("name", indicator.name).strip()
+    _check_indicator_key(indicator.objective, code, name, exclude_pk=indicator.pk)
+    label = indicator_label(indicator)
+    changes = _apply(indicator, values)
+    revisions = _Revisions(plan, user, reason)
+    if changes:
+        indicator.save()
+        for field_name, old, new in changes:
+            revisions.add("weight" if field_name == "weight" else "indicator", label, field_name, old, new)
+    if baseline_raw is not None:
+        _baseline_set(indicator, baseline_year, baseline_raw, revisions)
+    if revisions.rows:
+        revisions.reason = _needs_reason(plan, reason)
+        for row in revisions.rows:
+            row.reason = revisions.reason
+    revisions.save()
+    for year, raw in (targets or {}).items():
+        target_set(indicator=indicator, year=year, raw=raw, reason=reason, user=user)
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, user, reason: str = "") -> DeleteImpact:
+    """Delete an indicator with its targets (every version) and consuntivi."""
+    from indicators.models import Measurement
+
+    plan = indicator.objective.plan
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+    reason = _needs_reason(plan, reason)
+    impact = indicator_delete_impact(indicator=indicator)
+    revisions = _Revisions(plan, user, reason)
+    revisions.add("indicator", indicator_label(indicator), "eliminato", indicator.name, None)
+    Measurement.objects.filter(indicator=indicator).delete()
+    indicator.delete()
+    revisions.save()
+    return impact
+
+
+def indicator_delete_impact(*, indicator: Indicator) -> DeleteImpact:
+    from indicators.models import Measurement
+
+    return DeleteImpact(
+        objectives=0,
+        indicators=1,
+        targets=indicator.targets.filter(is_current=True).exclude(kind=Kind.NONE).count(),
+        measurements=Measurement.objects.filter(indicator=indicator).count(),
+    )
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """A target text as the forms read it: the formatted target, warnings, and a blocking error if any."""
+
+    raw: str
+    shown: str
+    kind: str
+    warnings: tuple[str, ...]
+    error: str = ""
+
+
+def target_check(*, raw: str, year: int | None = None, unit: str = "") -> TargetCheck:
+    """Parse a target as typed in a form (the live preview and the save use the same reading)."""
+    from indicators.notation import format_target
+
+    raw = (raw or "").strip()
+    parsed, warnings = parse_target(raw, year=year, indicator_unit=Unit(unit) if unit else None)
+    errors = [w.message.replace("AAAA", str(year or "AAAA")) for w in warnings if w.is_error]
+    notes = tuple(w.message for w in warnings if not w.is_error)
+    return TargetCheck(
+        raw=raw,
+        shown=format_target(parsed),
+        kind=parsed.kind.value,
+        warnings=notes,
+        error=errors[0] if errors else "",
+    )
+
+
+@transaction.atomic
+def target_set(*, indicator: Indicator, year: int, raw: str, reason: str = "", user) -> Target | None:
+    """Set the target of one year from its text (targets.md).
+
+    In bozza the target is rewritten in place; after adoption a new version is added, the old one is kept with
+    is_current=False (scoring.md §6) and a PlanRevision records old → new. An empty text removes the target.
+    """
+    plan = indicator.objective.plan
+    _check_editor(user=user, plan=plan)
+    if year not in plan.years:
+        raise ValidationError(f"L'anno {year} non rientra nel piano ({plan.start_year}-{plan.end_year}).")
+    check = target_check(raw=raw, year=year, unit=indicator.unit)
+    if check.error:
+        raise ValidationError({"raw": check.error})
+    current = Target.objects.select_for_update().filter(indicator=indicator, year=year, is_current=True).first()
+    old_raw = current.raw if current is not None else ""
+    if old_raw == check.raw:
+        return current
+    _check_target_year_open(plan, year)
+    reason = _needs_reason(plan, reason)
+    unit = Unit(indicator.unit) if indicator.unit else None
+    parsed, warnings = parse_target(check.raw, year=year, indicator_unit=unit)
+    adopted = plan.state == PlanState.ADOPTED
+    fields = target_fields(parsed, [w.message for w in warnings])
+    if not adopted:
+        if not check.raw:
+            if current is not None:
+                current.delete()
+            return None
+        if current is None:
+            return Target.objects.create(indicator=indicator, year=year, **fields)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.save()
+        return current
+    if not check.raw and current is None:
+        return None
+    last_version = Target.objects.filter(indicator=indicator, year=year).aggregate(m=Max("version"))["m"] or 0
+    if current is not None:
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    if not check.raw:
+        fields.update(raw="", kind=Kind.NONE.value)
+    target = Target.objects.create(indicator=indicator, year=year, version=last_version + 1, reason=reason, **fields)
+    revisions = _Revisions(plan, user, reason)
+    revisions.add("target", indicator_label(indicator), f"target {year}", old_raw, check.raw)
+    revisions.save()
+    return target

@@ -1,0 +1,438 @@
+"""Reads for the plan page: the tree with targets of every year, the scores of one year, filters, history.
+
+Constant number of queries whatever the plan size: the tree loader (6), the scoring loader (6), the plan years
+and the latest revisions. Every number comes from `indicators.selectors.plan_score`; this module only picks and
+formats what the templates print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from indicators.models import Indicator, Measurement, Target
+from indicators.notation import format_target
+from indicators.scoring import (
+    BAND_ACHIEVED,
+    BAND_NONE,
+    BAND_NOT_ACHIEVED,
+    BAND_PARTIAL,
+    HUNDRED,
+    MISSING,
+    NO_TARGET,
+    NOT_COMPUTABLE,
+    OVERRIDDEN,
+    IndicatorScore,
+    NodeScore,
+    count_by_band,
+)
+from indicators.selectors import PlanScoring, plan_score
+from perfplan.formats import date_it, number_it, percent_it
+from plans.models import LEVEL_ORDER, Level, Objective, OrgUnit, Plan, PlanRevision, PlanYear, YearState
+from plans.selectors import PlanTree
+
+# Traffic lights: symbol and word, never colour alone (WCAG 1.4.1).
+BANDS = {
+    BAND_ACHIEVED: ("✔", "raggiunto", "band-ok"),
+    BAND_PARTIAL: ("◐", "parziale", "band-partial"),
+    BAND_NOT_ACHIEVED: ("✖", "non raggiunto", "band-ko"),
+    BAND_NONE: ("–", "N/D", "band-nd"),
+}
+STATUS_LABELS = {
+    "ok": "",
+    OVERRIDDEN: "raggiungimento manuale",
+    MISSING: "consuntivo mancante",
+    NOT_COMPUTABLE: "non calcolabile",
+    NO_TARGET: "nessun target nell'anno",
+}
+COUNT_GROUPS = [
+    ("Aree strategiche", (Level.AREA,)),
+    ("Obiettivi strategici", (Level.STRATEGIC,)),
+    ("Programmi", (Level.PROGRAM,)),
+    ("Obiettivi operativi", (Level.OPERATIONAL,)),
+    ("Azioni", (Level.ACTION,)),
+]
+REVISION_FIELD_LABELS = {
+    "weight": "peso",
+    "parent": "nodo padre",
+    "baseline": "baseline",
+    "aggiunto": "aggiunto",
+    "eliminato": "eliminato",
+    **{f.name: str(f.verbose_name) for f in Objective._meta.get_fields() if hasattr(f, "verbose_name")},
+    **{f.name: str(f.verbose_name) for f in Indicator._meta.get_fields() if hasattr(f, "verbose_name")},
+    **{f.name: str(f.verbose_name) for f in Plan._meta.get_fields() if hasattr(f, "verbose_name")},
+    "org_unit_id": "unità",
+    "parent_id": "nodo padre",
+    "objective_id": "obiettivo",
+}
+SUBJECT_LABELS = {
+    "objective": "Obiettivo",
+    "indicator": "Indicatore",
+    "target": "Target",
+    "weight": "Peso",
+    "unit": "Unità",
+    "regole": "Regole di calcolo",
+}
+
+
+@dataclass
+class Badge:
+    symbol: str
+    word: str
+    css: str
+
+
+def band_badge(band: str) -> Badge:
+    return Badge(*BANDS.get(band, BANDS[BAND_NONE]))
+
+
+def value_text(value: object) -> str:
+    """A consuntivo as the page shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "SI" if value else "NO"
+    if isinstance(value, Decimal):
+        return number_it(value.quantize(Decimal("0.01")) if value != value.to_integral_value() else value)
+    if isinstance(value, dt.date):
+        return date_it(value)
+    return str(value)
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    baseline: str
+    targets: list[tuple[str, str]]  # (year, formatted target "≥ 350" or "") for every plan year
+    score: IndicatorScore | None
+    badge: Badge | None
+    achievement: str  # "87,35 %" or "N/D"
+    computed: str  # the rule's result beside a manual override
+    status: str
+    value: str
+
+
+@dataclass
+class NodeRow:
+    node: Objective
+    depth: int
+    has_children: bool
+    context: bool  # shown only as the path to a matching node
+    indicators: list[IndicatorRow]
+    score: NodeScore | None
+    badge: Badge | None
+    score_text: str
+    coverage: str  # "copertura 80 %" when part of the weight was not measured
+    unit: OrgUnit | None
+
+
+@dataclass
+class PlanFilters:
+    area: int | None = None
+    unit: int | None = None
+    level: str = ""
+    q: str = ""
+    node: int | None = None  # a node's page: its subtree, its ancestors as breadcrumbs
+
+    @property
+    def active(self) -> bool:
+        return bool(self.area or self.unit or self.level or self.q or self.node)
+
+
+@dataclass
+class PlanPage:
+    plan: Plan
+    years: list[int]
+    year: int | None
+    year_states: list[tuple[int, str]]
+    rows: list[NodeRow]
+    filters: PlanFilters
+    areas: list[Objective]
+    units: list[OrgUnit]
+    levels: list[tuple[str, str]]
+    node_count: int
+    indicator_count: int
+    matched: int
+    scoring: PlanScoring
+    ente_badge: Badge | None
+    ente_score: str
+    ente_coverage: str
+    counts: list[tuple[str, dict[str, int]]]
+    measured_years: list[int]
+    year_query: str = ""  # "?anno=2017", appended to the links of the page
+    large: bool = False  # shown one area at a time unless "all areas" is chosen
+    revisions: list[PlanRevisionLine] = field(default_factory=list)
+    revision_total: int = 0
+    path: list[Objective] = field(default_factory=list)  # ancestors of the node of a node page, root first
+    node: NodeRow | None = None
+
+
+@dataclass
+class PlanRevisionLine:
+    revision: PlanRevision
+    subject: str
+    field: str
+
+
+def _coverage_text(coverage: Decimal | None) -> str:
+    if coverage is None or coverage >= HUNDRED:
+        return ""
+    return f"copertura {percent_it(coverage, 0 if coverage == coverage.to_integral_value() else 2)}"
+
+
+def _indicator_row(
+    ind: Indicator, targets_of: dict, tree: PlanTree, years: list[int], score: IndicatorScore | None
+) -> IndicatorRow:
+    targets = targets_of.get(ind.pk, {})
+    shown = []
+    for y in years:
+        target = targets.get(y)
+        shown.append((str(y), format_target(target.parsed()) if target is not None else ""))
+    baseline = tree.baseline_of.get(ind.pk)
+    baseline_text = ""
+    if baseline is not None:
+        baseline_text = baseline.raw + (f" ({baseline.year})" if baseline.year else "")
+    if score is None:
+        return IndicatorRow(ind, baseline_text, shown, None, None, "", "", "", "")
+    computed = ""
+    if score.status == OVERRIDDEN and score.computed is not None:
+        computed = percent_it(score.computed)
+    elif score.status == OVERRIDDEN:
+        computed = "N/D"
+    return IndicatorRow(
+        indicator=ind,
+        baseline=baseline_text,
+        targets=shown,
+        score=score,
+        badge=band_badge(score.band) if score.status != NO_TARGET else None,
+        achievement=percent_it(score.achievement) if score.achievement is not None else "",
+        computed=computed,
+        status=STATUS_LABELS.get(score.status, score.status),
+        value=value_text(score.value),
+    )
+
+
+def _effective_units(tree: PlanTree) -> dict[int, int | None]:
+    """A node without a unit belongs to its nearest ancestor's unit (scoring.md §2)."""
+    effective: dict[int, int | None] = {}
+    parent_of = {n.pk: n.parent_id for n in tree.objectives}
+    for node in tree.objectives:  # depth-first: the parent is always done first
+        effective[node.pk] = node.org_unit_id or (effective.get(parent_of[node.pk]) if parent_of[node.pk] else None)
+    return effective
+
+
+def _unit_and_below(units: list[OrgUnit], unit_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for u in units:
+        children.setdefault(u.parent_id, []).append(u.pk)
+    found, stack = set(), [unit_id]
+    while stack:
+        pk = stack.pop()
+        found.add(pk)
+        stack.extend(children.get(pk, []))
+    return found
+
+
+def _matching(tree: PlanTree, filters: PlanFilters) -> tuple[set[int], set[int]]:
+    """Ids of the nodes that match every filter, and of their ancestors (shown as context)."""
+    nodes = tree.objectives
+    parent_of = {n.pk: n.parent_id for n in nodes}
+    root_of: dict[int, int] = {}
+    for node in nodes:
+        root_of[node.pk] = root_of[node.parent_id] if node.parent_id else node.pk
+    matched = {n.pk for n in nodes}
+    if filters.node:
+        below: set[int] = set()
+        for node in nodes:  # depth-first: a parent is seen before its children
+            if node.pk == filters.node or node.parent_id in below:
+                below.add(node.pk)
+        matched = below
+    if filters.area:
+        matched = {pk for pk in matched if root_of[pk] == filters.area}
+    if filters.unit:
+        wanted = _unit_and_below(tree.units, filters.unit)
+        effective = _effective_units(tree)
+        matched = {pk for pk in matched if effective.get(pk) in wanted}
+    if filters.level:
+        level_of = {n.pk: n.level for n in nodes}
+        matched = {pk for pk in matched if level_of[pk] == filters.level}
+    if filters.q:
+        needle = filters.q.casefold()
+        hits = set()
+        for node in nodes:
+            if node.pk not in matched:
+                continue
+            if needle in node.code.casefold() or needle in node.title.casefold():
+                hits.add(node.pk)
+                continue
+            for ind in tree.indicators_of.get(node.pk, []):
+                if needle in ind.name.casefold() or needle in ind.code.casefold():
+                    hits.add(node.pk)
+                    break
+        matched = hits
+    context = set()
+    for pk in matched:
+        parent = parent_of[pk]
+        while parent is not None and parent not in context:
+            context.add(parent)
+            parent = parent_of[parent]
+    return matched, context - matched
+
+
+LARGE_PLAN_NODES = 1000  # above this, the page opens on one area at a time (the whole plan is one choice away)
+ALL_AREAS = -1
+
+
+def plan_page(*, plan: Plan, year: int | None = None, filters: PlanFilters | None = None) -> PlanPage:
+    """Everything the plan page prints, for one scored year (None: the default year).
+
+    Queries: measured years (1), plan_score (6: its tree is the page's tree), targets of the other years (1),
+    plan years (1), latest revisions (1).
+    """
+    filters = filters or PlanFilters()
+    years = plan.years
+    measured = sorted(
+        set(
+            Measurement.objects.filter(round__plan=plan, round__final=True)
+            .order_by()
+            .values_list("year", flat=True)
+            .distinct()
+        )
+    )
+    if year not in years:
+        year = next((y for y in measured if y in years), years[0] if years else None)
+    scoring = plan_score(plan=plan, year=year)
+    tree = scoring.tree
+    targets_of: dict[int, dict[int, Target]] = {ind: dict(by_year) for ind, by_year in tree.targets_of.items()}
+    for target in Target.objects.filter(indicator__objective__plan=plan, is_current=True).exclude(year=year):
+        targets_of.setdefault(target.indicator_id, {})[target.year] = target
+    states = {
+        py.year: py.get_state_display()
+        for py in PlanYear.objects.filter(plan=plan).order_by("year").only("year", "state")
+    }
+    year_states = [(y, states.get(y, YearState.PLANNED.label)) for y in years]
+    large = len(tree.objectives) > LARGE_PLAN_NODES
+    if filters.area == ALL_AREAS:
+        filters.area = None
+    elif large and not filters.active and tree.roots:
+        filters.area = tree.roots[0].pk
+    matched, context = _matching(tree, filters) if filters.active else ({n.pk for n in tree.objectives}, set())
+    rows = []
+    unit_of = {u.pk: u for u in tree.units}
+    for node in tree.objectives:
+        if node.pk not in matched and node.pk not in context:
+            continue
+        node_score = scoring.node(node.pk)
+        applicable = node_score is not None and node_score.applicable
+        rows.append(
+            NodeRow(
+                node=node,
+                depth=tree.depth[node.pk],
+                has_children=bool(tree.children_of.get(node.pk)) or bool(tree.indicators_of.get(node.pk)),
+                context=node.pk in context,
+                indicators=[]
+                if node.pk in context
+                else [
+                    _indicator_row(ind, targets_of, tree, years, scoring.indicator(ind.pk))
+                    for ind in tree.indicators_of.get(node.pk, [])
+                ],
+                score=node_score,
+                badge=band_badge(node_score.band) if applicable else None,
+                score_text=percent_it(node_score.score) if applicable and node_score.score is not None else "",
+                coverage=_coverage_text(node_score.coverage) if applicable else "",
+                unit=unit_of.get(node.org_unit_id) if node.org_unit_id else None,
+            )
+        )
+    present = {n.level for n in tree.objectives}
+    counts = []
+    if scoring is not None:
+        for label, levels in COUNT_GROUPS:
+            if any(lvl in present for lvl in levels):
+                counts.append((label, count_by_band(scoring.result, levels)))
+        counts.append(("Indicatori", count_by_band(scoring.result, "indicator")))
+    revisions = list(PlanRevision.objects.filter(plan=plan).select_related("user").order_by("-created_at", "-id")[:50])
+    result = scoring.result
+    path, node_row = [], None
+    if filters.node:
+        node_row = next((r for r in rows if r.node.pk == filters.node), None)
+        path = [r.node for r in rows if r.context]
+    return PlanPage(
+        path=path,
+        node=node_row,
+        plan=plan,
+        years=years,
+        year=year,
+        year_states=year_states,
+        rows=rows,
+        filters=filters,
+        areas=list(tree.roots),
+        units=tree.units,
+        levels=[(lvl.value, lvl.label) for lvl in LEVEL_ORDER if lvl in present],
+        node_count=len(tree.objectives),
+        indicator_count=sum(len(v) for v in tree.indicators_of.values()),
+        matched=len(matched),
+        scoring=scoring,
+        large=large,
+        year_query=f"?anno={year}" if year else "",
+        ente_badge=band_badge(result.band) if result is not None else None,
+        ente_score=percent_it(result.score) if result is not None else "",
+        ente_coverage=_coverage_text(result.coverage) if result is not None else "",
+        counts=counts,
+        measured_years=measured,
+        revisions=[revision_line(r) for r in revisions],
+        revision_total=len(revisions),
+    )
+
+
+def revision_line(revision: PlanRevision) -> PlanRevisionLine:
+    return PlanRevisionLine(
+        revision=revision,
+        subject=SUBJECT_LABELS.get(revision.subject_type, revision.subject_type),
+        field=REVISION_FIELD_LABELS.get(revision.field, revision.field),
+    )
+
+
+def plan_revisions(*, plan: Plan) -> list[PlanRevisionLine]:
+    """The whole revision history of a plan, newest first (one query)."""
+    rows = PlanRevision.objects.filter(plan=plan).select_related("user").order_by("-created_at", "-id")
+    return [revision_line(r) for r in rows]
+
+
+@dataclass
+class Explanation:
+    title: str
+    score: str
+    badge: Badge | None
+    steps: tuple[str, ...]
+    warnings: tuple[str, ...]
+    reason: str = ""
+
+
+def score_explanation(*, plan: Plan, year: int, kind: str, pk: int) -> Explanation | None:
+    """The "perché?" of one node or indicator: the steps of the pure core, as they are."""
+    scoring = plan_score(plan=plan, year=year)
+    if kind == "obiettivo":
+        node = next((n for n in scoring.tree.objectives if n.pk == pk), None)
+        score = scoring.node(pk)
+        if node is None or score is None:
+            return None
+        return Explanation(
+            title=f"{node.code} – {node.title}",
+            score=percent_it(score.score),
+            badge=band_badge(score.band),
+            steps=score.steps,
+            warnings=score.warnings,
+        )
+    score = scoring.indicator(pk)
+    indicator = next((i for ins in scoring.tree.indicators_of.values() for i in ins if i.pk == pk), None)
+    if indicator is None or score is None:
+        return None
+    return Explanation(
+        title=indicator.label,
+        score=percent_it(score.achievement),
+        badge=band_badge(score.band),
+        steps=score.steps,
+        warnings=(),
+        reason=score.reason,
+    )

@@ -1,0 +1,117 @@
+"""The plan page: tree, filters, breadcrumbs, scores with traffic lights and "perché?", print view, history."""
+
+import pytest
+from django.urls import reverse
+
+from indicators.models import Indicator
+from plans.models import Objective
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_the_default_year_is_the_first_with_consuntivi_and_scores_show_symbol_and_word(client, oiv, small_plan):
+    page = login(client, oiv).get(small_plan.get_absolute_url()).content.decode()
+    assert "Punteggi 2017" in page
+    # F1: 382 against >= 350 → met → 100,00 % (scoring.md §7, first row).
+    assert "✔</span> raggiunto" in page and "100,00 %" in page
+    # Tempo medio: 2900 / 100 = 29 days against <= 25 → 25 / 29 × 100 = 86,21 % → parziale (≥ 50, < 100).
+    assert "◐</span> parziale" in page and "86,21 %" in page
+    # OS 101 from its indicators (50/50): (100 + 86,21) / 2 = 93,105 → 93,11 % (rounded half up).
+    assert "93,11 %" in page
+
+
+def test_the_counts_per_band_come_from_the_scores(client, planner, small_plan):
+    response = login(client, planner).get(small_plan.get_absolute_url() + "?anno=2017")
+    counts = {label: c for label, c in response.context["page"].counts}
+    # The deadline indicator of 1011.01 has no consuntivo: missing, so 1011.01 is not measured.
+    assert counts["Obiettivi operativi"]["nd"] == 1
+    assert counts["Indicatori"]["raggiunto"] == 1 and counts["Indicatori"]["parziale"] == 1
+
+
+def test_another_year_without_consuntivi_shows_not_measured(client, planner, small_plan):
+    page = login(client, planner).get(small_plan.get_absolute_url() + "?anno=2018").content.decode()
+    assert "Punteggi 2018" in page and "nessun consuntivo registrato" in page
+    assert "consuntivo mancante" in page
+
+
+def test_the_why_panel_explains_a_score_step_by_step(client, oiv, small_plan):
+    login(client, oiv)
+    os_101 = Objective.objects.get(plan=small_plan, code="101")
+    url = reverse("plans:why", args=[small_plan.pk, "obiettivo", os_101.pk]) + "?anno=2017"
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<ol" in fragment and "93,11 %" in fragment and "<html" not in fragment
+    tempo = Indicator.objects.get(objective=os_101, name="Tempo medio di pagamento")
+    full = client.get(reverse("plans:why", args=[small_plan.pk, "indicatore", tempo.pk]) + "?anno=2017")
+    assert "86,21" in full.content.decode() and "<html" in full.content.decode()
+
+
+def test_the_text_filter_keeps_matches_and_their_path(client, planner, small_plan):
+    response = login(client, planner).get(small_plan.get_absolute_url() + "?q=bimestrali")
+    rows = response.context["page"].rows
+    assert [(r.node.code, r.context) for r in rows] == [
+        ("1", True),
+        ("101", True),
+        ("1011.01", True),
+        ("1011.0101", False),
+    ]
+
+
+def test_the_unit_filter_includes_nodes_that_inherit_the_unit(client, planner, small_plan):
+    unit = small_plan.ente.org_units.get(code="U1")
+    response = login(client, planner).get(small_plan.get_absolute_url() + f"?unita={unit.pk}")
+    matched = [r.node.code for r in response.context["page"].rows if not r.context]
+    # 1011.01 belongs to U1; its action has no unit and inherits it.
+    assert matched == ["1011.01", "1011.0101"]
+
+
+def test_a_filter_with_no_match_says_so(client, planner, small_plan):
+    page = login(client, planner).get(small_plan.get_absolute_url() + "?q=nessuna-corrispondenza").content.decode()
+    assert "Nessun risultato" in page
+
+
+def test_a_node_page_has_breadcrumbs_up_to_the_plan(client, office_head, small_plan):
+    action = Objective.objects.get(plan=small_plan, code="1011.0101")
+    page = login(client, office_head).get(reverse("plans:objective", args=[small_plan.pk, action.pk])).content.decode()
+    crumbs = page[page.index('class="breadcrumb"') : page.index("</ol>")]
+    assert [c in crumbs for c in ("Piani", small_plan.title, ">1<", ">101<", ">1011.01<", "1011.0101")] == [True] * 6
+
+
+def test_readers_see_no_edit_links(client, oiv, small_plan):
+    page = login(client, oiv).get(small_plan.get_absolute_url()).content.decode()
+    assert "/modifica/" not in page and "Aggiungi area" not in page and 'class="tedit"' not in page
+
+
+def test_the_planner_sees_edit_links(client, planner, small_plan):
+    page = login(client, planner).get(small_plan.get_absolute_url()).content.decode()
+    assert "Aggiungi area" in page and 'class="tedit"' in page and "Adotta il piano" in page
+
+
+def test_the_print_view_has_the_tree_without_controls(client, oiv, small_plan):
+    page = login(client, oiv).get(reverse("plans:print", args=[small_plan.pk])).content.decode()
+    assert "≥ 350" in page and "tree-toggle" not in page and "perché?" not in page
+
+
+def test_the_revision_history_is_on_the_plan_page(client, planner, small_plan):
+    from plans import editing
+
+    editing.plan_adopt(
+        plan=small_plan, organ="Giunta", number="3", date=__import__("datetime").date(2017, 1, 30), user=planner
+    )
+    f1 = Indicator.objects.get(objective__plan=small_plan, code="F1")
+    editing.target_set(indicator=f1, year=2019, raw=">= 380", reason="Risorse aggiuntive", user=planner)
+    page = login(client, planner).get(small_plan.get_absolute_url()).content.decode()
+    history = page[page.index('data-testid="revisions"') :]
+    assert "101 / F1" in history and "target 2019" in history and "&gt;= 380" in history
+    assert "Risorse aggiuntive" in history and "pianificatore" in history
+
+
+def test_the_why_page_of_another_ente_is_not_found(client, outsider, small_plan):
+    os_101 = Objective.objects.get(plan=small_plan, code="101")
+    url = reverse("plans:why", args=[small_plan.pk, "obiettivo", os_101.pk]) + "?anno=2017"
+    assert login(client, outsider).get(url).status_code == 404
