@@ -101,7 +101,9 @@ LANGUAGES = [("it", "Italiano")]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off on purpose: ids in URLs and HTML attributes must never read «1.234». Numbers shown to people go through
+# perfplan.formats (template filters it_number / it_percent), the one place for the Italian format.
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
