@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from indicators.models import Baseline, Indicator, Measurement, Round, Target
+from indicators.models import Baseline, Evidence, Indicator, Measurement, MeasurementChange, Round, Target
 
 
 class BaselineInline(admin.TabularInline):
@@ -46,3 +46,34 @@ class MeasurementAdmin(admin.ModelAdmin):
     search_fields = ["indicator__name", "indicator__code", "note", "manual_reason"]
     autocomplete_fields = ["indicator"]
     list_select_related = ["indicator", "round"]
+
+
+@admin.register(MeasurementChange)
+class MeasurementChangeAdmin(admin.ModelAdmin):
+    """The audit history of consuntivi: readable, never editable."""
+
+    list_display = ["at", "measurement", "user", "action", "field", "old_value", "new_value"]
+    search_fields = ["measurement__indicator__name", "old_value", "new_value"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["measurement", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name"]
+
+
+@admin.register(Baseline)
+class BaselineAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "year", "raw", "value"]
+    search_fields = ["indicator__name", "indicator__code", "raw"]
+    autocomplete_fields = ["indicator"]
+    list_select_related = ["indicator"]

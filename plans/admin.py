@@ -62,3 +62,21 @@ class PlanYearAdmin(admin.ModelAdmin):
     list_display = ["plan", "year", "state"]
     list_filter = ["state", "year", "plan__ente"]
     inlines = [PlanYearEventInline]
+
+
+@admin.register(PlanYearEvent)
+class PlanYearEventAdmin(admin.ModelAdmin):
+    """State moves of a plan year are a record of who did what: read-only."""
+
+    list_display = ["created_at", "plan_year", "from_state", "to_state", "user", "reason"]
+    list_filter = ["to_state"]
+    search_fields = ["reason", "plan_year__plan__title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
