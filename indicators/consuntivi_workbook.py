@@ -68,6 +68,8 @@ def read_round_sheet(*, source: IO[bytes], plan: Plan, tree: PlanTree) -> RoundS
         helpers = {normalise_label(c) for c in HELP_COLUMNS}
         warnings = [w for w in reader.warnings if normalise_label(w.column) not in helpers]
         return RoundSheet(reader.data.measurements, by_key, reader.errors, warnings)
+    except WorkbookRejected as exc:  # a damaged sheet met while reading rows
+        return RoundSheet([], {}, [Issue("file", None, None, str(exc))], [])
     finally:
         wb.close()
 

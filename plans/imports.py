@@ -106,6 +106,8 @@ def import_target(*, pending: PendingImport) -> ImportTarget | None:
     try:
         reader = _Reader(wb)
         reader.read_plan()
+    except WorkbookRejected:  # a damaged sheet met while reading rows
+        return None
     finally:
         wb.close()
     data = reader.data

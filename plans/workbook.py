@@ -13,11 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
 from indicators.notation import Kind, ParsedTarget, Unit, parse_decimal, parse_target, parse_value
 from plans.models import LEVEL_ORDER, Level, ObjectiveKind
+from plans.xlsx_reader import XlsxError, XlsxReader
 
 # ---------------------------------------------------------------------------------------------------------------
 # Layout: one place that names sheets, columns and the words used in cells (reader, writer and template use it).
@@ -272,10 +274,9 @@ def indicator_key(objective_code: str, code: str, name: str) -> tuple[str, str]:
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls both use it
 
 
-def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int):
-    """Open an xlsx for streaming, refusing what is not one with a clear Italian message."""
-    import openpyxl
-
+def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> XlsxReader:
+    """Open an xlsx for streaming, refusing what is not one with a clear Italian message. Close it after use."""
+    path: Path | None = None
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.exists():
@@ -286,23 +287,27 @@ def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int):
         handle = source
         handle.seek(0, 2)
         size = handle.tell()
-    handle.seek(0)
-    if size > max_bytes:
-        raise WorkbookRejected(
-            f"Il file è troppo grande ({size / 1_048_576:.1f} MB): il limite è {max_bytes / 1_048_576:.0f} MB."
-        )
-    head = handle.read(8)
-    handle.seek(0)
-    if head == OLE_SIGNATURE:
-        raise WorkbookRejected(
-            "Il file è protetto da password o è nel vecchio formato .xls: salvarlo come .xlsx senza password."
-        )
-    if not zipfile.is_zipfile(handle):
-        raise WorkbookRejected("Il file non è una cartella di lavoro Excel (.xlsx).")
-    handle.seek(0)
     try:
-        return openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        handle.seek(0)
+        if size > max_bytes:
+            raise WorkbookRejected(
+                f"Il file è troppo grande ({size / 1_048_576:.1f} MB): il limite è {max_bytes / 1_048_576:.0f} MB."
+            )
+        head = handle.read(8)
+        handle.seek(0)
+        if head == OLE_SIGNATURE:
+            raise WorkbookRejected(
+                "Il file è protetto da password o è nel vecchio formato .xls: salvarlo come .xlsx senza password."
+            )
+        if not zipfile.is_zipfile(handle):
+            raise WorkbookRejected("Il file non è una cartella di lavoro Excel (.xlsx).")
+        handle.seek(0)
+    finally:
+        if path is not None:
+            handle.close()  # the reader opens the path itself, and closes it with the workbook
+    try:
+        return XlsxReader(path if path is not None else handle)
+    except Exception as exc:  # XlsxError, and anything a damaged archive may still raise
         raise WorkbookRejected(f"Il file .xlsx non è leggibile: {exc}") from exc
 
 
@@ -357,23 +362,24 @@ class SheetRows:
         return values[index]
 
 
-def _cell_value(cell) -> Any:
-    """A cell's value; a number formatted as percent becomes Italian text ("33,34 %"), as workbook.md says."""
-    value = getattr(cell, "value", None)
-    if (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and "%" in (getattr(cell, "number_format", "") or "")
-    ):
-        percent = (Decimal(repr(value)) * 100).normalize()
-        return f"{percent:f}".replace(".", ",") + " %"
-    return value
+def _sheet_rows(wb: XlsxReader, name: str, max_col: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(row number, values) of the rows written in a sheet, values as XlsxReader gives them (a number formatted as
+    percent is Italian text, "33,34 %", as workbook.md says). A damaged sheet refuses the whole file."""
+    try:
+        yield from wb.rows(name, max_col)
+    except XlsxError as exc:
+        raise WorkbookRejected(f"Il file .xlsx non è leggibile: {exc}") from exc
 
 
-def read_sheet(ws, expected: Iterable[str]) -> SheetRows:
+def read_sheet(wb: XlsxReader, name: str, expected: Iterable[str]) -> SheetRows:
     expected_by_norm = {normalise_label(c): c for c in expected}
-    rows_iter: Iterator[tuple[Any, ...]] = (tuple(_cell_value(c) for c in row) for row in ws.iter_rows())
-    header = next(rows_iter, ()) or ()
+    rows_iter = _sheet_rows(wb, name)
+    first = next(rows_iter, None)
+    header: tuple[Any, ...] = ()
+    if first is not None and first[0] == 1:
+        header = first[1]
+    elif first is not None:  # no row 1: no headers, and the first row written is data
+        rows_iter = chain([first], rows_iter)
     columns: dict[str, int] = {}
     extra: list[str] = []
     names: dict[int, str] = {}
@@ -387,11 +393,11 @@ def read_sheet(ws, expected: Iterable[str]) -> SheetRows:
         else:
             extra.append(cell_text(title))
     rows = []
-    for number, values in enumerate(rows_iter, start=2):
-        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+    for number, values in rows_iter:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         rows.append((number, list(values)))
-    return SheetRows(ws.title, columns, extra, names, rows)
+    return SheetRows(name, columns, extra, names, rows)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -399,7 +405,7 @@ def read_sheet(ws, expected: Iterable[str]) -> SheetRows:
 
 
 class _Reader:
-    def __init__(self, workbook) -> None:
+    def __init__(self, workbook: XlsxReader) -> None:
         self.wb = workbook
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
@@ -412,30 +418,26 @@ class _Reader:
     def warn(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.warnings.append(Issue(sheet, row, column, message, "warning"))
 
-    def sheet(self, name: str, *, required: bool):
+    def sheet(self, name: str, *, required: bool) -> str | None:
+        """The workbook's name of one of our sheets (matched as normalise_label says), or None."""
         real = self.sheets.get(normalise_label(name))
-        if real is None:
-            if required:
-                self.error(name, None, None, f"Manca il foglio «{name}».")
-            return None
-        return self.wb[real]
+        if real is None and required:
+            self.error(name, None, None, f"Manca il foglio «{name}».")
+        return real
 
     # -- Piano ------------------------------------------------------------------------------------------------
     def read_plan(self) -> None:
-        ws = self.sheet(SHEET_PLAN, required=True)
-        if ws is None:
+        sheet = self.sheet(SHEET_PLAN, required=True)
+        if sheet is None:
             return
         wanted = {normalise_label(label): label for label in PLAN_LABELS}
         found: dict[str, tuple[int, Any]] = {}
-        for number, cells in enumerate(ws.iter_rows(max_col=2), start=1):
-            values = [_cell_value(c) for c in cells]
-            if not values:
-                continue
+        for number, values in _sheet_rows(self.wb, sheet, max_col=2):
             label = normalise_label(values[0])
             if not label or (number == 1 and label == "voce"):
                 continue
             if label in wanted:
-                found[wanted[label]] = (number, values[1] if len(values) > 1 else None)
+                found[wanted[label]] = (number, values[1])
             else:
                 self.warn(SHEET_PLAN, number, "A", f"Voce «{cell_text(values[0])}» non riconosciuta: ignorata.")
         d = self.data
@@ -525,10 +527,10 @@ class _Reader:
 
     # -- Unità organizzative ----------------------------------------------------------------------------------
     def read_units(self) -> None:
-        ws = self.sheet(SHEET_UNITS, required=False)
-        if ws is None:
+        sheet = self.sheet(SHEET_UNITS, required=False)
+        if sheet is None:
             return
-        rows = read_sheet(ws, UNIT_COLUMNS)
+        rows = read_sheet(self.wb, sheet, UNIT_COLUMNS)
         if not self._header_check(rows, ["Codice", "Nome"]):
             return
         seen: dict[str, int] = {}
@@ -579,10 +581,10 @@ class _Reader:
 
     # -- Obiettivi --------------------------------------------------------------------------------------------
     def read_objectives(self) -> None:
-        ws = self.sheet(SHEET_OBJECTIVES, required=True)
-        if ws is None:
+        sheet = self.sheet(SHEET_OBJECTIVES, required=True)
+        if sheet is None:
             return
-        rows = read_sheet(ws, OBJECTIVE_COLUMNS)
+        rows = read_sheet(self.wb, sheet, OBJECTIVE_COLUMNS)
         if not self._header_check(rows, ["Codice", "Tipo", "Titolo", "Codice padre"]):
             return
         seen: dict[str, int] = {}
@@ -727,10 +729,10 @@ class _Reader:
 
     # -- Indicatori -------------------------------------------------------------------------------------------
     def read_indicators(self) -> None:
-        ws = self.sheet(SHEET_INDICATORS, required=True)
-        if ws is None:
+        sheet = self.sheet(SHEET_INDICATORS, required=True)
+        if sheet is None:
             return
-        rows = read_sheet(ws, INDICATOR_COLUMNS)
+        rows = read_sheet(self.wb, sheet, INDICATOR_COLUMNS)
         if not self._header_check(rows, ["Codice obiettivo", "Nome"]):
             return
         target_columns: dict[int, int] = {}
@@ -866,11 +868,11 @@ class _Reader:
 
     # -- Consuntivi -------------------------------------------------------------------------------------------
     def read_measurements(self) -> None:
-        ws = self.sheet(SHEET_MEASUREMENTS, required=False)
-        if ws is None:
+        sheet = self.sheet(SHEET_MEASUREMENTS, required=False)
+        if sheet is None:
             return
         self.data.has_measurement_sheet = True
-        rows = read_sheet(ws, MEASUREMENT_COLUMNS)
+        rows = read_sheet(self.wb, sheet, MEASUREMENT_COLUMNS)
         if not self._header_check(rows, ["Codice obiettivo", "Anno"]):
             return
         if "Codice indicatore" not in rows.columns and "Nome" not in rows.columns:

@@ -1,0 +1,517 @@
+"""A small streaming reader of .xlsx worksheets: cell values only, standard library only.
+
+Plan workbooks are read many thousand rows at a time, and openpyxl's cell objects cost most of that time; this
+reader parses each sheet with `xml.etree.ElementTree.iterparse`, clearing what it has read, and gives every row as
+a tuple of plain values, as openpyxl's read-only mode with `data_only=True` gives them:
+
+- text (shared strings, rich text runs joined, inline strings, formula text results) → str;
+- numbers → int when written without a point or an exponent ("12"), else float;
+- a number whose cell format is a date → datetime.datetime (datetime.time below 1, datetime.timedelta for elapsed
+  time formats such as "[h]:mm"), in the workbook's 1900 or 1904 date system;
+- a number whose format is a percentage ("0.00%") → Italian text, 0.3334 → "33,34 %" (`percent_text`);
+- booleans → bool; error cells → their text ("#N/A"); formulas → their cached result; empty cells → None.
+
+    with XlsxReader(path_or_binary_file) as book:
+        for number, values in book.rows(book.sheetnames[0]):   # (1-based row number, values by column)
+            ...
+
+Anything the reader does not expect in the file raises `XlsxError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import IO, Any
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element, ParseError, XMLPullParser, fromstring
+
+__all__ = ["XlsxError", "XlsxReader", "percent_text"]
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_TYPE_OFFICE_DOCUMENT = DOC_REL_NS + "/officeDocument"
+REL_TYPE_SHARED_STRINGS = DOC_REL_NS + "/sharedStrings"
+REL_TYPE_STYLES = DOC_REL_NS + "/styles"
+# Sheet parts whose cells sit in <sheetData> (macro and dialog sheets share the worksheet layout).
+ROW_SHEET_TYPES = {DOC_REL_NS + "/worksheet", DOC_REL_NS + "/macrosheet", DOC_REL_NS + "/dialogsheet"}
+
+_M = "{%s}" % MAIN_NS  # noqa: UP031 - a namespace prefix, not a message
+WORKBOOK, WORKBOOK_PR, SHEETS, SHEET = _M + "workbook", _M + "workbookPr", _M + "sheets", _M + "sheet"
+WORKSHEET_ROOTS = {_M + "worksheet", _M + "macrosheet", _M + "dialogsheet"}
+SHEET_DATA, ROW, CELL, VALUE, INLINE = _M + "sheetData", _M + "row", _M + "c", _M + "v", _M + "is"
+TEXT, RUN, SHARED_ITEM, SST = _M + "t", _M + "r", _M + "si", _M + "sst"
+EXT_LIST = _M + "extLst"
+REL_ID = "{%s}id" % DOC_REL_NS  # noqa: UP031
+RELATIONSHIP = "{%s}Relationship" % PKG_REL_NS  # noqa: UP031
+
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # Excel's sheet size
+_READ_CHUNK = 4096  # small: fewer parsed-but-unread elements alive at once, so less work for the cyclic GC
+
+# Built-in number formats (ECMA-376 §18.8.30), as openpyxl knows them; ids missing here are "General".
+BUILTIN_FORMATS = {
+    0: "General",
+    1: "0",
+    2: "0.00",
+    3: "#,##0",
+    4: "#,##0.00",
+    5: '"$"#,##0_);("$"#,##0)',
+    6: '"$"#,##0_);[Red]("$"#,##0)',
+    7: '"$"#,##0.00_);("$"#,##0.00)',
+    8: '"$"#,##0.00_);[Red]("$"#,##0.00)',
+    9: "0%",
+    10: "0.00%",
+    11: "0.00E+00",
+    12: "# ?/?",
+    13: "# ??/??",
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    18: "h:mm AM/PM",
+    19: "h:mm:ss AM/PM",
+    20: "h:mm",
+    21: "h:mm:ss",
+    22: "m/d/yy h:mm",
+    37: "#,##0_);(#,##0)",
+    38: "#,##0_);[Red](#,##0)",
+    39: "#,##0.00_);(#,##0.00)",
+    40: "#,##0.00_);[Red](#,##0.00)",
+    41: r'_(* #,##0_);_(* \(#,##0\);_(* "-"_);_(@_)',
+    42: r'_("$"* #,##0_);_("$"* \(#,##0\);_("$"* "-"_);_(@_)',
+    43: r'_(* #,##0.00_);_(* \(#,##0.00\);_(* "-"??_);_(@_)',
+    44: r'_("$"* #,##0.00_)_("$"* \(#,##0.00\)_("$"* "-"??_)_(@_)',
+    45: "mm:ss",
+    46: "[h]:mm:ss",
+    47: "mmss.0",
+    48: "##0.0E+0",
+    49: "@",
+}
+
+# Date detection follows openpyxl (styles/numbers.py), so dates are recognised exactly as before: look at the
+# first section, ignore quoted text and bracketed codes other than elapsed [h] [m] [s], find a date letter.
+_DATE_STRIP_RE = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_DATE_LETTER_RE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+_ELAPSED_RE = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.IGNORECASE)
+# A percent sign scales the number unless it is literal: quoted, escaped (\% _% *%) or inside [...].
+_PERCENT_STRIP_RE = re.compile(r'"[^"]*"|\[[^\]]*\]|[\\_*].')
+_ISO_RE = re.compile(
+    r"(?P<date>(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2}))?T?"
+    r"(?P<time>(?P<hour>\d{2}):(?P<minute>\d{2})(:(?P<second>\d{2})(?P<microsecond>\.\d{1,3})?)?)?Z?"
+)
+_ISO_DURATION_RE = re.compile(r"PT((?P<hours>\d+)H)?((?P<minutes>\d+)M)?((?P<seconds>\d+(\.\d{1,3})?)S)?")
+
+EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 0 of the 1900 system, once the 1900-02-29 Excel invented is out
+EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+# What a number cell becomes, by its style's number format.
+_PLAIN, _PERCENT, _DATE, _ELAPSED = range(4)
+# Failures of a damaged part, reported as XlsxError.
+_DAMAGE = (ParseError, ValueError, KeyError, IndexError, OverflowError, zipfile.BadZipFile, zlib.error, EOFError)
+
+
+class XlsxError(Exception):
+    """The file is not an .xlsx this reader understands (damaged, unexpected content, unsupported variant)."""
+
+
+def percent_text(value: int | float) -> str:
+    """A number shown as a percentage, as Italian text: 0.3334 → "33,34 %" (spec/workbook.md)."""
+    percent = (Decimal(repr(value)) * 100).normalize()
+    return f"{percent:f}".replace(".", ",") + " %"
+
+
+def is_date_format(code: str | None) -> bool:
+    if code is None:
+        return False
+    section = _DATE_STRIP_RE.sub("", code.split(";")[0])
+    return _DATE_LETTER_RE.search(section) is not None
+
+
+def is_elapsed_format(code: str | None) -> bool:
+    return code is not None and _ELAPSED_RE.search(code.split(";")[0]) is not None
+
+
+def is_percent_format(code: str | None) -> bool:
+    return code is not None and "%" in _PERCENT_STRIP_RE.sub("", code)
+
+
+def from_excel(serial: int | float, *, date1904: bool = False, elapsed: bool = False) -> Any:
+    """An Excel serial date as Python: datetime, time (serials in [0, 1)) or timedelta (elapsed formats).
+
+    As openpyxl's from_excel: times rounded to the millisecond; in the 1900 system serials below 60 are shifted by
+    a day, because Excel counts a 29 February 1900 that never was.
+    """
+    if elapsed:
+        span = dt.timedelta(days=serial)
+        if span.microseconds:
+            span = dt.timedelta(seconds=span.total_seconds() // 1, microseconds=round(span.microseconds, -3))
+        return span
+    day, fraction = divmod(serial, 1)
+    diff = dt.timedelta(milliseconds=round(fraction * 86_400_000))
+    if 0 <= serial < 1 and diff.days == 0:
+        minutes, seconds = divmod(diff.seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return dt.time(hours, minutes, seconds, diff.microseconds)
+    if date1904:
+        return EPOCH_1904 + dt.timedelta(days=day) + diff
+    if 0 < serial < 60:
+        day += 1
+    return EPOCH_1900 + dt.timedelta(days=day) + diff
+
+
+def from_iso(text: str) -> Any:
+    """A `t="d"` cell (ISO 8601 date, time, datetime or PT..H..M..S duration), as openpyxl's from_ISO8601."""
+    match = _ISO_RE.match(text)
+    if match and any(match.groups()):
+        parts = match.groupdict()
+        number = {k: int(parts[k] or 0) for k in ("year", "month", "day", "hour", "minute", "second")}
+        micro = int(float(parts["microsecond"]) * 1_000_000) if parts["microsecond"] else 0
+        if not parts["date"]:
+            return dt.time(number["hour"], number["minute"], number["second"], micro)
+        if not parts["time"]:
+            return dt.date(number["year"], number["month"], number["day"])
+        return dt.datetime(**number, microsecond=micro)
+    match = _ISO_DURATION_RE.match(text)
+    if match and any(match.groups()):
+        return dt.timedelta(
+            **{k: float(v) for k, v in match.groupdict().items() if k in ("hours", "minutes", "seconds") and v}
+        )
+    raise ValueError(f"data non valida: {text!r}")
+
+
+def _rich_text(element: Element) -> str:
+    """The text of a string item (<si> or <is>): its <t>, then the <t> of each rich text run (<r>); phonetic
+    runs (<rPh>) are not part of the value."""
+    if len(element) == 1 and element[0].tag == TEXT:  # the common case: one plain <t>
+        return element[0].text or ""
+    parts = []
+    plain = element.find(TEXT)
+    if plain is not None and plain.text:
+        parts.append(plain.text)
+    for run in element.iterfind(RUN):
+        text = run.find(TEXT)
+        if text is not None and text.text:
+            parts.append(text.text)
+    return "".join(parts)
+
+
+def _column_index(letters: str) -> int:
+    """1-based column number of "A", "B", ... "XFD"."""
+    index = 0
+    for ch in letters:
+        if not "A" <= ch <= "Z":
+            raise ValueError
+        index = index * 26 + ord(ch) - 64
+    if not 1 <= index <= MAX_COLUMN:
+        raise ValueError
+    return index
+
+
+class XlsxReader:
+    """An .xlsx opened for reading its sheets' values, one row at a time. Close it (or use `with`)."""
+
+    def __init__(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
+        try:
+            self._zip = zipfile.ZipFile(source)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise XlsxError(f"non è un archivio zip leggibile ({exc})") from exc
+        try:
+            self._parts = {name.lower(): name for name in self._zip.namelist()}
+            self._column_of: dict[str, int] = {}  # "AB" → 28, filled as columns are met
+            self._load()
+        except XlsxError:
+            self.close()
+            raise
+        except _DAMAGE as exc:
+            self.close()
+            raise XlsxError(f"struttura della cartella di lavoro non valida ({type(exc).__name__}: {exc})") from exc
+
+    # -- public ---------------------------------------------------------------------------------------------------
+    @property
+    def sheetnames(self) -> list[str]:
+        """Sheet names in workbook order (hidden sheets included)."""
+        return list(self._sheets)
+
+    def rows(self, sheet_name: str, max_col: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(row number, values) for each row written in the sheet, in order; rows not in the file are skipped.
+
+        values[i] is the cell of column i + 1 (None where no cell is written); the tuple ends at the last cell
+        written in that row, or has exactly max_col values when max_col is given (cells after it are not read).
+        """
+        if sheet_name not in self._sheets:
+            raise KeyError(f"Il foglio «{sheet_name}» non esiste.")
+        rel_type, part = self._sheets[sheet_name]
+        if rel_type not in ROW_SHEET_TYPES:
+            raise XlsxError(f"il foglio «{sheet_name}» non contiene celle (è di tipo {rel_type.rsplit('/', 1)[-1]})")
+        if max_col is not None and max_col < 1:
+            raise ValueError("max_col must be at least 1")
+        return self._rows(sheet_name, self._part(part), max_col)
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> XlsxReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- package --------------------------------------------------------------------------------------------------
+    def _part(self, name: str) -> str:
+        """The archive member of a part name (part names are case-insensitive)."""
+        member = self._parts.get(name.lower())
+        if member is None:
+            raise XlsxError(f"manca la parte «{name}» dell'archivio")
+        return member
+
+    def _relationships(self, part: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part) of the relationships of `part`; targets resolved against the part's folder."""
+        folder, base = posixpath.split(part)
+        rels = posixpath.join(folder, "_rels", base + ".rels")
+        if rels.lower() not in self._parts:
+            return []
+        root = fromstring(self._zip.read(self._part(rels)))
+        result = []
+        for rel in root.iter(RELATIONSHIP):
+            rel_id, rel_type, target = rel.get("Id"), rel.get("Type"), rel.get("Target")
+            if not rel_id or not rel_type or target is None:
+                raise XlsxError(f"relazione incompleta in «{rels}»")
+            if rel.get("TargetMode") == "External":
+                result.append((rel_id, rel_type, ""))
+                continue
+            target = unquote(target.split("#", 1)[0])
+            path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+            result.append((rel_id, rel_type, posixpath.normpath(path).lstrip("/")))
+        return result
+
+    def _load(self) -> None:
+        workbook_part = next(
+            (target for _, kind, target in self._relationships("") if kind == REL_TYPE_OFFICE_DOCUMENT and target),
+            "xl/workbook.xml",
+        )
+        root = fromstring(self._zip.read(self._part(workbook_part)))
+        if root.tag != WORKBOOK:
+            if root.tag.startswith("{%s}" % STRICT_MAIN_NS):  # noqa: UP031
+                raise XlsxError("formato «Strict Open XML» non supportato: salvare come cartella di lavoro Excel")
+            raise XlsxError(f"parte «{workbook_part}» inattesa: {root.tag}")
+        properties = root.find(WORKBOOK_PR)
+        flag = (properties.get("date1904") if properties is not None else None) or "false"
+        if flag.lower() not in ("1", "true", "0", "false"):
+            raise XlsxError(f"valore date1904 non valido: {flag!r}")
+        self.date1904 = flag.lower() in ("1", "true")
+
+        rels = self._relationships(workbook_part)
+        by_id = {rel_id: (kind, target) for rel_id, kind, target in rels}
+        self._sheets: dict[str, tuple[str, str]] = {}
+        sheets = root.find(SHEETS)
+        for sheet in sheets.iter(SHEET) if sheets is not None else ():
+            name, rel_id = sheet.get("name"), sheet.get(REL_ID)
+            if not name or rel_id not in by_id:
+                raise XlsxError(f"foglio senza nome o senza parte collegata: {name!r}")
+            self._sheets.setdefault(name, by_id[rel_id])
+
+        def related(kind: str, fallback: str) -> str | None:
+            target = next((t for _, k, t in rels if k == kind and t), fallback)
+            return target if target.lower() in self._parts else None
+
+        strings = related(REL_TYPE_SHARED_STRINGS, "xl/sharedStrings.xml")
+        self._shared: list[str] = self._read_shared_strings(self._part(strings)) if strings else []
+        styles = related(REL_TYPE_STYLES, "xl/styles.xml")
+        self._style_kinds = self._read_styles(self._part(styles)) if styles else {"0": _PLAIN}
+
+    def _read_shared_strings(self, member: str) -> list[str]:
+        strings: list[str] = []
+        with self._zip.open(member) as src:
+            events = _iterparse(src, ("start", "end"))
+            table = next(events, (None, None))[1]
+            if table is None or table.tag != SST:
+                raise XlsxError(f"parte «{member}» inattesa: {getattr(table, 'tag', 'vuota')}")
+            for event, element in events:
+                if event == "end" and element.tag == SHARED_ITEM:
+                    # openpyxl drops "x005F_" (the escape of a literal "_x...._" sequence): same text as before.
+                    strings.append(_rich_text(element).replace("x005F_", ""))
+                    table.clear()
+        return strings
+
+    def _read_styles(self, member: str) -> dict[str, int]:
+        """How a number cell reads, by its style index (the `s` attribute as written): date, percent or plain."""
+        root = fromstring(self._zip.read(member))
+        custom = {}
+        for fmt in root.iterfind(f"{_M}numFmts/{_M}numFmt"):
+            custom[int(fmt.get("numFmtId", ""))] = fmt.get("formatCode", "")
+        kinds = {"0": _PLAIN}
+        for index, xf in enumerate(root.iterfind(f"{_M}cellXfs/{_M}xf")):
+            fmt_id = int(xf.get("numFmtId") or 0)
+            code = custom[fmt_id] if fmt_id in custom else BUILTIN_FORMATS.get(fmt_id)
+            if is_date_format(code):
+                kind = _ELAPSED if is_elapsed_format(code) else _DATE
+            elif is_percent_format(code or "General"):
+                kind = _PERCENT
+            else:
+                kind = _PLAIN
+            kinds[str(index)] = kind
+        return kinds
+
+    # -- sheets ---------------------------------------------------------------------------------------------------
+    def _rows(self, sheet_name: str, member: str, max_col: int | None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        # Only "start" events, half as many as start + end: a <row> is complete once the next one starts (or the
+        # part ends); it is then read and removed from <sheetData>, so memory stays flat on large sheets.
+        number = 0  # the last row number read
+        try:
+            with self._zip.open(member) as src:
+                parser = XMLPullParser(events=("start",))
+                root = sheet_data = pending = None
+                more = True
+                while more:
+                    chunk = src.read(_READ_CHUNK)
+                    if chunk:
+                        parser.feed(chunk)
+                    else:
+                        parser.close()
+                        more = False
+                    for _event, element in parser.read_events():
+                        if element.tag != ROW:
+                            if sheet_data is None:
+                                if root is None:
+                                    root = element
+                                    if root.tag not in WORKSHEET_ROOTS:
+                                        raise XlsxError(f"parte inattesa: {root.tag}")
+                                elif element.tag == SHEET_DATA:
+                                    sheet_data = element
+                            continue
+                        if sheet_data is None:
+                            raise XlsxError("riga fuori da <sheetData>")
+                        if pending is not None:
+                            number, values = self._take(sheet_data, pending, number, max_col)
+                            yield number, values
+                        pending = element
+                if pending is not None:
+                    number, values = self._take(sheet_data, pending, number, max_col)
+                    yield number, values
+                if root is None:
+                    raise XlsxError("parte vuota")
+        except XlsxError as exc:
+            raise XlsxError(f"foglio «{sheet_name}», {f'riga {number}' if number else 'inizio'}: {exc}") from exc
+        except _DAMAGE as exc:
+            where = f"riga {number}" if number else "inizio"
+            raise XlsxError(f"foglio «{sheet_name}», {where}: {type(exc).__name__}: {exc}") from exc
+
+    def _take(self, sheet_data: Element, row: Element, previous: int, max_col: int | None) -> tuple[int, tuple]:
+        """Read a complete <row> (the first child of <sheetData>) and remove it: (its number, its values)."""
+        written = row.get("r")
+        if written is None:
+            number = previous + 1
+            written = str(number)
+        else:
+            number = int(written)
+            if number <= previous:
+                raise XlsxError(f"riga {number} dopo la riga {previous}: righe non in ordine")
+        if number > MAX_ROW:
+            raise XlsxError(f"riga {number} oltre il limite di Excel")
+        values = self._row_values(row, number, written, max_col)
+        if sheet_data[0] is not row:
+            raise XlsxError(f"elemento inatteso in <sheetData>: {sheet_data[0].tag}")
+        del sheet_data[0]
+        return number, values
+
+    def _row_values(self, row: Element, number: int, row_text: str, max_col: int | None) -> tuple[Any, ...]:
+        """The values of a <row>, placed by column; raises XlsxError naming the cell."""
+        shared, style_kinds, column_of = self._shared, self._style_kinds, self._column_of
+        cell_tag, value_tag, inline_tag, text_tag = CELL, VALUE, INLINE, TEXT  # locals: this loop runs per cell
+        values: list[Any] = []
+        column = 0
+        ref = None
+        try:
+            for cell in row:
+                if cell.tag != cell_tag:
+                    if cell.tag == EXT_LIST:
+                        continue
+                    raise XlsxError(f"elemento inatteso {cell.tag}")
+                ref = cell.get("r")
+                if ref is None:
+                    column += 1
+                else:
+                    letters = ref.rstrip("0123456789")
+                    index = column_of.get(letters)
+                    if index is None:
+                        index = column_of[letters] = _column_index(letters)
+                    if ref[len(letters) :] != row_text and int(ref[len(letters) :]) != number:
+                        raise XlsxError("la cella non appartiene alla riga")
+                    if index <= column:
+                        raise XlsxError("cella ripetuta o fuori ordine")
+                    column = index
+                if max_col is not None and column > max_col:
+                    break
+                kind = cell.get("t")
+                if kind == "inlineStr":
+                    inline = cell.find(inline_tag)
+                    if inline is None:
+                        value = None
+                    elif len(inline) == 1 and inline[0].tag == text_tag:  # plain text, no runs
+                        value = inline[0].text or ""
+                    else:
+                        value = _rich_text(inline)
+                else:
+                    value = cell.findtext(value_tag) or None
+                    if value is None:
+                        pass
+                    elif kind is None or kind == "n":
+                        value = float(value) if "." in value or "E" in value or "e" in value else int(value)
+                        style = cell.get("s")
+                        if style is not None and style != "0":
+                            value = self._formatted(value, style_kinds.get(style, style))
+                    elif kind == "s":
+                        position = int(value)
+                        if position < 0:
+                            raise IndexError(position)
+                        value = shared[position]
+                    elif kind == "b":
+                        value = bool(int(value))
+                    elif kind == "d":
+                        value = from_iso(value)
+                    elif kind != "str" and kind != "e":  # formula text, error: as written
+                        raise XlsxError(f"tipo di cella sconosciuto {kind!r}")
+                if column > len(values) + 1:
+                    values.extend([None] * (column - 1 - len(values)))
+                values.append(value)
+        except XlsxError as exc:
+            raise XlsxError(f"cella {ref or f'n. {column}'}: {exc}") from exc
+        except _DAMAGE as exc:
+            raise XlsxError(f"cella {ref or f'n. {column}'}: {type(exc).__name__}: {exc}") from exc
+        if max_col is not None and len(values) < max_col:
+            values.extend([None] * (max_col - len(values)))
+        return tuple(values)
+
+    def _formatted(self, value: int | float, kind: int | str) -> Any:
+        """A number cell with a style: a date, a percentage or the number itself."""
+        if isinstance(kind, str):  # a style index written unusually ("01"), or one that does not exist
+            found = self._style_kinds.get(str(int(kind)))
+            if found is None:
+                raise XlsxError(f"stile {kind} inesistente")
+            kind = found
+        if kind == _PLAIN:
+            return value
+        if kind == _PERCENT:
+            return percent_text(value)
+        try:
+            return from_excel(value, date1904=self.date1904, elapsed=kind == _ELAPSED)
+        except (OverflowError, ValueError):
+            return "#VALUE!"  # a date out of range, as openpyxl reads it
+
+
+def _iterparse(source: IO[bytes], events: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
+    """ElementTree's iterparse, reading bigger chunks."""
+    parser = XMLPullParser(events=events)
+    while chunk := source.read(_READ_CHUNK):
+        parser.feed(chunk)
+        yield from parser.read_events()
+    parser.close()
+    yield from parser.read_events()
