@@ -16,6 +16,27 @@ from plans.services import plan_import
 DEMO_WORKBOOKS = ["modena_2017_2019.xlsx", "ravenna_ferrara_2021_2023.xlsx"]
 DEMO_ENTE = "MO"
 DEMO_UNITS = ["AO1", "AO2"]  # the two units the demo Responsabile leads
+DEMO_YEAR = 2017  # the year with (invented) consuntivi: in monitoraggio, ready to be closed and reported on
+
+# Invented income statements of the demo ente (whole euros, DPR 254/2005 lines of reports.bilancio), so that the
+# demo Relazione's tables 1.2 and 2.1 have figures. Plausible for a mid-size Camera di commercio; NOT real data.
+DEMO_BILANCIO = {
+    "1": [9_420_000, 9_180_000, 8_960_000, 8_870_000],
+    "2": [2_610_000, 2_580_000, 2_640_000, 2_690_000],
+    "3": [640_000, 710_000, 590_000, 620_000],
+    "4": [310_000, 295_000, 330_000, 342_000],
+    "5": [-4_000, 2_500, -1_800, 1_200],
+    "6": [4_620_000, 4_540_000, 4_470_000, 4_410_000],
+    "7": [3_060_000, 2_990_000, 2_950_000, 2_920_000],
+    "8": [3_350_000, 3_280_000, 3_150_000, 3_240_000],
+    "9": [1_580_000, 1_610_000, 1_640_000, 1_590_000],
+    "10": [160_000, 140_000, 120_000, 110_000],
+    "11": [6_000, 5_000, 5_000, 4_000],
+    "12": [210_000, 180_000, 240_000, 190_000],
+    "13": [85_000, 90_000, 70_000, 60_000],
+    "14": [0, 0, 0, 0],
+    "15": [20_000, 15_000, 25_000, 10_000],
+}
 
 
 @dataclass
@@ -66,4 +87,22 @@ def demo_seed(*, fixtures_dir: Path) -> DemoResult:
                 unit.leaders.add(user)
             demo.note = "(guida " + ", ".join(u.code for u in units) + ")"
         result.users.append(demo)
+    _demo_year_and_accounts(ente)
     return result
+
+
+def _demo_year_and_accounts(ente: Ente) -> None:
+    """The demo year enters monitoraggio (its consuntivi are in) and gets four years of invented accounts."""
+    from plans.lifecycle import plan_year_get, plan_year_transition
+    from plans.models import Plan, YearState
+    from reports.models import BilancioLine
+
+    planner = get_user_model().objects.get(username="pianificazione")
+    plan = Plan.objects.get(ente=ente, start_year=DEMO_YEAR)
+    plan_year = plan_year_get(plan=plan, year=DEMO_YEAR)
+    if plan_year.state == YearState.PLANNED:
+        plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=planner)
+    years = range(DEMO_YEAR - 3, DEMO_YEAR + 1)
+    for code, amounts in DEMO_BILANCIO.items():
+        for year, amount in zip(years, amounts, strict=True):
+            BilancioLine.objects.update_or_create(ente=ente, year=year, code=code, defaults={"amount": amount})
