@@ -1,21 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def ensure_role_groups(sender, using="default", **kwargs) -> None:
-    """The role groups are data (plans migration 0002); a `flush` — every browser or concurrency test ends with
-    one — deletes them, and every later page would answer 403. Recreate them after each migrate or flush."""
-    from django.contrib.auth.models import Group
-
-    from perfplan.roles import Role
-
-    for name in Role.ALL:
-        Group.objects.using(using).get_or_create(name=name)
 
 
 class IndicatorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "indicators"
-
-    def ready(self) -> None:
-        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="indicators.ensure_role_groups")

@@ -34,7 +34,7 @@ from plans.models import (
     PlanYear,
     YearState,
 )
-from plans.services import target_fields
+from plans.services import TARGET_FIELDS, target_fields
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -358,28 +358,13 @@ def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
             Target(
                 indicator=indicator_map[t.indicator_id],
                 year=t.year,
-                **{name: getattr(t, name) for name in _TARGET_COPY_FIELDS},
+                **{name: getattr(t, name) for name in TARGET_FIELDS},
             )
             for t in targets
         ],
         batch_size=1000,
     )
     return new
-
-
-_TARGET_COPY_FIELDS = (
-    "raw",
-    "kind",
-    "comparator",
-    "number",
-    "flag",
-    "level",
-    "unit",
-    "deadline",
-    "absolute",
-    "qualifier",
-    "warnings",
-)
 
 
 # --- objectives ------------------------------------------------------------------------------------------------
