@@ -11,9 +11,11 @@ import datetime
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 from typing import NamedTuple
 
-from indicators.formula import FormulaError, format_number, parse_formula, single_name
+from indicators.formula import FormulaError, parse_formula, single_name
+from indicators.formula import format_number as _format_number
 from indicators.notation import ORDINAL_SCALE, Kind, ParsedTarget, Unit
 
 HUNDRED = Decimal(100)
@@ -189,6 +191,19 @@ def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# The steps of a large plan format about 100,000 numbers, most of them the same few thousand weights and scores.
+# The text of a Decimal depends only on its numeric value (equal values normalise and round alike), so it is memoised;
+# `typed` keeps int and Decimal keys apart. Only used here, where the decimal context is the fixed _CONTEXT.
+_TEXT_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=_TEXT_CACHE_SIZE, typed=True)
+def format_number(value: Decimal, places: int | None = None) -> str:
+    """indicators.formula.format_number, memoised (see above)."""
+    return _format_number(value, places)
+
+
+@lru_cache(maxsize=_TEXT_CACHE_SIZE, typed=True)
 def _num(value: Decimal) -> str:
     """A value for the steps: Italian format, at most four decimals (values are kept unrounded elsewhere)."""
     try:
@@ -721,7 +736,8 @@ def _score_node(
     )
     indicator_items = []
     for ind in node.indicators:
-        result = score_indicator(ind, rules, derived_value=children.value if ind.derived else None)
+        # Already inside score_tree's fixed context with checked rules: no per-indicator context switch.
+        result = _score_indicator(ind, rules, children.value if ind.derived else None)
         indicators[ind.id] = result
         measured = result.achievement is not None
         indicator_items.append(

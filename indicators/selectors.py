@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +22,23 @@ from indicators.scoring import (
 )
 from plans.models import Plan
 from plans.selectors import PlanTree, plan_tree_rows
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large plan is loaded and scored.
+
+    Loading a 10,000-indicator plan allocates hundreds of thousands of objects that all stay alive; every automatic
+    collection would walk them again for nothing (about 40 % of the scoring time). Reference counting still frees
+    everything as usual; the collector is switched back on (if it was on) when the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass
@@ -62,16 +82,19 @@ def measurement_input(m: Measurement | None) -> MeasurementInput | None:
     )
 
 
+_UNITS = {unit.value: unit for unit in Unit}
+
+
 def indicator_input(ind: Indicator, tree: PlanTree, year: int, measurement: Measurement | None) -> IndicatorInput:
-    target = tree.targets_of.get(ind.pk, {}).get(year)
-    baseline = tree.baseline_of.get(ind.pk)
+    target = tree.targets_of.get(ind.id, {}).get(year)
+    baseline = tree.baseline_of.get(ind.id)
     return IndicatorInput(
-        id=ind.pk,
+        id=ind.id,
         code=ind.code,
         name=ind.name,
         weight=ind.weight,
         polarity=ind.polarity,
-        unit=Unit(ind.unit) if ind.unit else None,
+        unit=(_UNITS.get(ind.unit) or Unit(ind.unit)) if ind.unit else None,
         formula=ind.formula,
         derived=ind.derived,
         target=target.parsed() if target is not None else None,
@@ -88,8 +111,8 @@ def build_inputs(tree: PlanTree, year: int) -> tuple[NodeInput, ...]:
     }
     built: dict[int, NodeInput] = {}
     for node in reversed(tree.objectives):  # children come after their parent in depth-first order
-        built[node.pk] = NodeInput(
-            id=node.pk,
+        built[node.id] = NodeInput(
+            id=node.id,
             code=node.code,
             level=node.level,
             title=node.title,
@@ -97,21 +120,22 @@ def build_inputs(tree: PlanTree, year: int) -> tuple[NodeInput, ...]:
             indicator_share=node.indicator_share,
             org_unit_id=node.org_unit_id,
             indicators=tuple(
-                indicator_input(ind, tree, year, measurement_of.get(ind.pk))
-                for ind in tree.indicators_of.get(node.pk, [])
+                indicator_input(ind, tree, year, measurement_of.get(ind.id))
+                for ind in tree.indicators_of.get(node.id, ())
             ),
-            children=tuple(built[child.pk] for child in tree.children_of.get(node.pk, [])),
+            children=tuple(built[child.id] for child in tree.children_of.get(node.id, ())),
         )
     return tuple(built[root.pk] for root in tree.roots)
 
 
 def plan_score(*, plan: Plan, year: int) -> PlanScoring:
     """Score a plan year: six queries to load it whatever its size, then pure functions."""
-    tree = plan_tree_rows(plan=plan, year=year)
-    roots = build_inputs(tree, year)
-    rules = plan.scoring_rules()
-    result = score_tree(roots, rules)
-    units = score_units(result, roots, [UnitInput(u.pk, u.parent_id, u.code, u.name) for u in tree.units])
+    with gc_paused():
+        tree = plan_tree_rows(plan=plan, year=year)
+        roots = build_inputs(tree, year)
+        rules = plan.scoring_rules()
+        result = score_tree(roots, rules)
+        units = score_units(result, roots, [UnitInput(u.pk, u.parent_id, u.code, u.name) for u in tree.units])
     return PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units)
 
 
