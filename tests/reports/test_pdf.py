@@ -88,3 +88,19 @@ def test_the_modena_demo_renders_a_complete_pdf_whose_sommario_matches_its_pages
     assert "101 – Incrementare la disponibilità dell'informazione economica" in text
     assert "Pubblicazioni e aggiornamenti" in text and ">= 350" in text
     assert f"Pagina {len(pages)} di {len(pages)}" in pages[-1]
+
+
+def test_the_lean_user_agent_stylesheet_keeps_list_markers_and_the_render_restores_the_collector(small_plan):
+    import gc
+
+    from weasyprint import HTML
+
+    from reports.services import _html_class
+
+    html = "<html lang='it'><body><ul><li>primo punto</li></ul><ol><li>seconda nota</li></ol></body></html>"
+    text = pdf_pages(_html_class()(string=html).write_pdf())[0]
+    assert _html_class() is not HTML and "• " in text and "1. " in text
+    assert text == pdf_pages(HTML(string=html).write_pdf())[0]
+    threshold = gc.get_threshold()
+    relazione_render_pdf(plan=small_plan, year=YEAR)
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
