@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from playwright.sync_api import expect
 
 from perfplan.roles import Role
 from plans.models import Plan
@@ -30,7 +31,7 @@ def test_the_planner_approves_and_the_oiv_validates_and_downloads(page):
     page.get_by_label("Numero").fill("45")
     page.get_by_label("Data").fill("2018-06-20")
     page.get_by_test_id("approve").click()
-    assert page.get_by_test_id("relazione-state").inner_text() == "Approvata"
+    expect(page.get_by_test_id("relazione-state")).to_have_text("Approvata")  # retries until the page has moved on
     page.get_by_role("button", name="Esci").click()
 
     log_in(page, "oiv", PASSWORD)

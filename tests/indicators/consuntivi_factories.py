@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import Group
-
 from indicators.models import Indicator, Round
 from indicators.services import EntryValues, round_open
 from perfplan.roles import Role
@@ -99,9 +97,7 @@ ENTRY_SHEETS: dict[str, list[list[Any]]] = {
 
 
 def entry_plan() -> Plan:
-    # A transactional test (browser, concurrency) flushes the database afterwards, role groups included.
-    for role in Role.ALL:
-        Group.objects.get_or_create(name=role)
+    # Role groups survive the flush of transactional tests: plans.apps recreates them after every migrate/flush.
     report = plan_import(source=workbook_bytes(ENTRY_SHEETS))
     assert report.ok, report.errors
     return Plan.objects.get(pk=report.plan_id)
