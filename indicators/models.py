@@ -94,6 +94,10 @@ class TargetKind(models.TextChoices):
     TEXT = Kind.TEXT.value, "Testo libero"
 
 
+_KINDS = {kind.value: kind for kind in Kind}  # Kind(text) is an enum lookup; parsed() runs for every target
+_UNITS = {unit.value: unit for unit in Unit}
+
+
 class Target(models.Model):
     """A target of one year: the raw text and its parsed form (spec/targets.md §5).
 
@@ -142,11 +146,11 @@ class Target(models.Model):
         elif self.kind == Kind.ORDINAL:
             value = self.level
         return ParsedTarget(
-            kind=Kind(self.kind),
+            kind=_KINDS[self.kind],
             raw=self.raw,
             comparator=self.comparator or None,
             value=value,
-            unit=Unit(self.unit) if self.unit else None,
+            unit=_UNITS[self.unit] if self.unit else None,
             deadline=self.deadline,
             absolute=self.absolute.normalize() if self.absolute is not None else None,
             qualifier=self.qualifier or None,

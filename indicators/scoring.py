@@ -20,6 +20,7 @@ from indicators.notation import ORDINAL_SCALE, Kind, ParsedTarget, Unit
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+ONE = Decimal(1)
 CENT = Decimal("0.01")
 NOT_MET_CEILING = Decimal("99.99")  # a target that is not met never shows 100 (scoring.md §1)
 WEIGHT_SUM_TOLERANCE = Decimal("0.05")  # 33,34 + 33,33 + 33,33 is "100 %" (workbook.md)
@@ -133,9 +134,20 @@ class IndicatorScore:
     target_value: Decimal | None  # resolved numeric target (Δ% and mantenimento give an absolute value)
     capped: bool
     reason: str  # Italian, why there is no computed score (or a note on the override)
-    steps: tuple[str, ...]
     band: str = BAND_NONE
     met: bool | None = None  # target met by the rule (None when no rule applied)
+    source: _IndicatorSource | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The explanation, worked out again when asked for: a plan page scores 10,000 indicators and shows the
+        steps of one, so scoring builds no text (same pure function, same inputs, same result)."""
+        if self.source is None:
+            return ()
+        steps: list[str] = []
+        with localcontext(_CONTEXT):
+            _score_indicator(*self.source, steps)
+        return tuple(steps)
 
 
 @dataclass(frozen=True)
@@ -148,12 +160,22 @@ class NodeScore:
     coverage: Decimal | None  # percent of the weight that was measured; None when nothing takes part that year
     weights: tuple[WeightUse, ...]
     warnings: tuple[str, ...]
-    steps: tuple[str, ...]
     code: str = ""
     level: str = ""
     band: str = BAND_NONE
     applicable: bool = True  # False when nothing under this node has a target that year
     has_manual: bool = False  # a manual achievement feeds this score
+    source: _NodeSource | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The explanation, worked out again from the items the score was made of (see IndicatorScore.steps)."""
+        if self.source is None:
+            return ()
+        steps: list[str] = []
+        with localcontext(_CONTEXT):
+            _explain_node(self.source, steps)
+        return tuple(steps)
 
 
 @dataclass(frozen=True)
@@ -213,6 +235,10 @@ def _num(value: Decimal) -> str:
     return format_number(value) if shown == value else format_number(shown.normalize()) + "…"
 
 
+# A plan repeats the same few Algoritmi on thousands of indicators; a parsed formula is immutable.
+_parse_formula = lru_cache(maxsize=4096)(parse_formula)
+
+
 def _pct(value: Decimal | None) -> str:
     return "N/D" if value is None else format_number(value, 2) + " %"
 
@@ -221,8 +247,12 @@ def _date(value: datetime.date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+_SYMBOLS = {">=": "≥", "<=": "≤"}
+_RULE_OF_COMPARATOR = {">=": "≥", "<=": "≤", ">": "≥", "<": "≤"}  # relazione.md §8: ≥ also for >, ≤ also for <
+
+
 def _symbol(comparator: str) -> str:
-    return {">=": "≥", "<=": "≤"}.get(comparator, comparator)
+    return _SYMBOLS.get(comparator, comparator)
 
 
 def band(score: Decimal | None, rules: ScoringRules) -> str:
@@ -285,13 +315,14 @@ def _unit_of(ind: IndicatorInput) -> Unit | None:
     return ind.target.unit if ind.target is not None else None
 
 
-def _measured_number(ind: IndicatorInput, steps: list[str]) -> Decimal:
+def _measured_number(ind: IndicatorInput, steps: list[str] | None) -> Decimal:
     """The numeric consuntivo: typed, else Numeratore / Denominatore, else the Algoritmo on the variables (§5)."""
     measurement = ind.measurement
     if measurement is None:
         raise _NoScore(MISSING, "Consuntivo non inserito.")
     if measurement.value_number is not None:
-        steps.append(f"Consuntivo: {_num(measurement.value_number)}")
+        if steps is not None:
+            steps.append(f"Consuntivo: {_num(measurement.value_number)}")
         return measurement.value_number
     percent = _unit_of(ind) == Unit.PERCENT
     numerator, denominator = measurement.numerator, measurement.denominator
@@ -299,12 +330,11 @@ def _measured_number(ind: IndicatorInput, steps: list[str]) -> Decimal:
         if denominator == 0:
             raise _NoScore(NOT_COMPUTABLE, "Denominatore uguale a zero: non calcolabile.")
         ratio = numerator / denominator
-        text = f"Consuntivo dalle misure: {_num(numerator)} / {_num(denominator)} = {_num(ratio)}"
-        if percent:
-            ratio *= HUNDRED
-            text += f" × 100 = {_num(ratio)} (unità %)"
-        steps.append(text)
-        return ratio
+        value = ratio * HUNDRED if percent else ratio
+        if steps is not None:
+            text = f"Consuntivo dalle misure: {_num(numerator)} / {_num(denominator)} = {_num(ratio)}"
+            steps.append(text + f" × 100 = {_num(value)} (unità %)" if percent else text)
+        return value
     if numerator is not None or denominator is not None:
         lacking = "il denominatore" if denominator is None else "il numeratore"
         raise _NoScore(MISSING, f"Misure incomplete: manca {lacking}.")
@@ -313,9 +343,11 @@ def _measured_number(ind: IndicatorInput, steps: list[str]) -> Decimal:
     raise _NoScore(MISSING, "Consuntivo non inserito.")
 
 
-def _formula_value(ind: IndicatorInput, variables: dict[str, Decimal], percent: bool, steps: list[str]) -> Decimal:
+def _formula_value(
+    ind: IndicatorInput, variables: dict[str, Decimal], percent: bool, steps: list[str] | None
+) -> Decimal:
     try:
-        formula = parse_formula(ind.formula)
+        formula = _parse_formula(ind.formula)
     except FormulaError as error:
         raise _NoScore(NOT_COMPUTABLE, f"Algoritmo non valido: {error}") from error
     if formula is None:
@@ -327,7 +359,8 @@ def _formula_value(ind: IndicatorInput, variables: dict[str, Decimal], percent: 
         matches = [value for key, value in variables.items() if " ".join(key.split()).casefold() == name.casefold()]
         if not matches:
             raise _NoScore(MISSING, f"Variabile mancante: {name}")
-        steps.append(f"Consuntivo: {name} = {_num(matches[0])} (valore inserito direttamente)")
+        if steps is not None:
+            steps.append(f"Consuntivo: {name} = {_num(matches[0])} (valore inserito direttamente)")
         return matches[0]
     try:
         value = formula.evaluate(variables)
@@ -337,62 +370,73 @@ def _formula_value(ind: IndicatorInput, variables: dict[str, Decimal], percent: 
         if error.code == "division_by_zero":
             raise _NoScore(NOT_COMPUTABLE, "Divisione per zero nell'algoritmo: non calcolabile.") from error
         raise _NoScore(NOT_COMPUTABLE, str(error)) from error
-    text = f"Consuntivo dall'algoritmo {formula.text}: {formula.render(variables)} = {_num(value)}"
-    if percent and formula.has_division and not formula.multiplies_by_100:
-        value *= HUNDRED
-        text += f" × 100 = {_num(value)} (unità %)"
-    elif percent and formula.multiplies_by_100:
-        text += " (l'algoritmo moltiplica già per 100)"
-    steps.append(text)
-    return value
+    scale = percent and formula.has_division and not formula.multiplies_by_100
+    result = value * HUNDRED if scale else value
+    if steps is not None:
+        text = f"Consuntivo dall'algoritmo {formula.text}: {formula.render(variables)} = {_num(value)}"
+        if scale:
+            text += f" × 100 = {_num(result)} (unità %)"
+        elif percent and formula.multiplies_by_100:
+            text += " (l'algoritmo moltiplica già per 100)"
+        steps.append(text)
+    return result
 
 
 def _compare_number(
-    value: Decimal, comparator: str, target: Decimal, polarity: str, rules: ScoringRules, steps: list[str]
+    value: Decimal, comparator: str, target: Decimal, polarity: str, rules: ScoringRules, steps: list[str] | None
 ) -> tuple[Decimal, bool, bool]:
     """NUMBER rules of scoring.md §1: (raw achievement, met, capped), before rounding and threshold."""
     if comparator == "=":
         difference = abs(value - target)
         if difference <= rules.equality_tolerance:
-            tolerance = f" (tolleranza {_num(rules.equality_tolerance)})" if rules.equality_tolerance else ""
-            steps.append(f"{_num(value)} = {_num(target)}{tolerance}: target raggiunto")
+            if steps is not None:
+                tolerance = f" (tolleranza {_num(rules.equality_tolerance)})" if rules.equality_tolerance else ""
+                steps.append(f"{_num(value)} = {_num(target)}{tolerance}: target raggiunto")
             return HUNDRED, True, False
         comparator = _polarity_comparator(polarity)
-        steps.append(
-            f"{_num(value)} diverso da {_num(target)} oltre la tolleranza: valutato come {_symbol(comparator)} "
-            "secondo la polarità"
-        )
+        if steps is not None:
+            steps.append(
+                f"{_num(value)} diverso da {_num(target)} oltre la tolleranza: valutato come {_symbol(comparator)} "
+                "secondo la polarità"
+            )
     upward = comparator in (">=", ">")
     if upward:
         met = value >= target if comparator == ">=" else value > target
     else:
         met = value <= target if comparator == "<=" else value < target
-    relation = f"{_num(value)} {_symbol(comparator)} {_num(target)}"
     both_positive = value > 0 and target > 0
     ratio = (value / target if upward else target / value) * HUNDRED if both_positive else None
-    ratio_text = f"{_num(value)} / {_num(target)}" if upward else f"{_num(target)} / {_num(value)}"
+    relation = ratio_text = ""
+    if steps is not None:
+        relation = f"{_num(value)} {_symbol(comparator)} {_num(target)}"
+        ratio_text = f"{_num(value)} / {_num(target)}" if upward else f"{_num(target)} / {_num(value)}"
     if met:
         if ratio is None:
-            steps.append(f"{relation}: target raggiunto → 100")
+            if steps is not None:
+                steps.append(f"{relation}: target raggiunto → 100")
             return HUNDRED, True, False
         if rules.cap:
             capped = ratio > HUNDRED
-            note = f" (rapporto {ratio_text} × 100 = {_num(ratio)}, limitato a 100)" if capped else ""
-            steps.append(f"{relation}: target raggiunto → 100{note}")
+            if steps is not None:
+                note = f" (rapporto {ratio_text} × 100 = {_num(ratio)}, limitato a 100)" if capped else ""
+                steps.append(f"{relation}: target raggiunto → 100{note}")
             return HUNDRED, True, capped
-        steps.append(f"{relation}: target raggiunto; senza tetto: {ratio_text} × 100 = {_num(ratio)}")
+        if steps is not None:
+            steps.append(f"{relation}: target raggiunto; senza tetto: {ratio_text} × 100 = {_num(ratio)}")
         return ratio, True, False
     if ratio is None:
-        why = "target ≤ 0" if upward and target <= 0 else "valore e target non entrambi positivi"
-        steps.append(f"{relation} non vero: target non raggiunto; {why} → 0")
+        if steps is not None:
+            why = "target ≤ 0" if upward and target <= 0 else "valore e target non entrambi positivi"
+            steps.append(f"{relation} non vero: target non raggiunto; {why} → 0")
         return ZERO, False, False
     achievement = max(ZERO, ratio)
-    steps.append(f"{relation} non vero: target non raggiunto; {ratio_text} × 100 = {_num(achievement)}")
+    if steps is not None:
+        steps.append(f"{relation} non vero: target non raggiunto; {ratio_text} × 100 = {_num(achievement)}")
     return achievement, False, False
 
 
 def _number_outcome(
-    ind: IndicatorInput, target_value: Decimal, comparator: str, rules: ScoringRules, steps: list[str], rule: str
+    ind: IndicatorInput, target_value: Decimal, comparator: str, rules: ScoringRules, steps: list[str] | None, rule: str
 ) -> _Outcome:
     value = _measured_number(ind, steps)
     achievement, met, capped = _compare_number(value, comparator, target_value, ind.polarity, rules, steps)
@@ -411,10 +455,12 @@ def _outcome(
 ) -> _Outcome:
     """Apply the rule of the target's kind; raises _NoScore when there is nothing to compute."""
     if ind.derived:
-        steps.append("Indicatore derivato: il valore è il punteggio degli obiettivi figli del nodo")
+        if steps is not None:
+            steps.append("Indicatore derivato: il valore è il punteggio degli obiettivi figli del nodo")
         if derived_value is None:
             raise _NoScore(MISSING, "Nessun obiettivo figlio misurato: il valore derivato non è disponibile.")
-        steps.append(f"Valore derivato: {_num(derived_value)}")
+        if steps is not None:
+            steps.append(f"Valore derivato: {_num(derived_value)}")
         target_value = _target_number(target)
         comparator = target.comparator or _polarity_comparator(ind.polarity)
         achievement, met, capped = _compare_number(derived_value, comparator, target_value, ind.polarity, rules, steps)
@@ -423,27 +469,27 @@ def _outcome(
     if target.kind == Kind.NUMBER:
         target_value = _target_number(target)
         if target.comparator:
-            comparator, rule = (
-                target.comparator,
-                {">": "≥", "<": "≤"}.get(target.comparator, _symbol(target.comparator)),
-            )
+            comparator, rule = target.comparator, _RULE_OF_COMPARATOR.get(target.comparator, target.comparator)
         else:
             comparator = _polarity_comparator(ind.polarity)
             rule = _symbol(comparator) + "*"
-            steps.append(f"Target senza confronto: {_symbol(comparator)} dalla polarità ({ind.polarity})")
+            if steps is not None:
+                steps.append(f"Target senza confronto: {_symbol(comparator)} dalla polarità ({ind.polarity})")
         return _number_outcome(ind, target_value, comparator, rules, steps, rule)
 
     if target.kind == Kind.DELTA_PCT:
         delta = _as_decimal(target.value)
         if target.absolute is not None:
             target_value = target.absolute
-            steps.append(f"Variazione {target.raw}: vale il valore assoluto indicato, {_num(target_value)}")
+            if steps is not None:
+                steps.append(f"Variazione {target.raw}: vale il valore assoluto indicato, {_num(target_value)}")
         elif ind.baseline is not None and delta is not None:
             target_value = ind.baseline * (1 + delta / HUNDRED)
-            steps.append(
-                f"Variazione {format_number(delta)} % sulla baseline {_num(ind.baseline)}: "
-                f"{_num(ind.baseline)} × (1 + {format_number(delta)} / 100) = {_num(target_value)}"
-            )
+            if steps is not None:
+                steps.append(
+                    f"Variazione {format_number(delta)} % sulla baseline {_num(ind.baseline)}: "
+                    f"{_num(ind.baseline)} × (1 + {format_number(delta)} / 100) = {_num(target_value)}"
+                )
         else:
             raise _NoScore(
                 NOT_COMPUTABLE, "Variazione percentuale senza valore assoluto né baseline: target non calcolabile."
@@ -455,7 +501,8 @@ def _outcome(
         if ind.baseline is None:
             raise _NoScore(NOT_COMPUTABLE, "Mantenimento senza baseline: target non calcolabile.")
         comparator = target.comparator or _polarity_comparator(ind.polarity)
-        steps.append(f"Mantenimento: target = baseline {_num(ind.baseline)}, {_symbol(comparator)} dalla polarità")
+        if steps is not None:
+            steps.append(f"Mantenimento: target = baseline {_num(ind.baseline)}, {_symbol(comparator)} dalla polarità")
         return _number_outcome(ind, ind.baseline, comparator, rules, steps, "MANT")
 
     if target.kind == Kind.DEADLINE:
@@ -469,26 +516,27 @@ def _outcome(
     raise _NoScore(NOT_COMPUTABLE, f"Tipo di target non gestito: {target.kind}.")
 
 
-def _deadline_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]) -> _Outcome:
+def _deadline_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str] | None) -> _Outcome:
     if target.deadline is None:
         raise _NoScore(NOT_COMPUTABLE, "Scadenza senza data: non calcolabile.")
-    deadline = _date(target.deadline)
     measurement = ind.measurement
     if measurement is not None and (measurement.not_done or measurement.value_bool is False):
-        steps.append(f"Non svolto (NO) con scadenza {deadline} → 0")
+        if steps is not None:
+            steps.append(f"Non svolto (NO) con scadenza {_date(target.deadline)} → 0")
         return _Outcome(ZERO, False, value=False, rule="SCAD")
     if measurement is None or measurement.value_date is None:
         raise _NoScore(MISSING, "Consuntivo non inserito: indicare la data di completamento, o NO se non svolto.")
     done = measurement.value_date
     strict = target.comparator == "<"
     met = done < target.deadline if strict else done <= target.deadline
-    relation = "prima del" if strict else "entro il"
-    verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
-    steps.append(f"Svolto il {_date(done)}, scadenza {relation} {deadline}: {verdict}")
+    if steps is not None:
+        relation = "prima del" if strict else "entro il"
+        verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
+        steps.append(f"Svolto il {_date(done)}, scadenza {relation} {_date(target.deadline)}: {verdict}")
     return _Outcome(HUNDRED if met else ZERO, met, value=done, rule="SCAD")
 
 
-def _bool_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]) -> _Outcome:
+def _bool_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str] | None) -> _Outcome:
     expected = target.value if isinstance(target.value, bool) else True
     measurement = ind.measurement
     actual: bool | None = None
@@ -503,11 +551,12 @@ def _bool_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]) -
         raise _NoScore(MISSING, "Consuntivo non inserito: indicare SI o NO.")
     met = actual == expected
     verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
-    steps.append(f"Consuntivo {'SI' if actual else 'NO'}, target {'SI' if expected else 'NO'}: {verdict}")
+    if steps is not None:
+        steps.append(f"Consuntivo {'SI' if actual else 'NO'}, target {'SI' if expected else 'NO'}: {verdict}")
     return _Outcome(HUNDRED if met else ZERO, met, value=actual, rule="SI/NO")
 
 
-def _ordinal_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]) -> _Outcome:
+def _ordinal_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str] | None) -> _Outcome:
     wanted = str(target.value or "").strip().casefold()
     if wanted not in ORDINAL_SCALE:
         raise _NoScore(NOT_COMPUTABLE, f"Livello del target non riconosciuto: «{target.value}».")
@@ -518,22 +567,24 @@ def _ordinal_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str]
         raise _NoScore(NOT_COMPUTABLE, f"Giudizio non riconosciuto: «{level}» (ammessi: {', '.join(ORDINAL_SCALE)}).")
     met = ORDINAL_SCALE.index(level) >= ORDINAL_SCALE.index(wanted)
     verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
-    steps.append(f"Giudizio «{level}» rispetto a «{wanted}» ({' < '.join(ORDINAL_SCALE)}): {verdict}")
+    if steps is not None:
+        steps.append(f"Giudizio «{level}» rispetto a «{wanted}» ({' < '.join(ORDINAL_SCALE)}): {verdict}")
     return _Outcome(HUNDRED if met else ZERO, met, value=level, rule="GIUD")
 
 
-def _finish(outcome: _Outcome, rules: ScoringRules, steps: list[str]) -> Decimal:
+def _finish(outcome: _Outcome, rules: ScoringRules, steps: list[str] | None) -> Decimal:
     """Round, apply the 99,99 rule and the minimum threshold (scoring.md §1, §4)."""
     achievement = round2(outcome.achievement)
     if rules.cap and achievement > HUNDRED:
         achievement = HUNDRED
     if not outcome.met and achievement >= HUNDRED:
-        steps.append(f"Target non raggiunto: {format_number(achievement, 2)} è mostrato come 99,99")
+        if steps is not None:
+            steps.append(f"Target non raggiunto: {format_number(achievement, 2)} è mostrato come 99,99")
         achievement = NOT_MET_CEILING
     if rules.min_threshold is not None and achievement < rules.min_threshold:
-        steps.append(
-            f"{format_number(achievement, 2)} è sotto la soglia minima {format_number(rules.min_threshold)}: conta 0"
-        )
+        if steps is not None:
+            threshold = format_number(rules.min_threshold)
+            steps.append(f"{format_number(achievement, 2)} è sotto la soglia minima {threshold}: conta 0")
         achievement = round2(ZERO)
     return achievement
 
@@ -547,8 +598,19 @@ def score_indicator(
         return _score_indicator(ind, rules, derived_value)
 
 
-def _score_indicator(ind: IndicatorInput, rules: ScoringRules, derived_value: Decimal | None) -> IndicatorScore:
-    steps: list[str] = []
+class _IndicatorSource(NamedTuple):
+    """What an indicator's score was computed from: enough to compute it again with its steps."""
+
+    ind: IndicatorInput
+    rules: ScoringRules
+    derived_value: Decimal | None
+
+
+def _score_indicator(
+    ind: IndicatorInput, rules: ScoringRules, derived_value: Decimal | None, steps: list[str] | None = None
+) -> IndicatorScore:
+    """Score one indicator; with a `steps` list, also write its explanation there (IndicatorScore.steps)."""
+    source = _IndicatorSource(ind, rules, derived_value)
     target = ind.target
     measurement = ind.measurement
     manual = measurement.manual_achievement if measurement is not None else None
@@ -557,11 +619,13 @@ def _score_indicator(ind: IndicatorInput, rules: ScoringRules, derived_value: De
         reason = "Nessun target per l'anno: l'indicatore non concorre."
         if manual is not None:
             reason += " Il raggiungimento manuale è ignorato."
-        steps.append(reason)
-        return IndicatorScore(ind.id, None, None, NO_TARGET, "N/D", None, None, False, reason, tuple(steps))
+        if steps is not None:
+            steps.append(reason)
+        return IndicatorScore(ind.id, None, None, NO_TARGET, "N/D", None, None, False, reason, source=source)
 
-    version = f" (versione {ind.target_version})" if ind.target_version is not None else ""
-    steps.append(f"Target: {target.raw or target.kind}{version}")
+    if steps is not None:
+        version = f" (versione {ind.target_version})" if ind.target_version is not None else ""
+        steps.append(f"Target: {target.raw or target.kind}{version}")
 
     outcome: _Outcome | None = None
     failure: _NoScore | None = None
@@ -575,19 +639,20 @@ def _score_indicator(ind: IndicatorInput, rules: ScoringRules, derived_value: De
     target_value = outcome.target_value if outcome is not None else None
     if manual is not None:
         assert measurement is not None
-        if failure is not None:
+        if failure is not None and steps is not None:
             steps.append(f"Calcolo automatico non possibile: {failure.reason}")
         achievement = round2(manual)
         if achievement < 0:
             achievement = round2(ZERO)
         if rules.cap and achievement > HUNDRED:
             achievement = HUNDRED
-        computed_text = _pct(computed) if computed is not None else "non calcolabile"
         reason = measurement.manual_reason.strip()
-        steps.append(
-            f"Raggiungimento manuale {_pct(achievement)} (calcolato: {computed_text}); motivazione: "
-            + (reason or "non indicata")
-        )
+        if steps is not None:
+            computed_text = _pct(computed) if computed is not None else "non calcolabile"
+            steps.append(
+                f"Raggiungimento manuale {_pct(achievement)} (calcolato: {computed_text}); motivazione: "
+                + (reason or "non indicata")
+            )
         return IndicatorScore(
             ind.id,
             achievement,
@@ -598,18 +663,20 @@ def _score_indicator(ind: IndicatorInput, rules: ScoringRules, derived_value: De
             target_value,
             outcome.capped if outcome is not None else False,
             reason if reason else "Raggiungimento manuale senza motivazione.",
-            tuple(steps),
             band(achievement, rules),
             outcome.met if outcome is not None else None,
+            source,
         )
     if outcome is None:
         assert failure is not None
-        steps.append(f"Non misurato: {failure.reason}")
+        if steps is not None:
+            steps.append(f"Non misurato: {failure.reason}")
         return IndicatorScore(
-            ind.id, None, None, failure.status, "N/D", None, None, False, failure.reason, tuple(steps)
+            ind.id, None, None, failure.status, "N/D", None, None, False, failure.reason, source=source
         )
     assert computed is not None
-    steps.append(f"Raggiungimento ({outcome.rule}): {_pct(computed)}")
+    if steps is not None:
+        steps.append(f"Raggiungimento ({outcome.rule}): {_pct(computed)}")
     return IndicatorScore(
         ind.id,
         computed,
@@ -620,17 +687,16 @@ def _score_indicator(ind: IndicatorInput, rules: ScoringRules, derived_value: De
         target_value,
         outcome.capped,
         "",
-        tuple(steps),
         band(computed, rules),
         outcome.met,
+        source,
     )
 
 
 # --- Weighted means --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):
     kind: str  # "indicator" | "node"
     id: int
     label: str
@@ -641,26 +707,26 @@ class _Item:
     manual: bool = False
 
 
-@dataclass(frozen=True)
-class _Mean:
+class _Mean(NamedTuple):
     value: Decimal | None
     coverage: Decimal | None
     takes_part: bool
     weights: tuple[WeightUse, ...]
     warnings: tuple[str, ...]
-    steps: tuple[str, ...]
     manual: bool
 
 
-def _weighted_mean(items: Sequence[_Item], rules: ScoringRules, what: str, *, check_sum: bool = True) -> _Mean:
-    """Weighted mean with the weight rules of §2 and the missing-data rules of §3, rounded half up (§4)."""
+def _weighted_mean(
+    items: Sequence[_Item], rules: ScoringRules, what: str, steps: list[str] | None = None, *, check_sum: bool = True
+) -> _Mean:
+    """Weighted mean with the weight rules of §2 and the missing-data rules of §3, rounded half up (§4); with a
+    `steps` list, its explanation is written there."""
     participants = [item for item in items if item.takes_part]
     if not participants:
         weights = tuple(WeightUse(item.kind, item.id, None, False) for item in items)
-        return _Mean(None, None, False, weights, (), (), False)
+        return _Mean(None, None, False, weights, (), False)
 
     warnings: list[str] = []
-    steps: list[str] = []
     weighted = any(item.weight is not None and item.weight > 0 for item in participants)
     if weighted:
         for item in participants:
@@ -672,8 +738,8 @@ def _weighted_mean(items: Sequence[_Item], rules: ScoringRules, what: str, *, ch
             warnings.append(f"I pesi degli {what} sommano a {format_number(total)} invece di 100: sono normalizzati")
         effective = [item.weight if item.weight is not None and item.weight > 0 else ZERO for item in items]
     else:
-        effective = [Decimal(1)] * len(items)
-        if len(participants) > 1:
+        effective = [ONE] * len(items)
+        if len(participants) > 1 and steps is not None:
             steps.append(f"Pesi degli {what} non indicati (o tutti 0): quote uguali")
 
     total_weight = sum((weight for item, weight in zip(items, effective, strict=True) if item.takes_part), ZERO)
@@ -688,27 +754,30 @@ def _weighted_mean(items: Sequence[_Item], rules: ScoringRules, what: str, *, ch
         used = weight > 0 and (item.score is not None or zero_mode)
         weights.append(WeightUse(item.kind, item.id, round2(weight / total_weight * HUNDRED), used))
         coverage_sum += weight * (item.coverage or ZERO)
-        if weight == 0:
-            steps.append(f"{item.label}: peso 0, monitorato e non conteggiato")
-        elif item.score is None:
-            steps.append(
-                f"{item.label}: non misurato, " + ("conta 0" if zero_mode else "escluso (pesi rinormalizzati)")
-            )
+        if steps is not None:
+            if weight == 0:
+                steps.append(f"{item.label}: peso 0, monitorato e non conteggiato")
+            elif item.score is None:
+                steps.append(
+                    f"{item.label}: non misurato, " + ("conta 0" if zero_mode else "escluso (pesi rinormalizzati)")
+                )
         if used:
             terms.append((item, weight, item.score if item.score is not None else ZERO))
 
     coverage = round2(coverage_sum / total_weight)
     manual = any(item.manual for item, _, _ in terms)
     if not any(item.score is not None for item, _, _ in terms):
-        steps.append(f"Nessuno degli {what} è misurato: punteggio N/D")
-        return _Mean(None, coverage, True, tuple(weights), tuple(warnings), tuple(steps), manual)
+        if steps is not None:
+            steps.append(f"Nessuno degli {what} è misurato: punteggio N/D")
+        return _Mean(None, coverage, True, tuple(weights), tuple(warnings), manual)
     denominator = sum((weight for _, weight, _ in terms), ZERO)
     value = round2(sum((weight * score for _, weight, score in terms), ZERO) / denominator)
-    formula = " + ".join(
-        f"{format_number(score, 2)} × {_num(weight / denominator * HUNDRED)} %" for _, weight, score in terms
-    )
-    steps.append(f"Media ponderata degli {what}: {formula} = {format_number(value, 2)}")
-    return _Mean(value, coverage, True, tuple(weights), tuple(warnings), tuple(steps), manual)
+    if steps is not None:
+        formula = " + ".join(
+            f"{format_number(score, 2)} × {_num(weight / denominator * HUNDRED)} %" for _, weight, score in terms
+        )
+        steps.append(f"Media ponderata degli {what}: {formula} = {format_number(value, 2)}")
+    return _Mean(value, coverage, True, tuple(weights), tuple(warnings), manual)
 
 
 # --- The tree --------------------------------------------------------------------------------------------------
@@ -722,56 +791,38 @@ def _node_share(node: NodeInput, rules: ScoringRules) -> Decimal:
     return HUNDRED
 
 
-def _score_node(
-    node: NodeInput, rules: ScoringRules, nodes: dict[int, NodeScore], indicators: dict[int, IndicatorScore]
-) -> NodeScore:
-    child_scores = [_score_node(child, rules, nodes, indicators) for child in node.children]
-    children = _weighted_mean(
-        [
-            _Item("node", c.id, c.code or str(c.id), c.weight, s.score, s.applicable, s.coverage, s.has_manual)
-            for c, s in zip(node.children, child_scores, strict=True)
-        ],
-        rules,
-        "obiettivi figli",
-    )
-    indicator_items = []
-    for ind in node.indicators:
-        # Already inside score_tree's fixed context with checked rules: no per-indicator context switch.
-        result = _score_indicator(ind, rules, children.value if ind.derived else None)
-        indicators[ind.id] = result
-        measured = result.achievement is not None
-        indicator_items.append(
-            _Item(
-                "indicator",
-                ind.id,
-                ind.code or ind.name,
-                ind.weight,
-                result.achievement,
-                result.status != NO_TARGET,
-                HUNDRED if measured else ZERO,
-                result.status == OVERRIDDEN,
-            )
-        )
-    own = _weighted_mean(indicator_items, rules, "indicatori")
+class _NodeSource(NamedTuple):
+    """What a node's score was made of (its indicators' and children's scores as items): enough to explain it."""
 
-    warnings = [*own.warnings, *children.warnings]
-    steps = [*own.steps, *children.steps]
-    if any(ind.derived for ind in node.indicators) and not node.children:
-        warnings.append("Indicatore derivato su un nodo senza obiettivi figli")
-    share = _node_share(node, rules)
+    indicator_items: tuple[_Item, ...]
+    child_items: tuple[_Item, ...]
+    share: Decimal
+    rules: ScoringRules
+
+
+class _Combined(NamedTuple):
+    score: Decimal | None
+    coverage: Decimal | None
+    share: Decimal  # the share actually used
+    manual: bool
+
+
+def _combine(own: _Mean, children: _Mean, share: Decimal, steps: list[str] | None) -> _Combined:
+    """The node's score from its indicators part and its children part, by the quota indicatori (§2)."""
     score: Decimal | None
     coverage: Decimal | None
     manual = False
     if not own.takes_part and not children.takes_part:
         score, coverage, used_share = None, None, share
-        steps.append("Nessun target nell'anno per questo nodo: non concorre")
+        if steps is not None:
+            steps.append("Nessun target nell'anno per questo nodo: non concorre")
     elif not children.takes_part or (own.takes_part and share >= HUNDRED):
         score, coverage, used_share, manual = own.value, own.coverage, HUNDRED, own.manual
-        if children.takes_part:
+        if children.takes_part and steps is not None:
             steps.append("Quota indicatori 100 %: il punteggio viene dagli indicatori, gli obiettivi figli non contano")
     elif not own.takes_part or share <= 0:
         score, coverage, used_share, manual = children.value, children.coverage, ZERO, children.manual
-        if own.takes_part:
+        if own.takes_part and steps is not None:
             steps.append("Quota indicatori 0 %: il punteggio viene dagli obiettivi figli")
     else:
         assert own.coverage is not None and children.coverage is not None
@@ -781,36 +832,83 @@ def _score_node(
             score, used_share = None, share
         elif own.value is None:
             score, used_share, manual = children.value, ZERO, children.manual
-            steps.append("Nessun indicatore misurato: la parte obiettivi figli prende tutto il peso")
+            if steps is not None:
+                steps.append("Nessun indicatore misurato: la parte obiettivi figli prende tutto il peso")
         elif children.value is None:
             score, used_share, manual = own.value, HUNDRED, own.manual
-            steps.append("Nessun obiettivo figlio misurato: la parte indicatori prende tutto il peso")
+            if steps is not None:
+                steps.append("Nessun obiettivo figlio misurato: la parte indicatori prende tutto il peso")
         else:
             score, used_share = round2(fraction * own.value + (1 - fraction) * children.value), share
             manual = own.manual or children.manual
-            own_text, children_text = format_number(own.value, 2), format_number(children.value, 2)
-            steps.append(
-                f"Quota indicatori {format_number(share)} %: {format_number(share)} % × {own_text} + "
-                f"{format_number(HUNDRED - share)} % × {children_text} = {format_number(score, 2)}"
-            )
-    steps.append(
-        f"Punteggio del nodo: {_pct(score)}" + (f" (copertura {_pct(coverage)})" if coverage is not None else "")
+            if steps is not None:
+                own_text, children_text = format_number(own.value, 2), format_number(children.value, 2)
+                steps.append(
+                    f"Quota indicatori {format_number(share)} %: {format_number(share)} % × {own_text} + "
+                    f"{format_number(HUNDRED - share)} % × {children_text} = {format_number(score, 2)}"
+                )
+    if steps is not None:
+        steps.append(
+            f"Punteggio del nodo: {_pct(score)}" + (f" (copertura {_pct(coverage)})" if coverage is not None else "")
+        )
+    return _Combined(score, coverage, used_share, manual)
+
+
+def _explain_node(source: _NodeSource, steps: list[str]) -> None:
+    """NodeScore.steps: the two means and their combination again, this time with their text."""
+    own = _weighted_mean(source.indicator_items, source.rules, "indicatori", steps)
+    children = _weighted_mean(source.child_items, source.rules, "obiettivi figli", steps)
+    _combine(own, children, source.share, steps)
+
+
+def _score_node(
+    node: NodeInput, rules: ScoringRules, nodes: dict[int, NodeScore], indicators: dict[int, IndicatorScore]
+) -> NodeScore:
+    child_items = tuple(
+        _Item("node", c.id, c.code or str(c.id), c.weight, s.score, s.applicable, s.coverage, s.has_manual)
+        for c, s in ((child, _score_node(child, rules, nodes, indicators)) for child in node.children)
     )
+    children = _weighted_mean(child_items, rules, "obiettivi figli")
+    indicator_items = []
+    for ind in node.indicators:
+        # Already inside score_tree's fixed context with checked rules: no per-indicator context switch.
+        result = _score_indicator(ind, rules, children.value if ind.derived else None)
+        indicators[ind.id] = result
+        status = result.status
+        indicator_items.append(
+            _Item(
+                "indicator",
+                ind.id,
+                ind.code or ind.name,
+                ind.weight,
+                result.achievement,
+                status != NO_TARGET,
+                ZERO if result.achievement is None else HUNDRED,
+                status == OVERRIDDEN,
+            )
+        )
+    own = _weighted_mean(indicator_items, rules, "indicatori")
+
+    warnings = [*own.warnings, *children.warnings]
+    if not node.children and any(ind.derived for ind in node.indicators):
+        warnings.append("Indicatore derivato su un nodo senza obiettivi figli")
+    share = _node_share(node, rules)
+    combined = _combine(own, children, share, None)
     result = NodeScore(
         id=node.id,
-        score=score,
+        score=combined.score,
         indicators_part=own.value,
         children_part=children.value,
-        share=used_share,
-        coverage=coverage,
+        share=combined.share,
+        coverage=combined.coverage,
         weights=own.weights + children.weights,
         warnings=tuple(warnings),
-        steps=tuple(steps),
         code=node.code,
         level=node.level,
-        band=band(score, rules),
+        band=band(combined.score, rules),
         applicable=own.takes_part or children.takes_part,
-        has_manual=manual,
+        has_manual=combined.manual,
+        source=_NodeSource(tuple(indicator_items), child_items, share, rules),
     )
     nodes[node.id] = result
     return result
@@ -821,6 +919,7 @@ def score_tree(roots: Sequence[NodeInput], rules: ScoringRules) -> TreeScore:
     _check_rules(rules)
     nodes: dict[int, NodeScore] = {}
     indicators: dict[int, IndicatorScore] = {}
+    steps: list[str] = []
     with localcontext(_CONTEXT):
         root_scores = [_score_node(root, rules, nodes, indicators) for root in roots]
         mean = _weighted_mean(
@@ -830,8 +929,9 @@ def score_tree(roots: Sequence[NodeInput], rules: ScoringRules) -> TreeScore:
             ],
             rules,
             "ambiti",
+            steps,
         )
-    steps = (*mean.steps, f"Punteggio dell'ente: {_pct(mean.value)}")
+    steps.append(f"Punteggio dell'ente: {_pct(mean.value)}")
     return TreeScore(
         score=mean.value,
         nodes=nodes,
@@ -839,7 +939,7 @@ def score_tree(roots: Sequence[NodeInput], rules: ScoringRules) -> TreeScore:
         coverage=mean.coverage,
         weights=mean.weights,
         warnings=mean.warnings,
-        steps=steps,
+        steps=tuple(steps),
         band=band(mean.value, rules),
         rules=rules,
     )
@@ -919,8 +1019,9 @@ def score_units(tree_score: TreeScore, roots: Sequence[NodeInput], units: Sequen
                 items.append(
                     _Item("node", node.id, node.code or str(node.id), node.weight, score, applicable, coverage, manual)
                 )
-            mean = _weighted_mean(items, rules, "obiettivi dell'unità", check_sum=False)
-            steps = (*mean.steps, f"Punteggio dell'unità {unit.code}: {_pct(mean.value)}")
+            steps: list[str] = []
+            mean = _weighted_mean(items, rules, "obiettivi dell'unità", steps, check_sum=False)
+            steps.append(f"Punteggio dell'unità {unit.code}: {_pct(mean.value)}")
             results[unit.id] = UnitScore(
                 id=unit.id,
                 code=unit.code,
@@ -930,7 +1031,7 @@ def score_units(tree_score: TreeScore, roots: Sequence[NodeInput], units: Sequen
                 objectives=mean.weights,
                 own_objectives=tuple(node.id for node in own[unit.id]),
                 warnings=mean.warnings,
-                steps=steps,
+                steps=tuple(steps),
                 band=band(mean.value, rules),
             )
     return results
