@@ -4,11 +4,13 @@ from django.http import Http404
 from django.shortcuts import render
 
 from indicators.selectors import plan_score, unit_score_lines
+from perfplan.collector import collector_paused
 from perfplan.roles import role_required
 from plans.selectors import plan_for_user
 
 
 @role_required()
+@collector_paused
 def unit_scores(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     try:

@@ -43,6 +43,7 @@ from indicators.services import (
     round_reopen,
     unit_submit,
 )
+from perfplan.collector import collector_paused
 from perfplan.roles import Role, has_role, role_required
 from plans.models import PlanYear
 from plans.selectors import plan_for_user, plans_visible_to
@@ -112,6 +113,7 @@ def round_create(request, plan_id: int):
 
 
 @role_required()
+@collector_paused
 def round_detail(request, round_id: int):
     """The round overview: progress and status per unit, late units, the plan's score with these values."""
     rnd = round_for_user(user=request.user, round_id=round_id)
