@@ -3,14 +3,30 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
+
+MAX_LOGO_BYTES = 1024 * 1024
+
+
+def validate_logo_size(file) -> None:
+    if file.size > MAX_LOGO_BYTES:
+        raise ValidationError("Il logo supera 1 MB: usare un'immagine più leggera.")
 
 
 class Ente(models.Model):
     code = models.CharField("codice", max_length=20, unique=True)
     name = models.CharField("nome", max_length=200)
     legal_name = models.CharField("denominazione completa", max_length=300, blank=True)
+    logo = models.ImageField(
+        "logo",
+        upload_to="enti/loghi/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"]), validate_logo_size],
+        help_text="PNG o JPEG, al massimo 1 MB: stampato sulla copertina della Relazione sulla performance.",
+    )
 
     class Meta:
         verbose_name = "ente"

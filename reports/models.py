@@ -187,6 +187,7 @@ class Validation(models.Model):
     date = models.DateField("data")
     outcome = models.CharField("esito", max_length=12, choices=ValidationOutcome.choices)
     text = models.TextField("conclusioni")
+    section_conclusions = models.JSONField("conclusioni per sezione", default=dict, blank=True)  # key → text
     members = models.CharField("componenti dell'OIV", max_length=500)
     checklist = models.JSONField("verifiche svolte", default=list, blank=True)
     attachment = models.FileField("documento firmato", upload_to=validation_upload_to, blank=True)

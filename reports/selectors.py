@@ -7,6 +7,7 @@ Formatted text (`*_text`) is kept apart from raw values so that the xlsx export 
 
 from __future__ import annotations
 
+import base64
 import calendar
 import datetime as dt
 from collections import defaultdict
@@ -31,7 +32,7 @@ from indicators.scoring import (
 from indicators.selectors import PlanScoring, plan_score
 from perfplan.formats import date_it, number_it, percent_it
 from perfplan.roles import Role, has_role, user_ente
-from plans.models import Level, ObjectiveKind, Plan, PlanRevision, PlanYear, YearState
+from plans.models import MAX_LOGO_BYTES, Level, ObjectiveKind, Plan, PlanRevision, PlanYear, YearState
 from reports.bilancio import bilancio_rows
 from reports.charts import BAND_SYMBOLS, Bar, bar_chart_svg
 from reports.models import (
@@ -48,7 +49,7 @@ from reports.models import (
     Validation,
 )
 from reports.sanitize import sanitize_html
-from reports.texts import CHECKLIST, DEFAULT_ACTIVITIES, TEXT_SECTIONS
+from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, DEFAULT_ACTIVITIES, TEXT_SECTIONS
 
 BAND_WORDS = {
     BAND_ACHIEVED: "raggiunto",
@@ -207,6 +208,7 @@ class RelazioneData:
     year_state_label: str
     ente_name: str
     ente_legal_name: str
+    ente_logo: str  # a data: URI, so that the page and the PDF show the same image with no request; "" when none
     title: str
     act_line: str
     plan_line: str
@@ -240,6 +242,7 @@ class RelazioneData:
     footnotes: list[Footnote]
     validation: Validation | None
     validation_checklist: list[dict]
+    validation_sections: list[tuple[str, str]]  # (section title, the OIV's conclusions on it), in report order
     final_artifact: RelazioneArtifact | None
     method: dict
     colophon: dict
@@ -289,6 +292,24 @@ def _weight_text(weight: Decimal | None, siblings_total: Decimal | None) -> str:
     if siblings_total and siblings_total > 0:
         return percent_it(_round2(weight / siblings_total * 100))
     return percent_it(weight)
+
+
+_LOGO_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def _logo_data_uri(ente) -> str:
+    """The ente's logo for the cover, inlined; a missing or unreadable file is left out, never an error."""
+    if not ente.logo:
+        return ""
+    try:
+        with ente.logo.open("rb") as file:
+            content = file.read(MAX_LOGO_BYTES + 1)
+    except OSError:
+        return ""
+    kind = next((t for magic, t in _LOGO_TYPES.items() if content.startswith(magic)), None)
+    if kind is None or len(content) > MAX_LOGO_BYTES:
+        return ""
+    return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
 
 
 def _coverage_text(score: NodeScore | None) -> str:
@@ -843,6 +864,7 @@ def relazione_build(*, plan: Plan, year: int, relazione: Relazione | None = None
         year_state_label=plan_year.get_state_display() if plan_year else YearState.PLANNED.label,
         ente_name=ente.name,
         ente_legal_name=ente.legal_name or ente.name,
+        ente_logo=_logo_data_uri(ente),
         title=f"Relazione sulla performance {year}",
         act_line=act_line or "BOZZA – non ancora approvata",
         plan_line=plan_line,
@@ -880,6 +902,11 @@ def relazione_build(*, plan: Plan, year: int, relazione: Relazione | None = None
         footnotes=footnotes,
         validation=validation,
         validation_checklist=[{"key": k, "label": label, "done": k in checked} for k, label in CHECKLIST],
+        validation_sections=[
+            (label, validation.section_conclusions[key])
+            for key, label in CONCLUSION_SECTIONS
+            if validation is not None and validation.section_conclusions.get(key)
+        ],
         final_artifact=artifact,
         method=_method(scoring),
         colophon={

@@ -17,7 +17,7 @@ import hashlib
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -49,7 +49,7 @@ from reports.models import (
 )
 from reports.sanitize import sanitize_html
 from reports.selectors import RelazioneData, relazione_build
-from reports.texts import CHECKLIST, TEXT_KEYS
+from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, MAX_CONCLUSION_CHARS, TEXT_KEYS
 
 EDITORS = (Role.PLANNER, Role.ADMIN)
 
@@ -474,6 +474,7 @@ class ValidationInput:
     checklist: list[str]
     attachment_name: str = ""
     attachment: bytes | None = None
+    section_conclusions: dict[str, str] = field(default_factory=dict)  # CONCLUSION_SECTIONS key → text, optional
 
 
 @transaction.atomic
@@ -493,6 +494,11 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
         errors["text"] = "Scrivere le conclusioni dell'OIV."
     if not data.members.strip():
         errors["members"] = "Indicare i componenti dell'OIV."
+    sections = {key: (data.section_conclusions.get(key) or "").strip() for key, _ in CONCLUSION_SECTIONS}
+    for key, label in CONCLUSION_SECTIONS:
+        if len(sections[key]) > MAX_CONCLUSION_CHARS:
+            limit = f"{MAX_CONCLUSION_CHARS:,}".replace(",", ".")
+            errors[f"section_{key}"] = f"Conclusioni sulla sezione «{label}»: al massimo {limit} caratteri."
     if data.attachment is not None and not data.attachment.startswith(b"%PDF"):
         errors["attachment"] = "Il documento firmato deve essere un file PDF."
     if errors:
@@ -503,6 +509,7 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
         date=data.date,
         outcome=data.outcome,
         text=data.text.strip(),
+        section_conclusions={key: text for key, text in sections.items() if text},
         members=data.members.strip()[:500],
         checklist=[key for key, _ in CHECKLIST if key in data.checklist],
         created_by=user,

@@ -101,6 +101,16 @@ DEFAULT_ACTIVITIES: list[DefaultActivity] = [
     DefaultActivity("Valutazione individuale", "S.G., dirigenti, OIV", "", 7, 1, 8, 31),
 ]
 
+# The sections the OIV may conclude on one by one (relazione.md §7), besides its overall conclusions.
+CONCLUSION_SECTIONS: list[tuple[str, str]] = [
+    ("s1", "1. I principali risultati raggiunti"),
+    ("s2", "2. Analisi del contesto e delle risorse"),
+    ("s3", "3. Misurazione e valutazione della performance organizzativa"),
+    ("s4", "4. Rendicontazione degli obiettivi individuali"),
+    ("s5", "5. Il processo di misurazione e valutazione"),
+]
+MAX_CONCLUSION_CHARS = 10_000
+
 CHECKLIST: list[tuple[str, str]] = [
     ("contenuti", "Contenuti e conformità alle linee guida"),
     ("fonti", "Fonti delle informazioni"),

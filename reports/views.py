@@ -31,7 +31,7 @@ from reports.models import (
     RelazioneState,
 )
 from reports.selectors import final_artifact, relazione_build, relazione_list
-from reports.texts import CHECKLIST, DEFAULT_ACTIVITIES, TEXT_SECTIONS
+from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, DEFAULT_ACTIVITIES, TEXT_SECTIONS
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,6 +98,7 @@ def relazione_detail(request, plan_id: int, year: int):
             "can_reopen": has_role(user, Role.ADMIN) and data.state == RelazioneState.VALIDATED,
             "can_render": has_role(user, Role.PLANNER, Role.ADMIN, Role.OIV),
             "checklist": CHECKLIST,
+            "conclusion_sections": CONCLUSION_SECTIONS,
             "today": dt.date.today(),
         },
     )
@@ -286,6 +287,7 @@ def relazione_validate(request, plan_id: int, year: int):
         text=post.get("text", ""),
         members=post.get("members", ""),
         checklist=post.getlist("checklist"),
+        section_conclusions={key: post.get(f"section_{key}", "") for key, _ in CONCLUSION_SECTIONS},
         attachment_name=upload.name if upload else "",
         attachment=upload.read() if upload else None,
     )

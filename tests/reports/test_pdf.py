@@ -104,3 +104,51 @@ def test_the_lean_user_agent_stylesheet_keeps_list_markers_and_the_render_restor
     threshold = gc.get_threshold()
     relazione_render_pdf(plan=small_plan, year=YEAR)
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+def _png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_ente_logo_is_printed_on_the_cover_only_when_configured(small_plan, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def cover_images() -> list[tuple[int, int]]:
+        content = relazione_render_pdf(plan=small_plan, year=YEAR).content
+        return [(image.image.width, image.image.height) for image in PdfReader(BytesIO(content)).pages[0].images]
+
+    assert cover_images() == []
+    small_plan.ente.logo.save("logo.png", ContentFile(_png(120, 40, (0, 51, 102))))
+    assert cover_images() == [(120, 40)]  # the very image, unscaled in the file
+    html = relazione_html_for(small_plan)
+    assert 'class="cover-logo" src="data:image/png;base64,' in html and 'alt="Logo: ' in html
+
+
+def relazione_html_for(plan: Plan) -> str:
+    from django.template.loader import render_to_string
+
+    from reports.selectors import relazione_build
+
+    return render_to_string("reports/_body.html", {"r": relazione_build(plan=plan, year=YEAR)})
+
+
+def test_a_logo_that_is_not_a_small_png_or_jpeg_is_refused_by_the_admin_form(small_plan):
+    from django.contrib.admin.sites import site
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plans.models import Ente
+
+    form_class = site._registry[Ente].get_form(request=None, obj=small_plan.ente)
+    data = {"code": small_plan.ente.code, "name": small_plan.ente.name, "legal_name": ""}
+    gif = SimpleUploadedFile("logo.gif", b"GIF89a" + bytes(20), content_type="image/gif")
+    form = form_class(data=data, files={"logo": gif}, instance=small_plan.ente)
+    assert not form.is_valid() and "logo" in form.errors
+    big = SimpleUploadedFile("logo.png", _png(1800, 1800, (1, 2, 3)) + bytes(1024 * 1024), content_type="image/png")
+    form = form_class(data=data, files={"logo": big}, instance=small_plan.ente)
+    assert not form.is_valid() and form.errors["logo"] == ["Il logo supera 1 MB: usare un'immagine più leggera."]

@@ -165,3 +165,37 @@ def test_only_an_admin_reopens_a_validated_year_with_a_reason(validated_relazion
     assert _year_state(validated_relazione) == YearState.CLOSED
     artifact = RelazioneArtifact.objects.get(relazione=validated_relazione, kind=ArtifactKind.FINAL)
     assert artifact.superseded_at is not None and artifact.superseded_reason == "Errore nel consuntivo F1"
+
+
+def test_per_section_conclusions_are_stored_in_report_order_and_printed_in_allegato_1(approved_relazione, oiv):
+    from tests.reports.pdf_text import pdf_pages
+
+    data = validation_input(
+        section_conclusions={"s3": "  Misurazione attendibile.  ", "s1": "Risultati chiari.", "s2": " "}
+    )
+    validation = relazione_validate(relazione=approved_relazione, data=data, user=oiv)
+    assert validation.section_conclusions == {
+        "s1": "Risultati chiari.",
+        "s3": "Misurazione attendibile.",
+    }  # blank left out
+    artifact = RelazioneArtifact.objects.get(relazione=approved_relazione, kind=ArtifactKind.FINAL)
+    text = "\n".join(pdf_pages(artifact.file.open("rb").read())).replace("\n", " ")
+    allegato = text[text.rindex("Allegato 1 – Validazione della Relazione") :]
+    first = allegato.index("1. I principali risultati raggiunti")
+    third = allegato.index("3. Misurazione e valutazione della performance organizzativa")
+    assert "Conclusioni per sezione" in allegato and first < allegato.index("Risultati chiari.") < third
+    assert allegato.index("Misurazione attendibile.") > third
+    assert "2. Analisi del contesto e delle risorse Misurazione" not in allegato  # no heading for a blank section
+
+
+def test_an_overlong_section_conclusion_is_refused_and_says_which_section(approved_relazione, oiv):
+    with pytest.raises(ValidationError) as error:
+        relazione_validate(
+            relazione=approved_relazione, data=validation_input(section_conclusions={"s5": "x" * 10_001}), user=oiv
+        )
+    assert error.value.message_dict == {
+        "section_s5": [
+            "Conclusioni sulla sezione «5. Il processo di misurazione e valutazione»: al massimo 10.000 caratteri."
+        ]
+    }
+    assert not Validation.objects.exists()
