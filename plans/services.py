@@ -472,7 +472,7 @@ class _Writer:
     def _write_targets(self) -> None:
         existing: dict[tuple[int, int], Target] = {
             (t.indicator_id, t.year): t
-            for t in Target.objects.filter(indicator__objective__plan=self.plan, is_current=True)
+            for t in Target.objects.filter(indicator__objective__plan=self.plan, is_current=True).order_by()
         }
         to_create, to_update, retired = [], [], []
         for row in self.d.indicators:
