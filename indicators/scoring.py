@@ -298,6 +298,11 @@ class _NoScore(Exception):
         self.value = value
 
 
+class _Failure(NamedTuple):
+    status: str
+    reason: str
+
+
 @dataclass
 class _Outcome:
     achievement: Decimal
@@ -628,11 +633,12 @@ def _score_indicator(
         steps.append(f"Target: {target.raw or target.kind}{version}")
 
     outcome: _Outcome | None = None
-    failure: _NoScore | None = None
+    failure: _Failure | None = None
     try:
         outcome = _outcome(ind, target, rules, derived_value, steps)
     except _NoScore as error:
-        failure = error
+        # Only its text: a kept exception carries its traceback and frames (a cycle through this frame).
+        failure = _Failure(error.status, error.reason)
     computed = _finish(outcome, rules, steps) if outcome is not None else None
 
     value = outcome.value if outcome is not None else None

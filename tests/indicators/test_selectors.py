@@ -127,3 +127,20 @@ def test_the_tree_loader_gives_the_same_values_as_the_orm(modena, django_assert_
     changed_at = Target.objects.get(pk=some_target.pk).changed_at
     with django_assert_num_queries(1):  # a skipped (audit) column is deferred: read on demand, never wrong
         assert some_target.changed_at == changed_at
+
+
+def test_a_scored_plan_is_freed_by_reference_counting_alone(modena):
+    """Views run with the collector paused (perfplan.collector): a scored plan must not hang in a reference cycle,
+    or each request would keep its whole plan until the next collection."""
+    import gc
+    import weakref
+
+    from perfplan.collector import gc_paused
+
+    with gc_paused():
+        scoring = plan_score(plan=modena, year=2017)
+        assert any(s.status == "missing" for s in scoring.result.indicators.values())  # some failures were kept
+        result, tree = weakref.ref(scoring.result), weakref.ref(scoring.tree)
+        del scoring
+        assert result() is None and tree() is None
+    gc.collect()
