@@ -95,7 +95,7 @@ def test_the_lean_user_agent_stylesheet_keeps_list_markers_and_the_render_restor
 
     from weasyprint import HTML
 
-    from reports.services import _html_class
+    from reports.pdf import _html_class
 
     html = "<html lang='it'><body><ul><li>primo punto</li></ul><ol><li>seconda nota</li></ol></body></html>"
     text = pdf_pages(_html_class()(string=html).write_pdf())[0]
