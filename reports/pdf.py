@@ -78,10 +78,14 @@ class Chunk:
 
 
 def relazione_pdf(data: RelazioneData, *, max_rows: int) -> tuple[bytes, int]:
-    """The whole Relazione as one PDF and its page count."""
+    """The whole Relazione as one PDF and its page count. A body that fits in one chunk is one document, numbered
+    by WeasyPrint itself (`target-counter`, `counter(pages)`), as cheap as before chunks."""
     with _few_collections():
         renderer = _Renderer(data)
-        body = [renderer.body(parts) for parts in chunk_parts(body_parts(data, max_rows=max_rows), max_rows)]
+        chunks = chunk_parts(body_parts(data, max_rows=max_rows), max_rows)
+        if len(chunks) == 1:
+            return renderer.whole([front_part(), *chunks[0]])
+        body = [renderer.body(parts) for parts in chunks]
         front = renderer.front(body, front_pages=2)  # cover and sommario, as a rule
         if len(front.pages) != 2:  # a longer sommario: its page count does not depend on the numbers printed
             front = renderer.front(body, front_pages=len(front.pages))
@@ -117,8 +121,12 @@ class _Renderer:
         self.fonts = FontConfiguration()
         self.stylesheets = [CSS(filename=stylesheet, font_config=self.fonts)]
 
+    def whole(self, parts: list[Part]) -> tuple[bytes, int]:
+        document = self._render(self._html(parts, chunked=False))
+        return document.write_pdf(), len(document.pages)
+
     def body(self, parts: list[Part]) -> Chunk:
-        return self._chunk(mark_safe("".join(render_part(part, self.data) for part in parts)))  # noqa: S308 - templates
+        return self._chunk(self._html(parts))
 
     def front(self, body: list[Chunk], *, front_pages: int) -> Chunk:
         """Cover and sommario, with the real page of each heading of the body chunks that follow."""
@@ -128,16 +136,21 @@ class _Renderer:
             for anchor, index in chunk.anchors.items():
                 toc_pages.setdefault(anchor, first_page + index)
             first_page += len(chunk.pages)
-        return self._chunk(render_part(front_part(), self.data, toc_pages=toc_pages), elsewhere=set(toc_pages))
+        return self._chunk(self._html([front_part()], toc_pages=toc_pages), elsewhere=set(toc_pages))
 
     def footers(self, landscape: list[bool]) -> bytes:
         """Empty pages of the same sizes carrying only «Pagina X di Y» (none on the cover, the first page)."""
         html = render_to_string("reports/pdf_footers.html", {"landscape": landscape})
         return self._render(html).write_pdf()
 
-    def _chunk(self, body: str, *, elsewhere: frozenset[str] | set[str] = frozenset()) -> Chunk:
+    def _html(self, parts: list[Part], *, chunked: bool = True, **extra) -> str:
+        """pdf.html around the parts; a chunk leaves the footer to the stamp (reports/pdf_footers.html)."""
+        body = mark_safe("".join(render_part(part, self.data, **extra) for part in parts))  # noqa: S308 - templates
+        return render_to_string("reports/pdf.html", {"r": self.data, "body": body, "chunked": chunked})
+
+    def _chunk(self, html: str, *, elsewhere: frozenset[str] | set[str] = frozenset()) -> Chunk:
         """Lay out and draw one document; `elsewhere`: anchors of other chunks that its links point to."""
-        document = self._render(render_to_string("reports/pdf.html", {"r": self.data, "body": body}))
+        document = self._render(html)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for anchor in page.anchors:
