@@ -5,6 +5,7 @@ chunk of parts (reports.parts, at most `max_rows` table rows: about a hundred pa
 before the next. The cover and the sommario are rendered last, when the pages of the headings are known. The footer
 «Pagina X di Y» needs the total, so the chunks are drawn without it and it comes from one light document of empty
 pages, stamped over the joined pages. Links, named destinations and the outline are rebuilt for the whole file.
+A body that fits in one chunk stays one document, numbered by WeasyPrint itself as before.
 """
 
 from __future__ import annotations
@@ -21,29 +22,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    Fit,
-    FloatObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-)
 
 from reports.parts import Part, body_parts, front_part, render_part
 from reports.selectors import RelazioneData
 
+if TYPE_CHECKING:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject
+
 LOGGER = logging.getLogger("weasyprint")
 
 PX_TO_PT = 0.75  # WeasyPrint's CSS pixels to PDF points
-FOOTER = NameObject("/PerfplanFooter")
+FOOTER = "/PerfplanFooter"
 
 
 @dataclass(frozen=True)
@@ -208,6 +203,9 @@ class _OtherChunkAnchors(logging.Filter):
 
 def join_chunks(chunks: list[Chunk], footers: bytes) -> bytes:
     """One PDF from the chunks in print order (the first one is the cover and sommario), with its footers."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
     front, *body = chunks
     writer = PdfWriter()
     for chunk in body:
@@ -229,6 +227,8 @@ def join_chunks(chunks: list[Chunk], footers: bytes) -> bytes:
 def _stamp(writer: PdfWriter, stamps: PdfReader) -> None:
     """Draw page i of `stamps` over page i, as a form XObject: the page's own (compressed) content is kept as it is,
     wrapped in q … Q so that the stamp starts from the default coordinates."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
     save = writer._add_object(_stream(b"q\n"))  # pypdf has no public way to add a bare stream
     restore_and_draw = writer._add_object(_stream(b"Q\nq " + FOOTER.encode() + b" Do Q\n"))
     for page, stamp in zip(writer.pages, stamps.pages, strict=True):
@@ -239,7 +239,7 @@ def _stamp(writer: PdfWriter, stamps: PdfReader) -> None:
         form[NameObject("/Resources")] = stamp["/Resources"].clone(writer)
         resources = DictionaryObject(page["/Resources"].get_object())
         xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-        xobjects[FOOTER] = writer._add_object(form)
+        xobjects[NameObject(FOOTER)] = writer._add_object(form)
         resources[NameObject("/XObject")] = xobjects
         page[NameObject("/Resources")] = resources
         contents = page.raw_get("/Contents").get_object()
@@ -248,6 +248,8 @@ def _stamp(writer: PdfWriter, stamps: PdfReader) -> None:
 
 
 def _stream(data: bytes) -> DecodedStreamObject:
+    from pypdf.generic import DecodedStreamObject
+
     stream = DecodedStreamObject()
     stream.set_data(data)
     return stream
@@ -255,6 +257,8 @@ def _stream(data: bytes) -> DecodedStreamObject:
 
 def _add_links(writer: PdfWriter, pages: list[PageInfo]) -> None:
     """The links between chunks (the sommario's), to the named destinations that every chunk's ids became."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
+
     names = set(writer.named_destinations)
     for page, info in zip(writer.pages, pages, strict=True):
         for link in info.links:
@@ -277,6 +281,8 @@ def _add_links(writer: PdfWriter, pages: list[PageInfo]) -> None:
 def _add_outline(writer: PdfWriter, pages: list[PageInfo]) -> None:
     """The outline of h1–h4 as WeasyPrint builds it for one document: a heading nests under the last one of a
     higher level, whichever chunk it came from."""
+    from pypdf.generic import Fit
+
     open_items: list[tuple[int, object]] = []
     for number, page in enumerate(pages):
         for bookmark in page.bookmarks:
