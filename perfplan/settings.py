@@ -116,6 +116,12 @@ MAX_WORKBOOK_BYTES = int(os.environ.get("MAX_WORKBOOK_BYTES", str(20 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# The Relazione PDF is rendered this many table rows at a time (about 100 pages), each part laid out and freed
+# before the next: WeasyPrint's memory grows with the pages of a document (reports/pdf.py).
+RELAZIONE_PDF_CHUNK_ROWS = int(os.environ.get("RELAZIONE_PDF_CHUNK_ROWS", "1000"))
+if RELAZIONE_PDF_CHUNK_ROWS < 1:
+    raise ImproperlyConfigured("RELAZIONE_PDF_CHUNK_ROWS must be a positive number of rows.")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 SESSION_COOKIE_SECURE = not DEBUG

@@ -169,6 +169,7 @@ class AreaBlock:
     score_text: str
     band: BandView
     nodes: list[NodeBlock]
+    continued: bool = False  # a later piece of a table cut into PDF chunks (reports.parts)
 
 
 @dataclass

@@ -7,25 +7,17 @@ Amministratore reopens. Each service is one transaction.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import datetime as dt
-import functools
-import gc
 import hashlib
-import re
-import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.contrib.staticfiles import finders
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from indicators.models import Indicator
@@ -47,6 +39,7 @@ from reports.models import (
     Validation,
     ValidationOutcome,
 )
+from reports.pdf import relazione_pdf
 from reports.sanitize import sanitize_html
 from reports.selectors import RelazioneData, relazione_build
 from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, MAX_CONCLUSION_CHARS, TEXT_KEYS
@@ -350,85 +343,15 @@ class RenderedPdf:
     data: RelazioneData
 
 
-UA_PSEUDO_ELEMENTS = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) \{.*\}$", re.M)
-
-
-@functools.cache
-def _html_class():
-    """WeasyPrint's HTML with a leaner user-agent stylesheet. The stock one gives every element (every table cell)
-    six pseudo-elements with rules of their own (::marker, ::footnote-call, ::footnote-marker, ::note-*) whose
-    styles are all computed; the Relazione has no footnote or note floats, and markers only on list items."""
-    from weasyprint import CSS, HTML
-    from weasyprint.css.counters import CounterStyle
-    from weasyprint.html import UA
-
-    text, markers = re.subn(r"^::marker \{", "li::marker, summary::marker {", UA, flags=re.M)
-    text, notes = UA_PSEUDO_ELEMENTS.subn("", text)
-    if (markers, notes) != (1, 5):  # another WeasyPrint: keep its stylesheet
-        return HTML
-    # Its @counter-style rules are already in WeasyPrint's UA_COUNTER_STYLE, which every document copies.
-    stylesheet = CSS(string=text, counter_style=CounterStyle())
-
-    class LeanHTML(HTML):
-        def _ua_stylesheets(self, forms=False):
-            return [stylesheet]
-
-    return LeanHTML
-
-
-def _release_memory() -> None:
-    """Give the C heap freed after a render (Pango layouts, fonts, big strings) back to the system (glibc only)."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
-
-
-_renders = {"running": 0, "threshold": gc.get_threshold()}
-_renders_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _few_collections():
-    """WeasyPrint builds millions of long-lived objects (DOM, styles, boxes) and frees few of them while rendering:
-    the cyclic collector's full passes rescan the whole growing heap again and again (about a fifth of the CPU time
-    of a 250-page render, more on longer ones). Collect rarely while rendering, once afterwards. Renders running at
-    the same time in other threads share the setting; the last one to finish restores it."""
-    with _renders_lock:
-        if not _renders["running"]:
-            _renders["threshold"] = gc.get_threshold()
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(100_000, 50, 100)
-        _renders["running"] += 1
-    try:
-        yield
-    finally:
-        with _renders_lock:
-            _renders["running"] -= 1
-            if not _renders["running"]:
-                gc.set_threshold(*_renders["threshold"])
-                gc.unfreeze()
-                gc.collect()
-                _release_memory()
-
-
-def relazione_render_pdf(*, plan: Plan, year: int, relazione: Relazione | None = None) -> RenderedPdf:
-    """Render the Relazione to PDF with WeasyPrint: the same body template as the page, the print stylesheet."""
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
+def relazione_render_pdf(
+    *, plan: Plan, year: int, relazione: Relazione | None = None, chunk_rows: int | None = None
+) -> RenderedPdf:
+    """Render the Relazione to PDF with WeasyPrint: the same section templates as the page, the print stylesheet,
+    `chunk_rows` table rows at a time (reports.pdf; default: the RELAZIONE_PDF_CHUNK_ROWS setting) so that a large
+    plan does not hold every laid-out page in memory."""
     started = time.perf_counter()
     data = relazione_build(plan=plan, year=year, relazione=relazione)
-    html = render_to_string("reports/pdf.html", {"r": data})
-    stylesheet = finders.find("reports/print.css")
-    with _few_collections():
-        fonts = FontConfiguration()
-        base = Path(stylesheet).parent
-        document = _html_class()(string=html, base_url=str(base)).render(
-            stylesheets=[CSS(filename=stylesheet, font_config=fonts)], font_config=fonts
-        )
-        pages = len(document.pages)
-        content = document.write_pdf()
-        del document
+    content, pages = relazione_pdf(data, max_rows=chunk_rows or settings.RELAZIONE_PDF_CHUNK_ROWS)
     return RenderedPdf(content, pages, time.perf_counter() - started, data)
 
 

@@ -1,6 +1,7 @@
-"""Template helpers of the Relazione: a CSS string literal for the PDF's running header."""
+"""Template helpers of the Relazione: a CSS string literal for the PDF's running header, sommario page numbers."""
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -12,3 +13,19 @@ def css_string(value: object) -> SafeString:
     text = " ".join(str(value).split())
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace(">", "\\3e ")
     return mark_safe(f'"{text}"')  # noqa: S308 - escaped above for a CSS string in a <style> element
+
+
+@register.simple_tag(takes_context=True)
+def toc_page(context, anchor: str) -> SafeString:
+    """` data-page="N"` on a sommario link when the PDF knows the page of its heading; nothing in the preview."""
+    page = (context.get("toc_pages") or {}).get(anchor)
+    return format_html(' data-page="{}"', page) if page is not None else mark_safe("")
+
+
+@register.simple_tag
+def relazione_body(r, preview: bool = False) -> SafeString:
+    """Cover, sommario and every section whole: the parts that the PDF renders in chunks (reports.parts)."""
+    from reports.parts import body_parts, front_part, render_part
+
+    parts = [front_part(), *body_parts(r)]
+    return mark_safe("".join(render_part(part, r, preview=preview) for part in parts))  # noqa: S308 - templates

@@ -1,3 +1,4 @@
+import hashlib
 from io import BytesIO
 
 import pytest
@@ -7,9 +8,12 @@ from indicators.selectors import plan_score
 from perfplan.formats import percent_it
 from plans.models import Plan
 from plans.services import plan_import
-from reports.services import relazione_render_pdf
+from reports.parts import body_parts, render_part
+from reports.pdf import chunk_parts
+from reports.selectors import relazione_build
+from reports.services import relazione_render_pdf, relazione_validate
 from tests.factories import FIXTURES
-from tests.reports.conftest import YEAR
+from tests.reports.conftest import YEAR, validation_input
 from tests.reports.pdf_text import first_page_with_heading, pdf_pages, sommario_entries
 
 SECTION_TITLES = [
@@ -95,7 +99,7 @@ def test_the_lean_user_agent_stylesheet_keeps_list_markers_and_the_render_restor
 
     from weasyprint import HTML
 
-    from reports.services import _html_class
+    from reports.pdf import _html_class
 
     html = "<html lang='it'><body><ul><li>primo punto</li></ul><ol><li>seconda nota</li></ol></body></html>"
     text = pdf_pages(_html_class()(string=html).write_pdf())[0]
@@ -152,3 +156,101 @@ def test_a_logo_that_is_not_a_small_png_or_jpeg_is_refused_by_the_admin_form(sma
     big = SimpleUploadedFile("logo.png", _png(1800, 1800, (1, 2, 3)) + bytes(1024 * 1024), content_type="image/png")
     form = form_class(data=data, files={"logo": big}, instance=small_plan.ente)
     assert not form.is_valid() and form.errors["logo"] == ["Il logo supera 1 MB: usare un'immagine più leggera."]
+
+
+def outline_of(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, 1-based page) of every outline item, in order."""
+    items = []
+
+    def walk(nodes, depth):
+        for node in nodes:
+            if isinstance(node, list):
+                walk(node, depth + 1)
+            else:
+                items.append((depth, node.title, reader.get_destination_page_number(node) + 1))
+
+    walk(reader.outline, 0)
+    return items
+
+
+def pages_of_chunk_alone(data, parts) -> int:
+    """The pages of one chunk rendered as its own document, straight with WeasyPrint."""
+    from django.contrib.staticfiles import finders
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from weasyprint import CSS, HTML
+
+    body = mark_safe("".join(render_part(part, data) for part in parts))  # noqa: S308 - our templates
+    html = render_to_string("reports/pdf.html", {"r": data, "body": body})
+    stylesheet = finders.find("reports/print.css")
+    document = HTML(string=html, base_url=stylesheet).render(stylesheets=[CSS(filename=stylesheet)])
+    return len(document.pages)
+
+
+def test_a_pdf_of_many_chunks_numbers_every_page_and_its_sommario_like_one_document(small_plan):
+    # One row a chunk: every part alone. The small plan gives 17 parts: premessa, 1, 2, 3 (3.0), 3.1, 3.2 in 2
+    # pieces (the OS row, then its OO with its indicator: 1 + 2 rows; the action has no target in 2017 and is
+    # omitted), 3.3, the unit table in 4 pieces (A1, its OS 101, U1, its OO 1011.01), the deviations, 4, 5, A1, A2.
+    data = relazione_build(plan=small_plan, year=YEAR)
+    chunks = chunk_parts(body_parts(data, max_rows=1), 1)
+    assert len(chunks) == 17
+    rendered = relazione_render_pdf(plan=small_plan, year=YEAR, chunk_rows=1)
+    whole = relazione_render_pdf(plan=small_plan, year=YEAR, chunk_rows=100_000)
+    pages = pdf_pages(rendered.content)
+    total = len(pages)
+    assert total == rendered.pages == 2 + sum(pages_of_chunk_alone(data, parts) for parts in chunks)
+    assert total > len(pdf_pages(whole.content))  # each piece of a cut table starts a page
+
+    assert "Pagina" not in pages[0]  # the cover
+    for number, text in enumerate(pages[1:], start=2):
+        assert text.splitlines()[-1] == f"Pagina {number} di {total}" and text.count("Pagina ") == 1, number
+    assert all("BOZZA" in text for text in pages)
+    entries = assert_sommario_matches_pages(pages)
+    assert [title for title, _ in entries] == [title for title, _ in sommario_entries(pdf_pages(whole.content))]
+
+    # Cut tables say so; their pages stay landscape.
+    reader = PdfReader(BytesIO(rendered.content))
+    continued_32 = [
+        i for i, text in enumerate(pages) if "Ambito 1 – Competitività delle imprese" in text and "(segue)" in text
+    ]
+    assert len(continued_32) == 1
+    assert all(reader.pages[i].mediabox.width > reader.pages[i].mediabox.height for i in continued_32)
+    assert sum("Performance per unità organizzativa" in text and "(segue)" in text for text in pages) == 3
+
+    # Nothing lost: every line of the one-document PDF is in the chunked one (footers and sommario aside).
+    def lines(texts):
+        return {line.replace(" (segue)", "") for text in texts[2:] for line in text.splitlines()[:-1]}
+
+    assert lines(pdf_pages(whole.content)) == lines(pages)
+
+    # The sommario's links lead to the pages it prints, through the named destinations of the other chunks.
+    destinations = {name: reader.get_destination_page_number(d) + 1 for name, d in reader.named_destinations.items()}
+    links = [a.get_object() for a in reader.pages[1].get("/Annots", [])]
+    targets = {str(link["/Dest"]) for link in links}
+    assert len(targets) == len(entries) == 18
+    assert {destinations[name] for name in targets} == {page for _, page in entries}
+    assert destinations["s3-2"] == first_page_with_heading(pages, "3.2 Rendicontazione", after=2)
+
+    # The outline nests as in one document and points at the headings.
+    outline = outline_of(reader)
+    assert [(depth, title) for depth, title, _ in outline] == [
+        (depth, title) for depth, title, _ in outline_of(PdfReader(BytesIO(whole.content)))
+    ]
+    for _, title, page in outline:
+        if title in SECTION_TITLES:
+            assert first_page_with_heading(pages, title, after=2) == page, title
+    assert reader.metadata.title == "Relazione sulla performance 2017 – Camera di commercio di Prova"
+    assert reader.trailer["/Root"]["/Lang"] == "it"
+
+
+def test_the_validated_pdf_rendered_in_chunks_is_stored_once_and_numbered_throughout(approved_relazione, oiv, settings):
+    settings.RELAZIONE_PDF_CHUNK_ROWS = 3
+    relazione_validate(relazione=approved_relazione, data=validation_input(), user=oiv)
+    artifact = approved_relazione.artifacts.get(kind="finale")
+    content = artifact.file.open("rb").read()
+    assert hashlib.sha256(content).hexdigest() == artifact.sha256
+    pages = pdf_pages(content)
+    assert len(pages) == artifact.pages
+    assert pages[-1].splitlines()[-1] == f"Pagina {len(pages)} di {len(pages)}"
+    assert "validato la Relazione sulla performance 2017 in data 28/06/2018" in " ".join(pages).replace("\n", " ")
+    assert_sommario_matches_pages(pages)
