@@ -1,10 +1,15 @@
 """The plan page: tree, filters, breadcrumbs, scores with traffic lights and "perché?", print view, history."""
 
+from io import BytesIO
+
 import pytest
 from django.urls import reverse
 
+from benchmarks.synthetic import synthetic_workbook
 from indicators.models import Indicator
-from plans.models import Objective
+from plans.models import Objective, Plan
+from plans.page import PlanFilters, plan_page
+from plans.services import plan_import
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +153,17 @@ def test_the_tree_rows_carry_the_controls_the_scripts_and_screen_readers_use(cli
     assert target_edit in page
     assert f'data-url="{base}perche/indicatore/{f1.pk}/?anno=2017"' in page
     assert '<tr class="ind-row" data-depth="2">' in page
+
+
+def test_an_area_shows_the_same_targets_of_every_year_as_the_whole_plan(db):
+    shape = {"areas": 2, "strategic": 2, "operational": 2, "actions": 1, "indicators": 2}
+    report = plan_import(source=BytesIO(synthetic_workbook(ente_code="PR", title="Piano per aree", **shape)))
+    plan = Plan.objects.get(pk=report.plan_id)
+    whole = plan_page(plan=plan, year=2025)
+    targets = {i.indicator.pk: i.targets for r in whole.rows for i in r.indicators}
+    assert all(len(t) == 3 for t in targets.values()) and any(text for t in targets.values() for _, text in t)
+    second_area = whole.areas[1]
+    area = plan_page(plan=plan, year=2025, filters=PlanFilters(area=second_area.pk))
+    shown = {i.indicator.pk: i.targets for r in area.rows for i in r.indicators}
+    assert 0 < len(shown) < len(targets)
+    assert shown == {pk: targets[pk] for pk in shown}
