@@ -183,19 +183,14 @@ def _coverage_text(coverage: Decimal | None) -> str:
 
 
 def _indicator_row(
-    ind: Indicator, targets_of: dict, tree: PlanTree, years: list[int], score: IndicatorScore | None
+    ind: Indicator, targets: list[tuple[str, str]], tree: PlanTree, score: IndicatorScore | None
 ) -> IndicatorRow:
-    targets = targets_of.get(ind.pk, {})
-    shown = []
-    for y in years:
-        target = targets.get(y)
-        shown.append((str(y), format_target(target.parsed()) if target is not None else ""))
     baseline = tree.baseline_of.get(ind.pk)
     baseline_text = ""
     if baseline is not None:
         baseline_text = baseline.raw + (f" ({baseline.year})" if baseline.year else "")
     if score is None:
-        return IndicatorRow(ind, baseline_text, shown, None, None, "", "", "", "")
+        return IndicatorRow(ind, baseline_text, targets, None, None, "", "", "", "")
     computed = ""
     if score.status == OVERRIDDEN and score.computed is not None:
         computed = percent_it(score.computed)
@@ -204,7 +199,7 @@ def _indicator_row(
     return IndicatorRow(
         indicator=ind,
         baseline=baseline_text,
-        targets=shown,
+        targets=targets,
         score=score,
         badge=band_badge(score.band) if score.status != NO_TARGET else None,
         achievement=percent_it(score.achievement) if score.achievement is not None else "",
@@ -305,6 +300,36 @@ class _TargetRow(NamedTuple):
     parsed = Target.parsed  # the model's own method: it reads only the attributes above
 
 
+ID_LIST_LIMIT = 1000  # nodes named in one query at most (SQLite and PostgreSQL take far more: this keeps queries short)
+
+
+def _targets_text(
+    plan: Plan, tree: PlanTree, years: list[int], year: int | None, matched: set[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """Indicator id → (year, target as shown) for every plan year, for the indicators of the matched nodes.
+
+    The scored year's targets come with the tree; the other years' are one query, of the matched nodes only when
+    they are a part of the plan (the default view of a large plan shows one area): a fifth of the rows to read.
+    With no match the query still runs, unfiltered (an empty id list would skip it: the count must not change).
+    """
+    other_years = Target.objects.filter(indicator__objective__plan=plan, is_current=True).exclude(year=year)
+    if 0 < len(matched) < len(tree.objectives) and len(matched) <= ID_LIST_LIMIT:
+        other_years = other_years.filter(indicator__objective_id__in=sorted(matched))
+    targets_of: dict[int, dict[int, Target | _TargetRow]] = {}
+    for row in other_years.values_list(*_TargetRow._fields):
+        target = _TargetRow._make(row)
+        targets_of.setdefault(target.indicator_id, {})[target.year] = target
+    texts: dict[int, list[tuple[str, str]]] = {}
+    scored = tree.targets_of
+    for node_id in matched:
+        for ind in tree.indicators_of.get(node_id, ()):
+            by_year = targets_of.get(ind.pk, {})
+            if year in scored.get(ind.pk, {}):
+                by_year[year] = scored[ind.pk][year]
+            texts[ind.pk] = [(str(y), format_target(by_year[y].parsed()) if y in by_year else "") for y in years]
+    return texts
+
+
 def plan_page(*, plan: Plan, year: int | None = None, filters: PlanFilters | None = None) -> PlanPage:
     """Everything the plan page prints, for one scored year (None: the default year).
 
@@ -330,17 +355,6 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> 
         year = next((y for y in measured if y in years), years[0] if years else None)
     scoring = plan_score(plan=plan, year=year)
     tree = scoring.tree
-    targets_of: dict[int, dict[int, Target | _TargetRow]] = {
-        ind: dict(by_year) for ind, by_year in tree.targets_of.items()
-    }
-    other_years = (
-        Target.objects.filter(indicator__objective__plan=plan, is_current=True)
-        .exclude(year=year)
-        .values_list(*_TargetRow._fields)
-    )
-    for row in other_years:
-        target = _TargetRow._make(row)
-        targets_of.setdefault(target.indicator_id, {})[target.year] = target
     states = {
         py.year: py.get_state_display()
         for py in PlanYear.objects.filter(plan=plan).order_by("year").only("year", "state")
@@ -352,8 +366,10 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> 
     elif large and not filters.active and tree.roots:
         filters.area = tree.roots[0].pk
     matched, context = _matching(tree, filters) if filters.active else ({n.pk for n in tree.objectives}, set())
+    targets_text = _targets_text(plan, tree, years, year, matched)
     rows = []
     unit_of = {u.pk: u for u in tree.units}
+    no_targets = [(str(y), "") for y in years]
     for node in tree.objectives:
         if node.pk not in matched and node.pk not in context:
             continue
@@ -368,7 +384,7 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> 
                 indicators=[]
                 if node.pk in context
                 else [
-                    _indicator_row(ind, targets_of, tree, years, scoring.indicator(ind.pk))
+                    _indicator_row(ind, targets_text.get(ind.pk, no_targets), tree, scoring.indicator(ind.pk))
                     for ind in tree.indicators_of.get(node.pk, [])
                 ],
                 score=node_score,

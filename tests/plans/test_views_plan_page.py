@@ -1,10 +1,15 @@
 """The plan page: tree, filters, breadcrumbs, scores with traffic lights and "perché?", print view, history."""
 
+from io import BytesIO
+
 import pytest
 from django.urls import reverse
 
+from benchmarks.synthetic import synthetic_workbook
 from indicators.models import Indicator
-from plans.models import Objective
+from plans.models import Objective, Plan
+from plans.page import PlanFilters, plan_page
+from plans.services import plan_import
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +120,50 @@ def test_the_why_page_of_another_ente_is_not_found(client, outsider, small_plan)
     os_101 = Objective.objects.get(plan=small_plan, code="101")
     url = reverse("plans:why", args=[small_plan.pk, "obiettivo", os_101.pk]) + "?anno=2017"
     assert login(client, outsider).get(url).status_code == 404
+
+
+def test_texts_from_users_are_escaped_in_the_tree(client, planner, small_plan):
+    attack = '<script>alert("x")</script>'
+    Objective.objects.filter(plan=small_plan, code="101").update(title=f"Titolo {attack}")
+    Indicator.objects.filter(objective__plan=small_plan, code="F1").update(name=f"Nome {attack}")
+    small_plan.ente.org_units.filter(code="U1").update(name=f"Ufficio {attack}")
+    login(client, planner)
+    for url in (small_plan.get_absolute_url(), reverse("plans:print", args=[small_plan.pk])):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page
+        escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+        assert f"Titolo {escaped}" in page and f"Nome {escaped}" in page and f"Ufficio {escaped}" in page
+
+
+def test_the_tree_rows_carry_the_controls_the_scripts_and_screen_readers_use(client, planner, small_plan):
+    page = login(client, planner).get(small_plan.get_absolute_url()).content.decode()
+    os_101 = Objective.objects.get(plan=small_plan, code="101")
+    f1 = Indicator.objects.get(objective=os_101, code="F1")
+    base = small_plan.get_absolute_url()
+    row = page[page.index(f'<tr id="nodo-{os_101.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="node-row tree-level-strategic" data-depth="1"' in row
+    assert '<th scope="row" class="indent-1 code-cell"><button type="button" class="tree-toggle"' in row
+    assert 'aria-expanded="true"' in row
+    assert f'<a href="{base}obiettivi/{os_101.pk}/?anno=2017">101</a>' in row
+    assert '<span class="band band-partial"><span aria-hidden="true">◐</span> parziale</span>' in row
+    assert f'data-url="{base}perche/obiettivo/{os_101.pk}/?anno=2017"' in row
+    assert f'href="{base}obiettivi/{os_101.pk}/modifica/"' in row
+    target_edit = f'<a class="tedit" href="{base}indicatori/{f1.pk}/target/2018/" aria-label="Modifica il target 2018">'
+    assert target_edit in page
+    assert f'data-url="{base}perche/indicatore/{f1.pk}/?anno=2017"' in page
+    assert '<tr class="ind-row" data-depth="2">' in page
+
+
+def test_an_area_shows_the_same_targets_of_every_year_as_the_whole_plan(db):
+    shape = {"areas": 2, "strategic": 2, "operational": 2, "actions": 1, "indicators": 2}
+    report = plan_import(source=BytesIO(synthetic_workbook(ente_code="PR", title="Piano per aree", **shape)))
+    plan = Plan.objects.get(pk=report.plan_id)
+    whole = plan_page(plan=plan, year=2025)
+    targets = {i.indicator.pk: i.targets for r in whole.rows for i in r.indicators}
+    assert all(len(t) == 3 for t in targets.values()) and any(text for t in targets.values() for _, text in t)
+    second_area = whole.areas[1]
+    area = plan_page(plan=plan, year=2025, filters=PlanFilters(area=second_area.pk))
+    shown = {i.indicator.pk: i.targets for r in area.rows for i in r.indicators}
+    assert 0 < len(shown) < len(targets)
+    assert shown == {pk: targets[pk] for pk in shown}
