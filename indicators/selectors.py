@@ -17,7 +17,7 @@ from indicators.scoring import (
     score_tree,
     score_units,
 )
-from perfplan.collector import gc_paused  # noqa: F401  (re-exported: callers import it from here)
+from perfplan.collector import gc_paused
 from plans.models import Plan
 from plans.selectors import PlanTree, plan_tree_rows
 

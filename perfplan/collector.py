@@ -22,8 +22,8 @@ R = TypeVar("R")
 def gc_paused() -> Iterator[None]:
     """Pause the automatic collections for the block; switched back on (if it was on) when the block ends.
 
-    Leaving the block while its objects are still alive costs one pass over them: callers that keep the results
-    (a page) should pause for longer, see `collector_paused`.
+    Leaving the block while its objects are still alive costs one pass over them (≈ 0.1 s for a 10,000-indicator
+    plan): callers that keep using the results (a page) pause for longer, see `collector_paused`.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -35,8 +35,9 @@ def gc_paused() -> Iterator[None]:
 
 
 def collector_paused(view: Callable[P, R]) -> Callable[P, R]:
-    """A view that scores or renders a whole plan runs with the collector paused; it comes back on when the view
-    returns, once the plan's objects have been freed, so the pass that follows finds little to walk."""
+    """A view that scores or renders a whole plan runs with the collector paused and pays for one pass over the
+    plan's objects when it returns, not one every few hundred allocations while it renders. (Not none: Django's
+    template Context holds the page data in a reference cycle, so the collector is what frees it.)"""
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

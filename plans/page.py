@@ -28,7 +28,8 @@ from indicators.scoring import (
     NodeScore,
     count_by_band,
 )
-from indicators.selectors import PlanScoring, gc_paused, plan_score
+from indicators.selectors import PlanScoring, plan_score
+from perfplan.collector import gc_paused
 from perfplan.formats import date_it, number_it, percent_it
 from plans.models import LEVEL_ORDER, Level, Objective, OrgUnit, Plan, PlanRevision, PlanYear, YearState
 from plans.selectors import PlanTree
@@ -312,7 +313,8 @@ def _targets_text(
     they are a part of the plan (the default view of a large plan shows one area): a fifth of the rows to read.
     With no match the query still runs, unfiltered (an empty id list would skip it: the count must not change).
     """
-    other_years = Target.objects.filter(indicator__objective__plan=plan, is_current=True).exclude(year=year)
+    # order_by(): rows go into dicts, and Target's Meta ordering sorts through plan and ente.
+    other_years = Target.objects.filter(indicator__objective__plan=plan, is_current=True).exclude(year=year).order_by()
     if 0 < len(matched) < len(tree.objectives) and len(matched) <= ID_LIST_LIMIT:
         other_years = other_years.filter(indicator__objective_id__in=sorted(matched))
     targets_of: dict[int, dict[int, Target | _TargetRow]] = {}

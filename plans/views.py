@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from indicators.models import Indicator, Target
 from indicators.notation import format_target
+from perfplan.collector import collector_paused
 from perfplan.roles import Role, has_role, role_required, user_ente
 from plans import editing
 from plans.export import plan_export, plan_template
@@ -113,6 +114,7 @@ def _page_filters(request) -> tuple[int | None, PlanFilters]:
 
 
 @role_required()
+@collector_paused
 def plan_detail(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year, filters = _page_filters(request)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from indicators.models import Indicator
+from perfplan.collector import collector_paused
 from perfplan.roles import Role, has_role, role_required
 from plans.models import Level, Objective
 from plans.selectors import plan_for_user
@@ -70,6 +71,7 @@ def relazione_index(request):
 
 
 @role_required(*READERS)
+@collector_paused
 def relazione_detail(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)
     data = relazione_build(plan=relazione.plan, year=year, relazione=relazione)
@@ -105,6 +107,7 @@ def relazione_detail(request, plan_id: int, year: int):
 
 
 @role_required(Role.PLANNER, Role.ADMIN)
+@collector_paused
 def relazione_edit(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year, create=request.method == "POST")
     if request.method == "POST":
@@ -377,6 +380,7 @@ def relazione_attachment(request, plan_id: int, year: int):
 
 
 @role_required(*READERS)
+@collector_paused
 def relazione_export(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)
     data = relazione_build(plan=relazione.plan, year=year, relazione=relazione)
