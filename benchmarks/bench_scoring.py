@@ -7,8 +7,8 @@ Prints one JSON line: {"benchmark": "scoring", "db", "indicators", "nodes", "loa
 "seconds" (best of --repeat runs of load + compute), "build_seconds" and "score_seconds" (the two parts of compute:
 ORM rows → inputs, then the pure core), "cpu_seconds" (process CPU time of that best run: steadier than wall time on a
 shared machine), "collect_seconds" (not part of "seconds": the collector pass when it is switched back on while the
-whole scored plan is still alive; a page pays it once, when its view returns, see perfplan.collector), "queries", "score"}. Each run is timed
-as a view runs it, with the garbage collector paused.
+whole scored plan is still alive; a page pays it once, when its view returns, see perfplan.collector), "queries",
+"score"}. Each run is timed as a view runs it, with the garbage collector paused.
 """
 
 from __future__ import annotations
