@@ -39,6 +39,8 @@ def test_the_planner_approves_and_the_oiv_validates_and_downloads(page):
     page.get_by_test_id("to-validate").get_by_role("link").click()
     page.get_by_label("Componenti dell'OIV").fill("Mario Rossi, Anna Bianchi")
     page.get_by_label("Conclusioni", exact=True).fill("La Relazione è conforme e attendibile.")
+    page.get_by_test_id("section-conclusions").get_by_text("Conclusioni per sezione").click()  # opens the details
+    page.get_by_label("3. Misurazione e valutazione della performance organizzativa").fill("Misure verificate.")
     page.get_by_test_id("validate").click()
     page.wait_for_selector("[data-testid=validated-box]")
     shown = page.get_by_test_id("sha256").inner_text().strip()
@@ -48,3 +50,6 @@ def test_the_planner_approves_and_the_oiv_validates_and_downloads(page):
     with open(info.value.path(), "rb") as downloaded:
         content = downloaded.read()
     assert content.startswith(b"%PDF") and hashlib.sha256(content).hexdigest() == shown
+    allegato = page.locator("#a1")
+    expect(allegato.get_by_role("heading", name="Conclusioni per sezione")).to_be_visible()
+    expect(allegato).to_contain_text("Misure verificate.")
