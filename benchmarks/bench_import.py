@@ -67,6 +67,19 @@ def maxrss_mb() -> float:
     return rss / MB if sys.platform == "darwin" else rss / 1024  # bytes on macOS, KiB on Linux
 
 
+def import_synthetic_plan(title: str):
+    """The default-shape synthetic plan, imported under a new title (call after setup_django): the Plan."""
+    from benchmarks.synthetic import synthetic_workbook
+    from plans.models import Plan
+    from plans.services import plan_import
+
+    workbook = synthetic_workbook(**DEFAULT_SHAPE, ente_code="BENCH", title=f"{title} {time.time()}")
+    report = plan_import(source=io.BytesIO(workbook))
+    if not report.ok:
+        raise SystemExit(f"import failed: {report.errors[:3]}")
+    return Plan.objects.get(pk=report.plan_id)
+
+
 def fail(report) -> None:
     print(f"Import failed: {len(report.errors)} errors", file=sys.stderr)
     for issue in report.errors[:20]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import io
 import json
 import pstats
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_import import DEFAULT_SHAPE, setup_django  # noqa: E402
+from benchmarks.bench_import import import_synthetic_plan, setup_django  # noqa: E402
 
 
 class Spans:
@@ -86,20 +85,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     from django.contrib.auth.models import Group
     from django.test import Client
 
-    from benchmarks.synthetic import synthetic_workbook
     from indicators.models import Indicator
     from perfplan.roles import Role
     from plans import page as page_module
     from plans import views
-    from plans.models import Plan, Profile
-    from plans.services import plan_import
+    from plans.models import Profile
 
-    report = plan_import(
-        source=io.BytesIO(synthetic_workbook(**DEFAULT_SHAPE, ente_code="BENCH", title=f"Pagina {time.time()}"))
-    )
-    if not report.ok:
-        raise SystemExit(f"import failed: {report.errors[:3]}")
-    plan = Plan.objects.get(pk=report.plan_id)
+    plan = import_synthetic_plan("Pagina")
     user = get_user_model().objects.create_user(username=f"bench-planner-{time.time_ns()}", password="x")
     user.groups.add(Group.objects.get(name=Role.PLANNER))
     Profile.objects.create(user=user, ente=plan.ente)

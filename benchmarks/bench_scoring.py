@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import shutil
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_import import DEFAULT_SHAPE, setup_django  # noqa: E402
+from benchmarks.bench_import import import_synthetic_plan, setup_django  # noqa: E402
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
@@ -33,20 +32,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from benchmarks.synthetic import synthetic_workbook
     from indicators.scoring import score_tree, score_units
     from indicators.selectors import build_inputs, plan_score
     from perfplan.collector import gc_paused
-    from plans.models import Plan
     from plans.selectors import plan_tree_rows
-    from plans.services import plan_import
 
-    report = plan_import(
-        source=io.BytesIO(synthetic_workbook(**DEFAULT_SHAPE, ente_code="BENCH", title=f"Punteggi {time.time()}"))
-    )
-    if not report.ok:
-        raise SystemExit(f"import failed: {report.errors[:3]}")
-    plan = Plan.objects.get(pk=report.plan_id)
+    plan = import_synthetic_plan("Punteggi")
     year = plan.start_year
     best = None
     for _ in range(args.repeat):
