@@ -11,9 +11,33 @@ from django.db.models import Q
 MAX_LOGO_BYTES = 1024 * 1024
 
 
+MAX_LOGO_PIXELS = 4000  # per side: a small file may declare a huge image, which the PDF would decode whole
+
+
+def logo_dimensions_ok(content: bytes) -> bool:
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(content)) as image:
+        width, height = image.size
+    return width <= MAX_LOGO_PIXELS and height <= MAX_LOGO_PIXELS
+
+
 def validate_logo_size(file) -> None:
     if file.size > MAX_LOGO_BYTES:
         raise ValidationError("Il logo supera 1 MB: usare un'immagine più leggera.")
+    file.seek(0)
+    content = file.read()
+    file.seek(0)
+    try:
+        fits = logo_dimensions_ok(content)
+    except Exception:  # noqa: BLE001 - unreadable: ImageField says so in its own message
+        return
+    if not fits:
+        raise ValidationError(
+            f"Il logo supera {MAX_LOGO_PIXELS} × {MAX_LOGO_PIXELS} pixel: usare un'immagine più piccola."
+        )
 
 
 class Ente(models.Model):

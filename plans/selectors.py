@@ -7,7 +7,19 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db.models import Count, JSONField, Model, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    IntegerField,
+    JSONField,
+    Model,
+    QuerySet,
+    TextField,
+)
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
@@ -38,6 +50,8 @@ M = TypeVar("M", bound=Model)
 
 
 EMPTY_JSON = frozenset(("[]", "{}"))
+# Fields whose converted values are immutable, so one value may serve every row that has the same raw value.
+IMMUTABLE_RESULTS = (DecimalField, DateTimeField, DateField, BooleanField, IntegerField, CharField, TextField)
 
 
 def _converted_rows(queryset: QuerySet) -> Iterator[list]:
@@ -52,8 +66,8 @@ def _converted_rows(queryset: QuerySet) -> Iterator[list]:
     plans = []
     for position, (functions, expression) in compiler.get_converters(fields).items():
         field = expression.output_field
-        json = isinstance(field, JSONField) and field.decoder is None
-        memo: dict | None = None if isinstance(field, JSONField) else {}
+        json = type(field) is JSONField and field.decoder is None
+        memo: dict | None = {} if isinstance(field, IMMUTABLE_RESULTS) else None
         plans.append((position, functions, expression, memo, json))
     for chunk in results:
         for raw in chunk:

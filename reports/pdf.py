@@ -81,9 +81,15 @@ def relazione_pdf(data: RelazioneData, *, max_rows: int) -> tuple[bytes, int]:
         if len(chunks) == 1:
             return renderer.whole([front_part(), *chunks[0]])
         body = [renderer.body(parts) for parts in chunks]
-        front = renderer.front(body, front_pages=2)  # cover and sommario, as a rule
-        if len(front.pages) != 2:  # a longer sommario: its page count does not depend on the numbers printed
-            front = renderer.front(body, front_pages=len(front.pages))
+        assumed = 2  # cover and sommario, as a rule
+        front = renderer.front(body, front_pages=assumed)
+        for _ in range(3):  # a longer sommario: render again with its own length until the numbers agree
+            if len(front.pages) == assumed:
+                break
+            assumed = len(front.pages)
+            front = renderer.front(body, front_pages=assumed)
+        else:
+            raise RuntimeError("Sommario della Relazione: il numero delle sue pagine non si stabilizza.")
         chunks = [front, *body]
         footers = renderer.footers([page.landscape for chunk in chunks for page in chunk.pages])
     return join_chunks(chunks, footers), sum(len(chunk.pages) for chunk in chunks)

@@ -32,7 +32,16 @@ from indicators.scoring import (
 from indicators.selectors import PlanScoring, plan_score
 from perfplan.formats import date_it, number_it, percent_it
 from perfplan.roles import Role, has_role, user_ente
-from plans.models import MAX_LOGO_BYTES, Level, ObjectiveKind, Plan, PlanRevision, PlanYear, YearState
+from plans.models import (
+    MAX_LOGO_BYTES,
+    Level,
+    ObjectiveKind,
+    Plan,
+    PlanRevision,
+    PlanYear,
+    YearState,
+    logo_dimensions_ok,
+)
 from reports.bilancio import bilancio_rows
 from reports.charts import BAND_SYMBOLS, Bar, bar_chart_svg
 from reports.models import (
@@ -305,10 +314,10 @@ def _logo_data_uri(ente) -> str:
     try:
         with ente.logo.open("rb") as file:
             content = file.read(MAX_LOGO_BYTES + 1)
-    except OSError:
-        return ""
-    kind = next((t for magic, t in _LOGO_TYPES.items() if content.startswith(magic)), None)
-    if kind is None or len(content) > MAX_LOGO_BYTES:
+        kind = next((t for magic, t in _LOGO_TYPES.items() if content.startswith(magic)), None)
+        if kind is None or len(content) > MAX_LOGO_BYTES or not logo_dimensions_ok(content):
+            return ""
+    except Exception:  # noqa: BLE001 - a broken logo file must never stop the Relazione
         return ""
     return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
 

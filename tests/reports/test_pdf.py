@@ -153,6 +153,11 @@ def test_a_logo_that_is_not_a_small_png_or_jpeg_is_refused_by_the_admin_form(sma
     gif = SimpleUploadedFile("logo.gif", b"GIF89a" + bytes(20), content_type="image/gif")
     form = form_class(data=data, files={"logo": gif}, instance=small_plan.ente)
     assert not form.is_valid() and "logo" in form.errors
+    huge = SimpleUploadedFile("logo.png", _png(4100, 10, (1, 2, 3)), content_type="image/png")  # a few KB
+    form = form_class(data=data, files={"logo": huge}, instance=small_plan.ente)
+    assert not form.is_valid() and form.errors["logo"] == [
+        "Il logo supera 4000 × 4000 pixel: usare un'immagine più piccola."
+    ]
     big = SimpleUploadedFile("logo.png", _png(1800, 1800, (1, 2, 3)) + bytes(1024 * 1024), content_type="image/png")
     form = form_class(data=data, files={"logo": big}, instance=small_plan.ente)
     assert not form.is_valid() and form.errors["logo"] == ["Il logo supera 1 MB: usare un'immagine più leggera."]
