@@ -139,7 +139,8 @@ def test_the_planner_adopts_the_plan_then_revises_a_target_with_a_reason(page, u
     page.get_by_text("Indicare la motivazione").wait_for()
     page.get_by_label("Motivazione").fill("Risorse aggiuntive dal fondo perequativo")
     page.get_by_role("button", name="Salva").click()
-    page.locator("[data-testid=target-cell]").get_by_text("≥ 380").wait_for()
+    # The save renders the page again with the revision: on a loaded CI machine that can take longer than 30 s.
+    expect(page.locator("[data-testid=target-cell]").get_by_text("≥ 380")).to_be_visible(timeout=90_000)
     page.reload()
     history = page.locator("[data-testid=revisions]")
     assert "Risorse aggiuntive dal fondo perequativo" in history.inner_text()
