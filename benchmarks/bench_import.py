@@ -176,7 +176,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    return run_benchmark(run, parse_args(argv))
+
+
+def run_benchmark(run, args: argparse.Namespace) -> int:
+    """Run a benchmark in a temporary folder (its SQLite file, its media), then print its one JSON line."""
     workdir = Path(tempfile.mkdtemp(prefix="perfplan-bench-"))
     try:
         with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON line only

@@ -12,19 +12,15 @@ into plan_score, the rest of plans.page.plan_page and everything else (template,
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
-import json
 import pstats
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_import import import_synthetic_plan, setup_django  # noqa: E402
+from benchmarks.bench_import import import_synthetic_plan, run_benchmark, setup_django  # noqa: E402
 
 
 class Spans:
@@ -131,14 +127,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", metavar="FILE", help="cProfile one default-view request, write pstats to FILE")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="perfplan-bench-"))
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            line = run(args, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(line))
-    return 0
+    return run_benchmark(run, args)
 
 
 if __name__ == "__main__":

@@ -14,17 +14,13 @@ whole scored plan is still alive; a page pays it once, when its view returns, se
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_import import import_synthetic_plan, setup_django  # noqa: E402
+from benchmarks.bench_import import import_synthetic_plan, run_benchmark, setup_django  # noqa: E402
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
@@ -89,14 +85,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="perfplan-bench-"))
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            line = run(args, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(line))
-    return 0
+    return run_benchmark(run, args)
 
 
 if __name__ == "__main__":
