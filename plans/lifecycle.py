@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -29,9 +31,65 @@ def plan_year_get(*, plan: Plan, year: int) -> PlanYear:
     return plan_year
 
 
-def year_is_locked(*, plan: Plan, year: int) -> bool:
-    """A validated year is frozen for everyone (values, targets, texts)."""
-    return PlanYear.objects.filter(plan=plan, year=year, state=YearState.VALIDATED).exists()
+class Write(StrEnum):
+    """What a write changes, for the lifecycle guard: each kind of data freezes at its own state."""
+
+    STRUCTURE = "structure"  # tree, indicators, weights, baselines, scoring rules: they score every year
+    TARGET = "target"  # the targets of one year
+    MEASUREMENT = "measurement"  # the consuntivi of one year (values, review, manual achievements, evidence)
+    REPORT = "report"  # the Relazione of one year: texts, tables, typed data printed in it
+
+
+# The states in which each kind of write is refused, and why (domain.md §4). The one table of year locks.
+FROZEN: dict[Write, dict[str, str]] = {
+    Write.STRUCTURE: {
+        S.VALIDATED: "l'anno {year} è validato dall'OIV: obiettivi, indicatori e pesi del piano non si possono più "
+        "modificare (un amministratore può riaprire l'anno, con motivazione)",
+    },
+    Write.TARGET: {
+        S.VALIDATED: "l'anno {year} è validato dall'OIV: i suoi target non si possono più modificare",
+        S.REPORT_APPROVED: "la Relazione {year} è approvata: i target dell'anno non si possono più modificare",
+        S.CLOSED: "il consuntivo {year} è chiuso: per modificare un target dell'anno riaprire prima il monitoraggio",
+    },
+    Write.MEASUREMENT: {
+        S.VALIDATED: "l'anno {year} è validato dall'OIV: i consuntivi sono in sola lettura",
+        S.REPORT_APPROVED: "la Relazione {year} è approvata: i consuntivi sono in sola lettura",
+        S.CLOSED: "il consuntivo {year} è chiuso: i valori non si possono più salvare (la pianificazione può "
+        "riaprire la rilevazione, con motivazione)",
+    },
+    Write.REPORT: {
+        S.VALIDATED: "l'anno {year} è validato dall'OIV: la Relazione e i dati stampati in essa sono in sola lettura",
+    },
+}
+
+
+def year_states(*, plan: Plan | int) -> dict[int, str]:
+    """Every year of the plan with its state (a year never moved is in programmazione)."""
+    plan_id = plan if isinstance(plan, int) else plan.pk
+    return dict(PlanYear.objects.filter(plan_id=plan_id).values_list("year", "state"))
+
+
+def write_refusal(*, action: Write, year: int | None, states: dict[int, str]) -> str | None:
+    """Why the write is refused (Italian, lower-case start), or None. `year=None`: a write that touches every year."""
+    frozen = FROZEN[action]
+    if year is None:
+        years = sorted(y for y, state in states.items() if state in frozen)
+        if not years:
+            return None
+        return frozen[states[years[0]]].format(year=", ".join(str(y) for y in years))
+    state = states.get(year, S.PLANNED)
+    return frozen[state].format(year=year) if state in frozen else None
+
+
+def require_open(*, plan: Plan | int, action: Write, year: int | None = None) -> None:
+    """The lifecycle guard every write calls: refuse (ValidationError) a write the year's state forbids."""
+    reason = write_refusal(action=action, year=year, states=year_states(plan=plan))
+    if reason:
+        raise ValidationError(reason[0].upper() + reason[1:] + ".")
+
+
+def is_open(*, plan: Plan | int, action: Write, year: int | None = None) -> bool:
+    return write_refusal(action=action, year=year, states=year_states(plan=plan)) is None
 
 
 @transaction.atomic

@@ -1,0 +1,104 @@
+"""Who may do what: the one permissions table, used by views, services and templates.
+
+A role (perfplan.roles) grants actions; the object-level scope (same ente, led units) is checked by the access
+helpers named in SCOPES, which every view and service reaches through. Adding a role or moving an action means
+editing PERMISSIONS only; the README's roles table is written from it (tests/test_permissions.py checks both).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from perfplan.roles import Role, user_roles
+
+
+class Action(StrEnum):
+    READ = "read"  # plans, trees, scores, rounds' overview, Relazione pages of the user's ente
+    PLAN_EDIT = "plan_edit"  # create, build, weigh, target, adopt, copy, set rules
+    PLAN_IMPORT = "plan_import"  # workbook import (browser and command line) and the blank template
+    PLAN_EXPORT = "plan_export"  # the plan as a workbook
+    ROUND_MANAGE = "round_manage"  # open, close, reopen, remind, import a round's values
+    MEASUREMENT_ENTER = "measurement_enter"  # «I miei indicatori»: values, notes, evidence of the led units
+    MEASUREMENT_READ = "measurement_read"  # a unit's values and their history, evidence
+    MEASUREMENT_REVIEW = "measurement_review"  # accept, return, set a manual achievement
+    UNIT_SHEET = "unit_sheet"  # a unit's consuntivi as a workbook
+    RELAZIONE_READ = "relazione_read"  # the Relazione page, the validated PDF, its tables
+    RELAZIONE_EDIT = "relazione_edit"  # texts and tables, close the year, approve
+    RELAZIONE_RENDER = "relazione_render"  # draft PDFs, superseded PDFs, the signed validation
+    RELAZIONE_VALIDATE = "relazione_validate"  # the OIV's validation (freezes the year)
+    YEAR_REOPEN = "year_reopen"  # reopen a validated year, with a reason
+    AUDIT_READ = "audit_read"  # the audit history of every change
+    ADMIN_SITE = "admin_site"  # users, units, enti and configuration in /admin/
+
+
+P, H, V, A = Role.PLANNER, Role.OFFICE_HEAD, Role.OIV, Role.ADMIN  # V: the OIV (valutatore)
+
+# action → (roles allowed, what the action is, in Italian, for the README and the refusal message)
+PERMISSIONS: dict[Action, tuple[frozenset[str], str]] = {
+    Action.READ: (frozenset({P, H, V, A}), "consultare piani, punteggi e rilevazioni del proprio ente"),
+    Action.PLAN_EDIT: (frozenset({P, A}), "creare e modificare piani, obiettivi, indicatori, pesi e target"),
+    Action.PLAN_IMPORT: (frozenset({P, A}), "importare piani da Excel (browser e riga di comando)"),
+    Action.PLAN_EXPORT: (frozenset({P, V, A}), "esportare il piano in Excel"),
+    Action.ROUND_MANAGE: (frozenset({P, A}), "aprire, chiudere, riaprire e importare le rilevazioni"),
+    Action.MEASUREMENT_ENTER: (frozenset({H}), "inserire i consuntivi delle proprie unità"),
+    Action.MEASUREMENT_READ: (frozenset({P, V, A}), "leggere i consuntivi di ogni unità e il loro storico"),
+    Action.MEASUREMENT_REVIEW: (frozenset({P, A}), "accettare, restituire, fissare il raggiungimento manuale"),
+    Action.UNIT_SHEET: (frozenset({P, H, A}), "scaricare il foglio dei consuntivi di un'unità"),
+    Action.RELAZIONE_READ: (frozenset({P, H, V, A}), "leggere la Relazione e scaricarne il PDF validato"),
+    Action.RELAZIONE_EDIT: (frozenset({P, A}), "scrivere la Relazione, chiudere l'anno, approvarla"),
+    Action.RELAZIONE_RENDER: (frozenset({P, V, A}), "generare e scaricare le anteprime PDF"),
+    Action.RELAZIONE_VALIDATE: (frozenset({V}), "validare la Relazione (congela l'anno)"),
+    Action.YEAR_REOPEN: (frozenset({A}), "riaprire un anno validato, con motivazione"),
+    Action.AUDIT_READ: (frozenset({P, V, A}), "consultare ed esportare lo storico delle modifiche"),
+    Action.ADMIN_SITE: (frozenset({A}), "gestire utenti, unità, enti e configurazione (/admin/)"),
+}
+
+# The object-level scope on top of the role: where it is checked, once for every path.
+SCOPES = {
+    "ente": "plans.selectors.plans_visible_to / plan_for_user: only the user's ente (a superuser without one: all)",
+    "unità": "indicators.entry_selectors.user_unit_ids: a Responsabile only the units they lead and their sub-units",
+}
+
+
+def can(user, action: Action) -> bool:
+    return bool(user_roles(user) & PERMISSIONS[action][0])
+
+
+def require(user, action: Action) -> None:
+    """Refuse (PermissionDenied, 403) a user whose roles do not grant the action."""
+    if not can(user, action):
+        raise PermissionDenied(f"Il tuo ruolo non consente di {PERMISSIONS[action][1]}.")
+
+
+def permission_required(action: Action):
+    """A view that needs `action`; the resolver test finds it through `required_action`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require(request.user, action)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+def context_processor(request) -> dict:
+    """`can.plan_edit`, `can.relazione_validate`, … for the templates: the same table as the views."""
+    roles = user_roles(request.user)
+    return {
+        "user_roles": sorted(roles),
+        "can": {action.value: bool(roles & allowed) for action, (allowed, _) in PERMISSIONS.items()},
+    }
+
+
+def roles_table() -> list[tuple[str, list[str]]]:
+    """(what, roles) rows for the README: one line per action, roles in the order of Role.ALL."""
+    return [
+        (label, [role for role in Role.ALL if role in allowed]) for _action, (allowed, label) in PERMISSIONS.items()
+    ]
