@@ -28,6 +28,7 @@ from indicators.notation import Kind, format_target
 from indicators.scoring import IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
 from perfplan.roles import Role, has_role
+from plans.lifecycle import Write, write_refusal
 from plans.models import Objective, OrgUnit, Plan, PlanYear, YearState
 from plans.selectors import PlanTree, plan_tree_rows, plans_visible_to
 
@@ -222,8 +223,13 @@ class RoundData:
         return self.year_state == YearState.VALIDATED
 
     @property
+    def refusal(self) -> str | None:
+        """Why the year takes no values now (the lifecycle guard's words), or None."""
+        return write_refusal(action=Write.MEASUREMENT, year=self.round.year, states={self.round.year: self.year_state})
+
+    @property
     def accepts_values(self) -> bool:
-        return self.round.state == "open" and not self.locked
+        return self.round.state == "open" and self.refusal is None
 
     def block(self, unit_id: int) -> UnitBlock | None:
         return next((b for b in self.blocks if b.unit.pk == unit_id), None)
@@ -327,3 +333,41 @@ def late_blocks(*, data: RoundData, today) -> list[UnitBlock]:
     if data.round.deadline is None or today <= data.round.deadline:
         return []
     return [b for b in data.blocks if b.status in (UnitStatus.NOT_STARTED, UnitStatus.DRAFT, UnitStatus.RETURNED)]
+
+
+@dataclass
+class YearPending:
+    """What is still open when the planning office closes a year's consuntivi, for the confirmation page."""
+
+    year: int
+    open_rounds: list[Round]
+    units: list[UnitBlock]  # units not yet submitted or accepted, or with returned values
+    returned: int  # values sent back to their unit and not corrected
+    submitted: int  # values submitted and not yet accepted
+    missing: int  # indicators with no value
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.units or self.returned or self.submitted or self.missing)
+
+
+def year_close_pending(*, plan: Plan, year: int) -> YearPending:
+    """The open rounds of the year and, from the final round, the units and values still pending."""
+    rounds = list(Round.objects.filter(plan=plan, year=year).order_by("-final", "period"))
+    final = next((r for r in rounds if r.final), None)
+    units: list[UnitBlock] = []
+    counts: dict[str, int] = defaultdict(int)
+    if final is not None:
+        for block in round_data(round=final).blocks:
+            for row in block.rows:
+                counts[row.status] += 1
+            if block.status not in (UnitStatus.SUBMITTED, UnitStatus.ACCEPTED):
+                units.append(block)
+    return YearPending(
+        year=year,
+        open_rounds=[r for r in rounds if r.state == "open"],
+        units=units,
+        returned=counts[S.RETURNED],
+        submitted=counts[S.SUBMITTED],
+        missing=counts["mancante"],
+    )

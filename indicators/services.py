@@ -25,9 +25,9 @@ from indicators.entry_selectors import (
     EntryRow,
     UnitStatus,
     round_data,
-    round_year_state,
     user_unit_ids,
 )
+from indicators.history import VALUE_FIELDS, change_text, differs, measurement_changes
 from indicators.models import (
     Evidence,
     Indicator,
@@ -40,33 +40,16 @@ from indicators.models import (
 )
 from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
-from perfplan.formats import date_it, number_it
+from perfplan.formats import date_it
 from perfplan.roles import Role, has_role
-from plans.lifecycle import plan_year_get, plan_year_transition
-from plans.models import OrgUnit, Plan, YearState
+from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
+from plans.models import OrgUnit, Plan, PlanYear, YearState
 from plans.selectors import PlanTree
 from plans.workbook import Issue
 
 S = MeasurementStatus
 A = MeasurementChange.Action
 EDITABLE_BY_UNIT = (S.DRAFT, S.RETURNED)  # a submitted or accepted value waits for the planning office
-
-# The fields a unit writes, with the label the history shows.
-VALUE_FIELDS = {
-    "raw": "Valore",
-    "value_number": "Valore (numero)",
-    "value_date": "Data di realizzazione",
-    "value_bool": "SI/NO",
-    "value_level": "Giudizio",
-    "not_done": "Non realizzato",
-    "numerator": "Numeratore",
-    "denominator": "Denominatore",
-    "variables": "Variabili",
-    "note": "Note sullo scostamento",
-}
-MANUAL_FIELDS = {"manual_achievement": "Raggiungimento manuale", "manual_reason": "Motivazione"}
-FIELD_LABELS = {**VALUE_FIELDS, **MANUAL_FIELDS, "status": "Stato", "review_comment": "Commento della verifica"}
-
 
 # --- Checks shared by every write ---------------------------------------------------------------------------
 
@@ -77,62 +60,10 @@ def _require_planner(user) -> None:
 
 
 def _require_open(round: Round) -> None:
-    """Only an open round of a year that is not validated accepts values (domain.md §4)."""
-    if round_year_state(round=round) == YearState.VALIDATED:
-        raise PermissionDenied(f"L'anno {round.year} è validato dall'OIV: i consuntivi sono in sola lettura.")
+    """Only an open round of a year whose consuntivi are not closed accepts values (domain.md §4)."""
+    require_open(plan=round.plan_id, action=Write.MEASUREMENT, year=round.year, error=PermissionDenied)
     if round.state != RoundState.OPEN:
         raise PermissionDenied(f"La rilevazione «{round}» è chiusa: non accetta valori.")
-
-
-def _text(value: Any) -> str:
-    """A value as the history shows it, in Italian form."""
-    if value is None or value == "" or value == {}:
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, Decimal):
-        return number_it(value)
-    if isinstance(value, dt.date):
-        return date_it(value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={_text(_decimal_or_text(v))}" for k, v in value.items())
-    return str(value)
-
-
-def _decimal_or_text(value: Any) -> Decimal | str:
-    """A stored variable as a number when it is one (values written by older imports may not be)."""
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-
-
-def _changes(measurement: Measurement, values: dict[str, Any], user, action: str, comment: str = ""):
-    """History rows for the fields that differ (the measurement still holds the old values)."""
-    rows = []
-    for name, new in values.items():
-        old = getattr(measurement, name)
-        if _normal(old) != _normal(new):
-            rows.append(
-                MeasurementChange(
-                    measurement=measurement,
-                    user=user,
-                    action=action,
-                    field=FIELD_LABELS.get(name, name),
-                    old_value=_text(old),
-                    new_value=_text(new),
-                    comment=comment,
-                )
-            )
-    return rows
-
-
-def _normal(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value.normalize()
-    if isinstance(value, dict):
-        return {k: _normal(_decimal_or_text(v)) for k, v in value.items()}
-    return value
 
 
 # --- Rounds -------------------------------------------------------------------------------------------------
@@ -187,23 +118,41 @@ def round_open(
 
 @transaction.atomic
 def round_close(*, round: Round, user) -> Round:
-    """Close a round; closing the final round closes the year's consuntivo (monitoraggio → consuntivo chiuso)."""
+    """Close a round; closing the final round closes the year's consuntivo (see year_close)."""
     _require_planner(user)
     locked = Round.objects.select_for_update().get(pk=round.pk)
     if locked.state == RoundState.CLOSED:
         raise ValidationError("La rilevazione è già chiusa.")
-    plan_year = plan_year_get(plan=round.plan, year=round.year)
-    if plan_year.state == YearState.VALIDATED:
-        raise PermissionDenied(f"L'anno {round.year} è validato dall'OIV: nulla può cambiare.")
-    locked.state = RoundState.CLOSED
-    locked.save(update_fields=["state"])
+    require_open(plan=round.plan_id, action=Write.REPORT, year=round.year)
     if locked.final:
-        if plan_year.state == YearState.PLANNED:  # a round created by a plan import opened no year
-            plan_year = plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=user)
-        if plan_year.state == YearState.MONITORING:
-            plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user)
+        year_close(plan=round.plan, year=round.year, user=user)
+        locked.refresh_from_db()
+    else:
+        locked.state = RoundState.CLOSED
+        locked.save(update_fields=["state"])
     round.state = locked.state
     return locked
+
+
+@transaction.atomic
+def year_close(*, plan: Plan, year: int, user) -> PlanYear:
+    """Close the year's consuntivi: every round of the year closes with it (monitoraggio → consuntivo chiuso).
+
+    The pages ask for confirmation first, listing what is still pending (entry_selectors.year_close_pending);
+    from here on no value of the year can be saved until a round is reopened, with a reason.
+    """
+    _require_planner(user)
+    require_open(plan=plan, action=Write.REPORT, year=year)
+    plan_year = plan_year_get(plan=plan, year=year)
+    still_open = Round.objects.filter(plan=plan, year=year, state=RoundState.OPEN)
+    if plan_year.state == YearState.PLANNED:  # a year whose values came by import opened no round
+        plan_year = plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=user)
+    if plan_year.state == YearState.MONITORING:
+        plan_year = plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user)
+    elif not still_open.exists():
+        raise ValidationError(f"Il consuntivo {year} è già chiuso.")
+    still_open.update(state=RoundState.CLOSED)
+    return plan_year
 
 
 @transaction.atomic
@@ -223,6 +172,10 @@ def round_reopen(*, round: Round, user, reason: str) -> Round:
         )
     if locked.final and plan_year.state == YearState.CLOSED:
         plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=user, reason=reason)
+    elif plan_year.state == YearState.CLOSED:
+        raise ValidationError(
+            f"Il consuntivo {round.year} è chiuso: riaprire prima la rilevazione finale, che riapre l'anno."
+        )
     locked.state = RoundState.OPEN
     locked.save(update_fields=["state"])
     round.state = locked.state
@@ -378,7 +331,7 @@ def measurements_save(*, round: Round, user, entries: list[EntryValues]) -> Save
 
 
 def _differs(measurement: Measurement, values: dict[str, Any]) -> bool:
-    return any(_normal(getattr(measurement, k)) != _normal(v) for k, v in values.items())
+    return any(differs(getattr(measurement, k), v) for k, v in values.items())
 
 
 def _write_entry(round: Round, row: EntryRow, values: EntryValues, user, result: SaveResult) -> None:
@@ -394,12 +347,12 @@ def _write_entry(round: Round, row: EntryRow, values: EntryValues, user, result:
             result.conflicts[row.indicator.pk] = Measurement.objects.get(indicator=row.indicator, round=round)
             return
         blank = Measurement(variables={})
-        changes = _changes(blank, fields, user, A.SAVE)
+        changes = measurement_changes(blank, fields, user, A.SAVE)
     else:
-        changes = _changes(current, fields, user, A.SAVE)
+        changes = measurement_changes(current, fields, user, A.SAVE)
         new_status = S.DRAFT
         if current.status != new_status:
-            changes += _changes(current, {"status": new_status}, user, A.SAVE)
+            changes += measurement_changes(current, {"status": new_status}, user, A.SAVE)
         updated = Measurement.objects.filter(pk=current.pk, version=values.version).update(
             **fields, status=new_status, version=F("version") + 1, updated_by=user, updated_at=timezone.now()
         )
@@ -462,7 +415,7 @@ def unit_submit(*, round: Round, unit_id: int, user) -> SubmitResult:
                 return SubmitResult(
                     problems=[f"{m.indicator.label}: modificato da un altro utente, ricaricare la pagina"]
                 )
-            changes += _changes(m, {"status": S.SUBMITTED}, user, A.SUBMIT)
+            changes += measurement_changes(m, {"status": S.SUBMITTED}, user, A.SUBMIT)
         MeasurementChange.objects.bulk_create(changes)
     result.submitted = len(drafts)
     return result
@@ -490,7 +443,7 @@ def measurement_accept(*, round: Round, indicator_ids: list[int], user) -> int:
         raise ValidationError("Nessun valore inviato da accettare.")
     changes = []
     for m in measurements:
-        changes += _changes(m, {"status": S.ACCEPTED}, user, A.ACCEPT)
+        changes += measurement_changes(m, {"status": S.ACCEPTED}, user, A.ACCEPT)
     Measurement.objects.filter(pk__in=[m.pk for m in measurements]).update(
         status=S.ACCEPTED, version=F("version") + 1, updated_by=user
     )
@@ -508,7 +461,7 @@ def measurement_return(*, round: Round, indicator_id: int, user, comment: str) -
     m = _measurement_for_review(round, indicator_id)
     if m.status not in (S.SUBMITTED, S.ACCEPTED):
         raise ValidationError("Si può restituire solo un valore inviato o verificato.")
-    changes = _changes(m, {"status": S.RETURNED}, user, A.RETURN, comment.strip())
+    changes = measurement_changes(m, {"status": S.RETURNED}, user, A.RETURN, comment.strip())
     Measurement.objects.filter(pk=m.pk).update(
         status=S.RETURNED, review_comment=comment.strip(), version=F("version") + 1, updated_by=user
     )
@@ -543,12 +496,12 @@ def measurement_set_manual(
         m = Measurement.objects.create(
             indicator=indicator, round=round, year=round.year, status=S.ACCEPTED, updated_by=user, **values
         )
-        changes = _changes(Measurement(variables={}), values, user, A.MANUAL)
+        changes = measurement_changes(Measurement(variables={}), values, user, A.MANUAL)
         for change in changes:
             change.measurement = m
         MeasurementChange.objects.bulk_create(changes)
         return m
-    changes = _changes(m, values, user, A.MANUAL)
+    changes = measurement_changes(m, values, user, A.MANUAL)
     updated = Measurement.objects.filter(pk=m.pk, version=version).update(
         **values, version=F("version") + 1, updated_by=user
     )
@@ -756,10 +709,10 @@ def round_import(*, round: Round, source: IO[bytes], user, dry_run: bool = False
         label = indicator.label
         if current is None:
             report.counts["creati"] += 1
-            report.rows.append((m.row, label, _text(m.raw or m.value_number), "nuovo"))
+            report.rows.append((m.row, label, change_text(m.raw or m.value_number), "nuovo"))
         elif _differs(current, values) or current.status != S.ACCEPTED:
             report.counts["aggiornati"] += 1
-            report.rows.append((m.row, label, f"{_text(current.raw)} → {_text(m.raw)}", "aggiornato"))
+            report.rows.append((m.row, label, f"{change_text(current.raw)} → {change_text(m.raw)}", "aggiornato"))
         else:
             report.counts["invariati"] += 1
             continue
@@ -772,11 +725,11 @@ def round_import(*, round: Round, source: IO[bytes], user, dry_run: bool = False
                 created = Measurement.objects.create(
                     indicator=indicator, round=round, year=round.year, status=S.ACCEPTED, updated_by=user, **values
                 )
-                changes = _changes(Measurement(variables={}), values, user, A.IMPORT)
+                changes = measurement_changes(Measurement(variables={}), values, user, A.IMPORT)
                 for change in changes:
                     change.measurement = created
             else:
-                changes = _changes(current, {**values, "status": S.ACCEPTED}, user, A.IMPORT)
+                changes = measurement_changes(current, {**values, "status": S.ACCEPTED}, user, A.IMPORT)
                 Measurement.objects.filter(pk=current.pk).update(
                     **values, status=S.ACCEPTED, version=F("version") + 1, updated_by=user, updated_at=timezone.now()
                 )

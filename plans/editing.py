@@ -20,8 +20,9 @@ from django.db.models import Max
 
 from indicators.models import Baseline, Indicator, Target
 from indicators.notation import Kind, Unit, parse_target, parse_value
-from perfplan.formats import date_it, number_it
+from perfplan.formats import date_it
 from perfplan.roles import Role, has_role, user_ente
+from plans.lifecycle import Write, require_open
 from plans.models import (
     LEVEL_ORDER,
     Ente,
@@ -29,17 +30,15 @@ from plans.models import (
     Objective,
     OrgUnit,
     Plan,
-    PlanRevision,
     PlanState,
     PlanYear,
-    YearState,
 )
+from plans.revisions import RevisionLog
 from plans.services import TARGET_FIELDS, target_fields
+from plans.values import two_places
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-# A year whose consuntivo is closed takes no target revision (domain.md §4); a validated one takes nothing.
-TARGET_FROZEN_STATES = (YearState.CLOSED, YearState.REPORT_APPROVED, YearState.VALIDATED)
 
 OBJECTIVE_EDIT_FIELDS = (
     "code",
@@ -98,27 +97,13 @@ def _check_editor(*, user, plan: Plan | None = None, ente: Ente | None = None) -
 
 def _check_structure_open(plan: Plan) -> None:
     """The tree and the weights feed every year's score: once a year is validated they are frozen."""
-    frozen = list(
-        PlanYear.objects.filter(plan=plan, state=YearState.VALIDATED).order_by("year").values_list("year", flat=True)
-    )
-    if frozen:
-        years = ", ".join(str(y) for y in frozen)
-        raise ValidationError(
-            f"L'anno {years} è validato dall'OIV: obiettivi, indicatori e pesi del piano non si possono più "
-            "modificare (un amministratore può riaprire l'anno, con motivazione)."
-        )
+    require_open(plan=plan, action=Write.STRUCTURE)
 
 
 def _check_target_year_open(plan: Plan, year: int) -> None:
     if year not in plan.years:
         raise ValidationError(f"L'anno {year} non rientra nel piano ({plan.start_year}-{plan.end_year}).")
-    state = PlanYear.objects.filter(plan=plan, year=year).values_list("state", flat=True).first()
-    if state == YearState.VALIDATED:
-        raise ValidationError(f"L'anno {year} è validato dall'OIV: i suoi target non si possono più modificare.")
-    if state in TARGET_FROZEN_STATES:
-        raise ValidationError(
-            f"Il consuntivo {year} è chiuso: per modificare un target dell'anno riaprire prima il monitoraggio."
-        )
+    require_open(plan=plan, action=Write.TARGET, year=year)
 
 
 def _needs_reason(plan: Plan, reason: str) -> str:
@@ -133,54 +118,6 @@ def _needs_reason(plan: Plan, reason: str) -> str:
 # --- revisions -------------------------------------------------------------------------------------------------
 
 
-def revision_text(value: Any) -> str:
-    """How an old or new value reads in the revision history."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, Decimal):
-        return number_it(value)
-    if isinstance(value, dt.date):
-        return date_it(value)
-    if isinstance(value, OrgUnit):
-        return value.code
-    if isinstance(value, Objective):
-        return value.code
-    return str(value)
-
-
-class _Revisions:
-    """Collects the changes of one service call; written only when the plan is adopted."""
-
-    def __init__(self, plan: Plan, user, reason: str) -> None:
-        self.plan = plan
-        self.user = user if getattr(user, "pk", None) else None
-        self.reason = reason
-        self.rows: list[PlanRevision] = []
-
-    def add(self, subject_type: str, code: str, field_name: str, old: Any, new: Any) -> None:
-        if self.plan.state != PlanState.ADOPTED:
-            return
-        self.rows.append(
-            PlanRevision(
-                plan=self.plan,
-                user=self.user,
-                reason=self.reason,
-                subject_type=subject_type,
-                subject_code=code[:200],
-                field=field_name[:60],
-                old_value=revision_text(old),
-                new_value=revision_text(new),
-            )
-        )
-
-    def save(self) -> int:
-        if self.rows:
-            PlanRevision.objects.bulk_create(self.rows)
-        return len(self.rows)
-
-
 def _apply(obj, values: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     changes = []
     for name, new in values.items():
@@ -191,10 +128,6 @@ def _apply(obj, values: dict[str, Any]) -> list[tuple[str, Any, Any]]:
             changes.append((name, old, new))
             setattr(obj, name, new)
     return changes
-
-
-def _q(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def indicator_label(indicator: Indicator) -> str:
@@ -277,7 +210,7 @@ def plan_rules_update(*, plan: Plan, user, reason: str = "", **values: Any) -> P
     changes = _apply(plan, values)
     if changes:
         reason = _needs_reason(plan, reason)
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     for name, old, new in changes:
         revisions.add("regole", plan.title[:200], name, old, new)
     if changes:
@@ -437,7 +370,7 @@ def objective_create(
     _check_unit(plan, values.get("org_unit"))
     for name in ("weight", "indicator_share"):
         if name in values:
-            values[name] = _q(values[name])
+            values[name] = two_places(values[name])
     siblings = list(Objective.objects.filter(plan=plan, parent=parent).order_by("position", "id"))
     objective = Objective(
         plan=plan, parent=parent, **{k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
@@ -447,7 +380,7 @@ def objective_create(
     objective.save()
     siblings.insert(index, objective)
     _renumber(siblings)
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     revisions.add("objective", objective.code, "aggiunto", None, objective.title)
     revisions.save()
     return objective
@@ -484,13 +417,13 @@ def objective_update(*, objective: Objective, user, reason: str = "", **values: 
     _check_unit(plan, values.get("org_unit"))
     for name in ("weight", "indicator_share"):
         if name in values:
-            values[name] = _q(values[name])
+            values[name] = two_places(values[name])
     old_code = objective.code
     changes = _apply(objective, values)
     if changes:
         reason = _needs_reason(plan, reason)
         objective.save()
-        revisions = _Revisions(plan, user, reason)
+        revisions = RevisionLog(plan, user, reason)
         for name, old, new in changes:
             revisions.add("weight" if name == "weight" else "objective", old_code, name, old, new)
         revisions.save()
@@ -546,7 +479,7 @@ def objective_move(
     objective.save(update_fields=["parent"])
     _renumber(siblings)
     if parent_changed:
-        revisions = _Revisions(plan, user, reason)
+        revisions = RevisionLog(plan, user, reason)
         revisions.add("objective", objective.code, "parent", old_parent, parent)
         revisions.save()
     return objective
@@ -586,7 +519,7 @@ def objective_delete(*, objective: Objective, user, reason: str = "") -> DeleteI
     _check_structure_open(plan)
     reason = _needs_reason(plan, reason)
     impact = objective_delete_impact(objective=objective)
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     what = objective.title
     if not impact.is_empty:
         what += (
@@ -624,12 +557,12 @@ def weights_set(
     plan = Plan.objects.get(pk=plan.pk)  # the state decides about revisions: never trust a stale copy
     if len(items) != len(weights):
         raise ValueError("items and weights differ in length")
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     changed = []
     for item, weight in zip(items, weights, strict=True):
         if weight is not None and weight < 0:
             raise ValidationError("Il peso non può essere negativo.")
-        weight = _q(weight)
+        weight = two_places(weight)
         if item.weight != weight:
             code = item.code if isinstance(item, Objective) else indicator_label(item)
             revisions.add("weight", code, "weight", item.weight, weight)
@@ -637,8 +570,6 @@ def weights_set(
             changed.append(item)
     if changed:
         revisions.reason = _needs_reason(plan, reason)
-        for row in revisions.rows:
-            row.reason = revisions.reason
         type(changed[0]).objects.bulk_update(changed, ["weight"])
         revisions.save()
     return len(changed)
@@ -653,7 +584,7 @@ def _indicator_values(values: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError({"name": "Indicare il nome dell'indicatore."})
     _check_weight(values)
     if "weight" in values:
-        values["weight"] = _q(values["weight"])
+        values["weight"] = two_places(values["weight"])
     return values
 
 
@@ -668,7 +599,7 @@ def _check_indicator_key(objective: Objective, code: str, name: str, exclude_pk:
         raise ValidationError({"name": "L'obiettivo ha già un indicatore senza codice con questo nome."})
 
 
-def _baseline_set(indicator: Indicator, year: int | None, raw: str, revisions: _Revisions) -> None:
+def _baseline_set(indicator: Indicator, year: int | None, raw: str, revisions: RevisionLog) -> None:
     raw = (raw or "").strip()
     current = Baseline.objects.filter(indicator=indicator).first()
     if not raw and year is None:
@@ -710,7 +641,7 @@ def indicator_create(
     _check_indicator_key(objective, values.get("code", ""), values.get("name", ""))
     last = Indicator.objects.filter(objective=objective).aggregate(m=Max("position"))["m"]
     indicator = Indicator.objects.create(objective=objective, position=(last or 0) + 1, **values)
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     revisions.add("indicator", indicator_label(indicator), "aggiunto", None, indicator.name)
     _baseline_set(indicator, baseline_year, baseline_raw, revisions)
     revisions.save()
@@ -740,7 +671,7 @@ def indicator_update(
     _check_indicator_key(indicator.objective, code, name, exclude_pk=indicator.pk)
     label = indicator_label(indicator)
     changes = _apply(indicator, values)
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     if changes:
         indicator.save()
         for field_name, old, new in changes:
@@ -749,8 +680,6 @@ def indicator_update(
         _baseline_set(indicator, baseline_year, baseline_raw, revisions)
     if revisions.rows:
         revisions.reason = _needs_reason(plan, reason)
-        for row in revisions.rows:
-            row.reason = revisions.reason
     revisions.save()
     for year, raw in (targets or {}).items():
         target_set(indicator=indicator, year=year, raw=raw, reason=reason, user=user)
@@ -767,7 +696,7 @@ def indicator_delete(*, indicator: Indicator, user, reason: str = "") -> DeleteI
     _check_structure_open(plan)
     reason = _needs_reason(plan, reason)
     impact = indicator_delete_impact(indicator=indicator)
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     revisions.add("indicator", indicator_label(indicator), "eliminato", indicator.name, None)
     Measurement.objects.filter(indicator=indicator).delete()
     indicator.delete()
@@ -858,7 +787,7 @@ def target_set(*, indicator: Indicator, year: int, raw: str, reason: str = "", u
     if not check.raw:
         fields.update(raw="", kind=Kind.NONE.value)
     target = Target.objects.create(indicator=indicator, year=year, version=last_version + 1, reason=reason, **fields)
-    revisions = _Revisions(plan, user, reason)
+    revisions = RevisionLog(plan, user, reason)
     revisions.add("target", indicator_label(indicator), f"target {year}", old_raw, check.raw)
     revisions.save()
     return target

@@ -81,11 +81,17 @@ def write_refusal(*, action: Write, year: int | None, states: dict[int, str]) ->
     return frozen[state].format(year=year) if state in frozen else None
 
 
-def require_open(*, plan: Plan | int, action: Write, year: int | None = None) -> None:
-    """The lifecycle guard every write calls: refuse (ValidationError) a write the year's state forbids."""
+def require_open(
+    *, plan: Plan | int, action: Write, year: int | None = None, error: type[Exception] = ValidationError
+) -> None:
+    """The lifecycle guard every write calls: refuse a write the year's state forbids.
+
+    ValidationError for writes made through a form (the message shows beside it); data entry and review raise
+    PermissionDenied (403), since their pages never offer a write the state forbids.
+    """
     reason = write_refusal(action=action, year=year, states=year_states(plan=plan))
     if reason:
-        raise ValidationError(reason[0].upper() + reason[1:] + ".")
+        raise error(reason[0].upper() + reason[1:] + ".")
 
 
 def is_open(*, plan: Plan | int, action: Write, year: int | None = None) -> bool:

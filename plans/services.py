@@ -15,9 +15,23 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 
-from indicators.models import Baseline, Indicator, Measurement, MeasurementStatus, Round, RoundPeriod, Target
+from indicators.history import measurement_changes
+from indicators.models import (
+    Baseline,
+    Indicator,
+    Measurement,
+    MeasurementChange,
+    MeasurementStatus,
+    Round,
+    RoundPeriod,
+    Target,
+)
 from indicators.notation import ParsedTarget
-from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanState, PlanYear
+from perfplan.actors import actor_or_system
+from plans.lifecycle import Write, write_refusal, year_states
+from plans.models import Ente, Objective, OrgUnit, Plan, PlanState, PlanYear
+from plans.revisions import RevisionLog
+from plans.values import two_places
 from plans.workbook import (
     Issue,
     PlanData,
@@ -26,7 +40,6 @@ from plans.workbook import (
     read_plan_workbook,
 )
 
-TWO_PLACES = Decimal("0.01")
 ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi")
 
 
@@ -173,10 +186,6 @@ def target_fields(parsed: ParsedTarget, warnings: list[str]) -> dict[str, Any]:
     }
 
 
-def _q(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(TWO_PLACES)
-
-
 OBJECTIVE_FIELDS = (
     "level",
     "kind",
@@ -222,16 +231,57 @@ MEASUREMENT_FIELDS = (
 )
 # Fields whose change after adoption is not a revision of the plan (ordering, not content).
 UNREVISED_FIELDS = {"position"}
+# The workbook column of each field, to say where a refused change is.
+OBJECTIVE_COLUMN = {
+    "level": "Tipo",
+    "kind": "Natura",
+    "title": "Titolo",
+    "description": "Descrizione",
+    "weight": "Peso",
+    "indicator_share": "Quota indicatori",
+    "perspective": "Prospettiva",
+    "mission": "Missione",
+    "budget_program": "Programma DM",
+    "cofog": "COFOG",
+    "owner": "Responsabile",
+    "gender_relevant": "Ottica di genere",
+    "org_unit_id": "Unità organizzativa",
+    "parent_id": "Codice padre",
+    "position": "Codice",
+}
+INDICATOR_COLUMN = {
+    "name": "Nome",
+    "description": "Descrizione",
+    "formula": "Algoritmo",
+    "source": "Fonte",
+    "unit": "Unità",
+    "polarity": "Polarità",
+    "weight": "Peso",
+    "derived": "Derivato",
+    "position": "Codice indicatore",
+    "objective_id": "Codice obiettivo",
+}
+# The form's names for the fields the import compares by id: the revision reads the same on both paths.
+REVISED_AS = {"org_unit_id": "org_unit", "parent_id": "parent"}
+MAX_FROZEN_ERRORS = 20  # a whole changed year would bury the message: the first rows say where to look
 
 
 class _Writer:
+    """Writes a read workbook into the database, applying the rules every write path applies.
+
+    The same lifecycle guard (plans.lifecycle.write_refusal), rounding (plans.values), revision log
+    (plans.revisions) and consuntivo history (indicators.history) as the web forms; what differs is only the
+    volume: rows are compared in memory and written in bulk. A change the guard refuses becomes an error with
+    sheet, row and column, and the whole import is rolled back.
+    """
+
     def __init__(self, data: PlanData, report: ImportReport, *, reason: str, user, ente: Ente | None) -> None:
         self.d = data
         self.report = report
         self.reason = reason
         self.user = user
         self.only_ente = ente
-        self.revisions: list[PlanRevision] = []
+        self.frozen_count = 0
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def _apply(self, obj, values: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -243,21 +293,30 @@ class _Writer:
                 setattr(obj, name, new)
         return changes
 
+    def _refuse(self, refusal: str, sheet: str, row: int | None, column: str | None, detail: str) -> None:
+        """A change the lifecycle guard forbids: an error where it is, the first MAX_FROZEN_ERRORS of them."""
+        self.frozen_count += 1
+        if self.frozen_count <= MAX_FROZEN_ERRORS:
+            message = refusal[0].upper() + refusal[1:]
+            self.report.errors.append(Issue(sheet, row, column, f"{message}: {detail}."))
+
+    def _node_text(self, name: str, value: Any) -> Any:
+        """The value a revision shows for a field the import holds as an id: the unit or node itself."""
+        if value is None:
+            return None
+        if name == "org_unit_id":
+            return self.units_by_pk.get(value)
+        if name == "parent_id":
+            return self.objectives_by_pk.get(value)
+        return value
+
     def _revise(self, subject_type: str, code: str, field_name: str, old: Any, new: Any) -> None:
-        if not self.adopted or field_name in UNREVISED_FIELDS:
+        if field_name in UNREVISED_FIELDS:
             return
-        self.revisions.append(
-            PlanRevision(
-                plan=self.plan,
-                user=self.user if getattr(self.user, "pk", None) else None,
-                reason=self.reason,
-                subject_type=subject_type,
-                subject_code=code,
-                field=field_name,
-                old_value="" if old is None else str(old),
-                new_value="" if new is None else str(new),
-            )
-        )
+        if field_name in REVISED_AS:
+            old, new = self._node_text(field_name, old), self._node_text(field_name, new)
+            field_name = REVISED_AS[field_name]
+        self.revisions.add(subject_type, code, field_name, old, new)
 
     # -- steps --------------------------------------------------------------------------------------------------
     def write(self) -> None:
@@ -290,17 +349,25 @@ class _Writer:
                 )
             )
             return
+        self.states = year_states(plan=plan) if plan is not None else {}
+        self.structure_refusal = write_refusal(action=Write.STRUCTURE, year=None, states=self.states)
         organ, number, date = parse_act(d.act_text) if d.act_text else ("", "", None)
         if plan is None:
             plan = Plan(ente=ente, title=d.title)
             plan.state = PlanState.ADOPTED if d.act_text else PlanState.DRAFT
-        self.adopted = plan.state == PlanState.ADOPTED and plan.pk is not None
+        adopted = plan.state == PlanState.ADOPTED and plan.pk is not None
         self.plan = plan
+        self.revisions = RevisionLog(plan, self.user, self.reason, adopted=adopted)
+        share = two_places(d.default_indicator_share)
+        if self.structure_refusal and (plan.start_year, plan.end_year) != (d.start_year, d.end_year):
+            self._refuse(self.structure_refusal, "Piano", None, "Anno inizio", "il file cambia gli anni del piano")
+        if self.structure_refusal and plan.default_indicator_share != share:
+            self._refuse(self.structure_refusal, "Piano", None, "Quota indicatori", "il file cambia la quota")
         plan.start_year, plan.end_year = d.start_year, d.end_year
         plan.act_text = d.act_text
         if d.act_text:
             plan.act_organ, plan.act_number, plan.act_date = organ, number, date
-        plan.default_indicator_share = _q(d.default_indicator_share)
+        plan.default_indicator_share = share
         plan.save()
         self.report.plan_id = plan.pk
         existing_years = set(plan.plan_years.values_list("year", flat=True))
@@ -309,9 +376,11 @@ class _Writer:
         self._write_objectives()
         self._write_indicators()
         self._write_measurements()
-        if self.revisions:
-            PlanRevision.objects.bulk_create(self.revisions, batch_size=500)
-            self.report.revisions = len(self.revisions)
+        if self.frozen_count > MAX_FROZEN_ERRORS:
+            self.report.errors.append(
+                Issue("file", None, None, f"… e altre {self.frozen_count - MAX_FROZEN_ERRORS} modifiche rifiutate.")
+            )
+        self.report.revisions = self.revisions.save()
 
     def _write_units(self) -> None:
         existing = {u.code: u for u in OrgUnit.objects.filter(ente=self.ente)}
@@ -340,9 +409,11 @@ class _Writer:
             OrgUnit.objects.bulk_update(list(changed.values()), ["name", "head", "parent"], batch_size=500)
         self.report.updated["unità"] += len([u for u in to_update])
         self.units = existing
+        self.units_by_pk = {u.pk: u for u in existing.values()}
 
     def _write_objectives(self) -> None:
         existing = {o.code: o for o in Objective.objects.filter(plan=self.plan)}
+        self.objectives_by_pk = {o.pk: o for o in existing.values()}
         seen = set()
         by_depth: dict[int, list] = {}
         for row in self.d.objectives:
@@ -367,8 +438,8 @@ class _Writer:
                     "kind": row.kind,
                     "title": row.title,
                     "description": row.description,
-                    "weight": _q(row.weight),
-                    "indicator_share": _q(row.indicator_share),
+                    "weight": two_places(row.weight),
+                    "indicator_share": two_places(row.indicator_share),
                     "perspective": row.perspective,
                     "mission": row.mission,
                     "budget_program": row.budget_program,
@@ -381,6 +452,10 @@ class _Writer:
                 }
                 obj = existing.get(row.code)
                 if obj is None:
+                    if self.structure_refusal:
+                        self._refuse(
+                            self.structure_refusal, "Obiettivi", row.row, "Codice", f"il file aggiunge {row.code}"
+                        )
                     obj = Objective(plan=self.plan, code=row.code, **values)
                     to_create.append(obj)
                     existing[row.code] = obj
@@ -390,10 +465,19 @@ class _Writer:
                     if changes:
                         to_update[obj.pk] = obj
                         for name, old, new in changes:
+                            if self.structure_refusal:
+                                self._refuse(
+                                    self.structure_refusal,
+                                    "Obiettivi",
+                                    row.row,
+                                    OBJECTIVE_COLUMN[name],
+                                    f"il file cambia {row.code}",
+                                )
                             self._revise("weight" if name == "weight" else "objective", row.code, name, old, new)
                     else:
                         self.report.unchanged["obiettivi"] += 1
             Objective.objects.bulk_create(to_create, batch_size=500)
+            self.objectives_by_pk.update((o.pk, o) for o in to_create)
             self.report.created["obiettivi"] += len(to_create)
         if to_update:
             Objective.objects.bulk_update(list(to_update.values()), OBJECTIVE_FIELDS, batch_size=500)
@@ -418,7 +502,7 @@ class _Writer:
                 "source": row.source,
                 "unit": row.unit,
                 "polarity": row.polarity,
-                "weight": _q(row.weight),
+                "weight": two_places(row.weight),
                 "derived": row.derived,
                 "position": row.position,
                 "objective_id": self.objectives[row.objective_code].pk,
@@ -426,6 +510,8 @@ class _Writer:
             ind = existing.get(key)
             label = f"{row.objective_code} / {row.code or row.name}"
             if ind is None:
+                if self.structure_refusal:
+                    self._refuse(self.structure_refusal, "Indicatori", row.row, "Nome", f"il file aggiunge {label}")
                 ind = Indicator(code=row.code, **values)
                 to_create.append(ind)
                 existing[key] = ind
@@ -435,6 +521,14 @@ class _Writer:
                 if changes:
                     to_update[ind.pk] = ind
                     for name, old, new in changes:
+                        if self.structure_refusal:
+                            self._refuse(
+                                self.structure_refusal,
+                                "Indicatori",
+                                row.row,
+                                INDICATOR_COLUMN[name],
+                                f"il file cambia {label}",
+                            )
                         self._revise("weight" if name == "weight" else "indicator", label, name, old, new)
                 else:
                     self.report.unchanged["indicatori"] += 1
@@ -454,26 +548,39 @@ class _Writer:
         for row in self.d.indicators:
             ind = self.indicators[row.key]
             baseline = existing.get(ind.pk)
+            label = f"{row.objective_code} / {row.code or row.name}"
             if not row.baseline_raw and row.baseline_year is None:
                 if baseline is not None:
                     to_delete.append(baseline.pk)
+                    self._baseline_changed(row, label, baseline.raw, None)
                 continue
             values = {"year": row.baseline_year, "value": row.baseline_value, "raw": row.baseline_raw}
             if baseline is None:
                 to_create.append({"indicator_id": ind.pk, **values})
-            elif self._apply(baseline, values):
-                to_update.append(baseline)
+                self._baseline_changed(row, label, None, row.baseline_raw)
+            else:
+                old_raw = baseline.raw
+                if self._apply(baseline, values):
+                    to_update.append(baseline)
+                    self._baseline_changed(row, label, old_raw, row.baseline_raw)
         insert_rows(Baseline, to_create)
         if to_update:
             Baseline.objects.bulk_update(to_update, ["year", "value", "raw"], batch_size=500)
         if to_delete:
             Baseline.objects.filter(pk__in=to_delete).delete()
 
+    def _baseline_changed(self, row, label: str, old: str | None, new: str | None) -> None:
+        if self.structure_refusal:
+            self._refuse(self.structure_refusal, "Indicatori", row.row, "Baseline", f"il file cambia {label}")
+        self._revise("indicator", label, "baseline", old, new)
+
     def _write_targets(self) -> None:
         existing: dict[tuple[int, int], Target] = {
             (t.indicator_id, t.year): t
             for t in Target.objects.filter(indicator__objective__plan=self.plan, is_current=True).order_by()
         }
+        refusals = {year: write_refusal(action=Write.TARGET, year=year, states=self.states) for year in self.d.years}
+        adopted = self.revisions.adopted
         to_create, to_update, retired = [], [], []
         for row in self.d.indicators:
             ind = self.indicators[row.key]
@@ -481,33 +588,44 @@ class _Writer:
             for year in self.d.years:
                 cell = row.targets.get(year)
                 current = existing.get((ind.pk, year))
+                old_raw = current.raw if current is not None else ""
+                new_raw = cell.parsed.raw if cell is not None else ""
+                if old_raw == new_raw:
+                    if current is not None:
+                        self.report.unchanged["target"] += 1
+                    continue
+                if refusals[year]:
+                    self._refuse(
+                        refusals[year],
+                        "Indicatori",
+                        row.row,
+                        f"Target {year}",
+                        f"nel file «{new_raw}», nel piano «{old_raw}» ({label})",
+                    )
                 if cell is None:
-                    if current is not None and current.raw:
-                        if self.adopted:
-                            current.is_current = False
-                            retired.append(current)
-                            to_create.append(
-                                {
-                                    "indicator_id": ind.pk,
-                                    "year": year,
-                                    "version": current.version + 1,
-                                    "raw": "",
-                                    "kind": "NONE",
-                                    "reason": self.reason,
-                                }
-                            )
-                            self._revise("target", label, f"target {year}", current.raw, "")
-                        else:
-                            retired.append(current)
-                        self.report.updated["target"] += 1
+                    if adopted:
+                        current.is_current = False
+                        retired.append(current)
+                        to_create.append(
+                            {
+                                "indicator_id": ind.pk,
+                                "year": year,
+                                "version": current.version + 1,
+                                "raw": "",
+                                "kind": "NONE",
+                                "reason": self.reason,
+                            }
+                        )
+                        self._revise("target", label, f"target {year}", current.raw, "")
+                    else:
+                        retired.append(current)
+                    self.report.updated["target"] += 1
                     continue
                 values = target_fields(cell.parsed, cell.warnings)
                 if current is None:
                     to_create.append({"indicator_id": ind.pk, "year": year, **values})
                     self.report.created["target"] += 1
-                elif current.raw == cell.parsed.raw:
-                    self.report.unchanged["target"] += 1
-                elif self.adopted:
+                elif adopted:
                     current.is_current = False
                     retired.append(current)
                     to_create.append(
@@ -526,7 +644,7 @@ class _Writer:
                     to_update.append(current)
                     self.report.updated["target"] += 1
         if retired:
-            if self.adopted:
+            if adopted:
                 Target.objects.bulk_update(retired, ["is_current"], batch_size=500)
             else:
                 Target.objects.filter(pk__in=[t.pk for t in retired]).delete()
@@ -537,8 +655,12 @@ class _Writer:
     def _write_measurements(self) -> None:
         if not self.d.measurements:
             return
+        refusals = {
+            year: write_refusal(action=Write.MEASUREMENT, year=year, states=self.states)
+            for year in {m.year for m in self.d.measurements}
+        }
         rounds: dict[int, Round] = {}
-        for year in sorted({m.year for m in self.d.measurements}):
+        for year in sorted(refusals):
             found = Round.objects.filter(plan=self.plan, year=year, final=True).first()
             if found is None:
                 found = Round.objects.create(
@@ -550,8 +672,8 @@ class _Writer:
                 )
             rounds[year] = found
         existing = {(m.indicator_id, m.round_id): m for m in Measurement.objects.filter(round__in=rounds.values())}
-        to_create, to_update = [], []
-        user = self.user if getattr(self.user, "pk", None) else None
+        to_create, to_update, changes = [], [], []
+        user = actor_or_system(self.user)
         for row in self.d.measurements:
             ind = self.indicators[row.indicator_key]
             rnd = rounds[row.year]
@@ -566,10 +688,16 @@ class _Writer:
                 "denominator": row.denominator,
                 "variables": row.variables,
                 "note": row.note,
-                "manual_achievement": _q(row.manual_achievement),
+                "manual_achievement": two_places(row.manual_achievement),
                 "manual_reason": row.manual_reason,
             }
             current = existing.get((ind.pk, rnd.pk))
+            found = measurement_changes(
+                current or Measurement(variables={}), values, user, MeasurementChange.Action.IMPORT
+            )
+            if found and refusals[row.year]:
+                label = f"{row.indicator_key[0]} / {row.indicator_key[1][1:]}"
+                self._refuse(refusals[row.year], "Consuntivi", row.row, "Valore", f"il file cambia {label}")
             if current is None:
                 to_create.append(
                     {
@@ -577,21 +705,42 @@ class _Writer:
                         "round_id": rnd.pk,
                         "year": row.year,
                         "status": MeasurementStatus.ACCEPTED,
-                        "updated_by_id": user.pk if user else None,
+                        "updated_by_id": user.pk,
                         **values,
                     }
                 )
-            elif self._apply(current, values):
+                changes.extend(((ind.pk, rnd.pk), change) for change in found)
+            elif found:
+                self._apply(current, values)
                 current.version += 1
                 current.updated_by = user
                 to_update.append(current)
+                changes.extend((None, change) for change in found)
             else:
                 self.report.unchanged["consuntivi"] += 1
         insert_rows(Measurement, to_create)
         if to_update:
             Measurement.objects.bulk_update(to_update, [*MEASUREMENT_FIELDS, "version", "updated_by"], batch_size=500)
+        self._record_changes(rounds, changes)
         self.report.created["consuntivi"] += len(to_create)
         self.report.updated["consuntivi"] += len(to_update)
+
+    def _record_changes(self, rounds: dict[int, Round], changes: list) -> None:
+        """The history of every consuntivo the import wrote: each changed field of an updated one, the value of
+        a new one (its id is read back in one query: the rows were inserted without reading ids)."""
+        if not changes:
+            return
+        if any(key is not None for key, _ in changes):
+            ids = dict(
+                ((indicator_id, round_id), pk)
+                for pk, indicator_id, round_id in Measurement.objects.filter(round__in=rounds.values()).values_list(
+                    "pk", "indicator_id", "round_id"
+                )
+            )
+            for key, change in changes:
+                if key is not None:
+                    change.measurement_id = ids[key]
+        MeasurementChange.objects.bulk_create([change for _, change in changes], batch_size=500)
 
 
 TARGET_FIELDS = [

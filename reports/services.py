@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators.models import Indicator
+from indicators.services import year_close
 from perfplan.roles import Role, has_role
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Level, Objective, Plan, PlanYear, YearState
@@ -288,17 +289,9 @@ def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput],
 # --- workflow --------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def relazione_close_year(*, plan: Plan, year: int, user) -> PlanYear:
-    """Close the year's consuntivi (→ consuntivo chiuso) so that the Relazione can be approved.
-
-    Until the data-entry part of the app closes rounds itself, the planning office does it from the Relazione page;
-    the moves go through plans.lifecycle, which checks the role and records them.
-    """
-    plan_year = plan_year_get(plan=plan, year=year)
-    if plan_year.state == YearState.PLANNED:
-        plan_year = plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=user)
-    return plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user)
+    """Close the year's consuntivi (→ consuntivo chiuso, every round closed) so that the Relazione can be approved."""
+    return year_close(plan=plan, year=year, user=user)
 
 
 @transaction.atomic

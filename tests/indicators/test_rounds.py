@@ -86,7 +86,7 @@ def test_closing_the_final_round_closes_the_year_and_refuses_new_values(plan, wh
     assert response.status_code == 302
     rnd.refresh_from_db()
     assert rnd.state == "closed" and year_state(plan) == YearState.CLOSED
-    with pytest.raises(PermissionDenied, match="chiusa"):
+    with pytest.raises(PermissionDenied, match="è chiuso"):
         measurements_save(round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
 
 
