@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import ngettext
 
 from indicators.formula import FormulaError, parse_formula
 from indicators.models import (
@@ -349,6 +350,17 @@ class YearPending:
     @property
     def is_empty(self) -> bool:
         return not (self.units or self.returned or self.submitted or self.missing)
+
+    @property
+    def summary(self) -> str:
+        """One Italian sentence of what is pending, for refusals and messages."""
+        counts = [
+            (ngettext("%(n)d unità non ha inviato", "%(n)d unità non hanno inviato", len(self.units)), len(self.units)),
+            (ngettext("%(n)d valore mancante", "%(n)d valori mancanti", self.missing), self.missing),
+            (ngettext("%(n)d valore restituito", "%(n)d valori restituiti", self.returned), self.returned),
+            (ngettext("%(n)d valore da verificare", "%(n)d valori da verificare", self.submitted), self.submitted),
+        ]
+        return ", ".join(text % {"n": n} for text, n in counts if n) or "nulla in sospeso"
 
 
 def year_close_pending(*, plan: Plan, year: int) -> YearPending:

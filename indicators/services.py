@@ -26,6 +26,7 @@ from indicators.entry_selectors import (
     UnitStatus,
     round_data,
     user_unit_ids,
+    year_close_pending,
 )
 from indicators.history import VALUE_FIELDS, change_text, differs, measurement_changes
 from indicators.models import (
@@ -117,7 +118,7 @@ def round_open(
 
 
 @transaction.atomic
-def round_close(*, round: Round, user) -> Round:
+def round_close(*, round: Round, user, confirmed: bool = False) -> Round:
     """Close a round; closing the final round closes the year's consuntivo (see year_close)."""
     _require_planner(user)
     locked = Round.objects.select_for_update().get(pk=round.pk)
@@ -125,7 +126,7 @@ def round_close(*, round: Round, user) -> Round:
         raise ValidationError("La rilevazione è già chiusa.")
     require_open(plan=round.plan_id, action=Write.REPORT, year=round.year)
     if locked.final:
-        year_close(plan=round.plan, year=round.year, user=user)
+        year_close(plan=round.plan, year=round.year, user=user, confirmed=confirmed)
         locked.refresh_from_db()
     else:
         locked.state = RoundState.CLOSED
@@ -135,14 +136,20 @@ def round_close(*, round: Round, user) -> Round:
 
 
 @transaction.atomic
-def year_close(*, plan: Plan, year: int, user) -> PlanYear:
+def year_close(*, plan: Plan, year: int, user, confirmed: bool = False) -> PlanYear:
     """Close the year's consuntivi: every round of the year closes with it (monitoraggio → consuntivo chiuso).
 
-    The pages ask for confirmation first, listing what is still pending (entry_selectors.year_close_pending);
-    from here on no value of the year can be saved until a round is reopened, with a reason.
+    While units are still at work or values wait for review, closing needs `confirmed` (the page lists what is
+    pending first, entry_selectors.year_close_pending); from here on no value of the year can be saved until the
+    final round is reopened, with a reason.
     """
     _require_planner(user)
     require_open(plan=plan, action=Write.REPORT, year=year)
+    pending = year_close_pending(plan=plan, year=year)
+    if not pending.is_empty and not confirmed:
+        raise ValidationError(
+            f"Consuntivi {year} non chiusi: {pending.summary}. Confermare la chiusura dopo averli controllati."
+        )
     plan_year = plan_year_get(plan=plan, year=year)
     still_open = Round.objects.filter(plan=plan, year=year, state=RoundState.OPEN)
     if plan_year.state == YearState.PLANNED:  # a year whose values came by import opened no round

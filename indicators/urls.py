@@ -9,6 +9,7 @@ app_name = "indicators"
 urlpatterns = [
     path("", views.index, name="index"),
     path("piano/<int:plan_id>/nuova/", views.round_create, name="round_create"),
+    path("piano/<int:plan_id>/anno/<int:year>/chiudi/", views.year_close_view, name="year_close"),
     path("rilevazioni/<int:round_id>/", views.round_detail, name="round"),
     path("rilevazioni/<int:round_id>/chiudi/", views.round_close_view, name="round_close"),
     path("rilevazioni/<int:round_id>/riapri/", views.round_reopen_view, name="round_reopen"),

@@ -24,6 +24,7 @@ from indicators.entry_selectors import (
     round_for_user,
     rounds_visible_to,
     user_unit_ids,
+    year_close_pending,
 )
 from indicators.forms import EntryForm, ImportForm, ManualForm, ReasonForm, ReturnForm, RoundForm
 from indicators.models import Evidence
@@ -42,8 +43,10 @@ from indicators.services import (
     round_remind,
     round_reopen,
     unit_submit,
+    year_close,
 )
 from perfplan.collector import collector_paused
+from perfplan.permissions import Action, permission_required
 from perfplan.roles import Role, has_role, role_required
 from plans.models import PlanYear
 from plans.selectors import plan_for_user, plans_visible_to
@@ -139,6 +142,8 @@ def round_detail(request, round_id: int):
 @role_required(*PLANNERS)
 def round_close_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
+    if rnd.final:  # closing the final round closes the year: the confirmation page lists what is pending
+        return redirect("indicators:year_close", plan_id=rnd.plan_id, year=rnd.year)
     try:
         round_close(round=rnd, user=request.user)
     except ValidationError as error:
@@ -146,6 +151,31 @@ def round_close_view(request, round_id: int):
     else:
         messages.success(request, f"Rilevazione «{rnd}» chiusa: non accetta più valori.")
     return redirect("indicators:round", round_id=rnd.pk)
+
+
+@permission_required(Action.ROUND_MANAGE)
+def year_close_view(request, plan_id: int, year: int):
+    """Close a year's consuntivi after a confirmation that lists what is still pending (units, values)."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    if year not in plan.years:
+        raise Http404("Anno fuori dal piano.")
+    pending = year_close_pending(plan=plan, year=year)
+    final = next((r for r in pending.open_rounds if r.final), None)
+    back = (
+        reverse("reports:detail", args=[plan.pk, year]) if request.GET.get("da") == "relazione" or not final else None
+    )
+    back = back or reverse("indicators:round", args=[final.pk])
+    error = ""
+    if request.method == "POST":
+        try:
+            year_close(plan=plan, year=year, user=request.user, confirmed=bool(request.POST.get("conferma")))
+        except ValidationError as exc:
+            error = _error_text(exc)
+        else:
+            messages.success(request, f"Consuntivi {year} chiusi: le unità non possono più inserire valori.")
+            return redirect(back)
+    context = {"plan": plan, "year": year, "pending": pending, "back": back, "error": error}
+    return render(request, "indicators/year_close.html", context, status=400 if error else 200)
 
 
 @require_POST

@@ -376,6 +376,17 @@ class _Writer:
         self._write_objectives()
         self._write_indicators()
         self._write_measurements()
+        changed = self.revisions.rows or sum(self.report.updated.values()) or sum(self.report.created.values())
+        if adopted and changed and not getattr(self.user, "pk", None):
+            self.report.errors.append(
+                Issue(
+                    "Piano",
+                    None,
+                    "Titolo",
+                    "Il piano è adottato: ogni modifica va firmata da un utente (dalla riga di comando: "
+                    "--utente NOME_UTENTE).",
+                )
+            )
         if self.frozen_count > MAX_FROZEN_ERRORS:
             self.report.errors.append(
                 Issue("file", None, None, f"… e altre {self.frozen_count - MAX_FROZEN_ERRORS} modifiche rifiutate.")

@@ -386,6 +386,16 @@ def final_artifact(*, relazione: Relazione) -> RelazioneArtifact | None:
 # --- the builder -----------------------------------------------------------------------------------------------
 
 
+CALENDARIO_KEY = "calendario"  # Relazione.settings: the calendario as it was when the year was validated
+CALENDARIO_FIELDS = ("order", "activity", "prepares", "adopts", "start_month", "start_day", "end_month", "end_day")
+
+
+def calendario_snapshot(*, ente_id: int) -> list[dict]:
+    """The ente's calendario rows as plain values, kept with a validated Relazione."""
+    rows = CycleActivity.objects.filter(ente_id=ente_id).order_by("order", "id").values(*CALENDARIO_FIELDS)
+    return [dict(row) for row in rows]
+
+
 def relazione_build(*, plan: Plan, year: int, relazione: Relazione | None = None) -> RelazioneData:
     """Plain data for every section of relazione.md, from one call to plan_score and a few small reads."""
     if relazione is None:
@@ -401,7 +411,11 @@ def relazione_build(*, plan: Plan, year: int, relazione: Relazione | None = None
         typed[line.year][line.code] = line.amount
     promo_of = {p.objective_id: p.amount for p in PromoAmount.objects.filter(relazione=relazione)} if saved else {}
     keys = list(KeyIndicator.objects.filter(relazione=relazione).order_by("order", "id")) if saved else []
-    activities = list(CycleActivity.objects.filter(ente=ente).order_by("order", "id"))
+    frozen_calendario = relazione.settings.get(CALENDARIO_KEY) if relazione.state == RelazioneState.VALIDATED else None
+    if frozen_calendario is not None:
+        activities = [CycleActivity(ente=ente, **row) for row in frozen_calendario]
+    else:
+        activities = list(CycleActivity.objects.filter(ente=ente).order_by("order", "id"))
     validation = (
         Validation.objects.filter(relazione=relazione).order_by("-created_at", "-id").first() if saved else None
     )

@@ -42,7 +42,7 @@ from reports.models import (
 )
 from reports.pdf import relazione_pdf
 from reports.sanitize import sanitize_html
-from reports.selectors import RelazioneData, relazione_build
+from reports.selectors import CALENDARIO_KEY, RelazioneData, calendario_snapshot, relazione_build
 from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, MAX_CONCLUSION_CHARS, TEXT_KEYS
 
 EDITORS = (Role.PLANNER, Role.ADMIN)
@@ -289,9 +289,9 @@ def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput],
 # --- workflow --------------------------------------------------------------------------------------------------
 
 
-def relazione_close_year(*, plan: Plan, year: int, user) -> PlanYear:
+def relazione_close_year(*, plan: Plan, year: int, user, confirmed: bool = False) -> PlanYear:
     """Close the year's consuntivi (→ consuntivo chiuso, every round closed) so that the Relazione can be approved."""
-    return year_close(plan=plan, year=year, user=user)
+    return year_close(plan=plan, year=year, user=user, confirmed=confirmed)
 
 
 @transaction.atomic
@@ -444,7 +444,9 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
         return validation
     plan_year_transition(plan_year=plan_year, to_state=YearState.VALIDATED, user=user)
     relazione.state = RelazioneState.VALIDATED
-    relazione.save(update_fields=["state", "updated_at"])
+    # The calendario is the ente's, edited from any year's Relazione: the validated year keeps its own copy.
+    relazione.settings = {**relazione.settings, CALENDARIO_KEY: calendario_snapshot(ente_id=relazione.plan.ente_id)}
+    relazione.save(update_fields=["state", "settings", "updated_at"])
     rendered = relazione_render_pdf(plan=relazione.plan, year=relazione.year, relazione=relazione)
     _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.FINAL, user=user)
     return validation

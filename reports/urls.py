@@ -10,7 +10,6 @@ urlpatterns = [
     path("", views.relazione_index, name="index"),
     path("<int:plan_id>/<int:year>/", views.relazione_detail, name="detail"),
     path("<int:plan_id>/<int:year>/modifica/", views.relazione_edit, name="edit"),
-    path("<int:plan_id>/<int:year>/chiudi-consuntivi/", views.relazione_close_year, name="close_year"),
     path("<int:plan_id>/<int:year>/approva/", views.relazione_approve, name="approve"),
     path("<int:plan_id>/<int:year>/valida/", views.relazione_validate, name="validate"),
     path("<int:plan_id>/<int:year>/riapri/", views.relazione_reopen, name="reopen"),

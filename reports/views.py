@@ -247,18 +247,6 @@ def _after_action(request, relazione: Relazione, ok: str, action):
 
 @require_POST
 @role_required(Role.PLANNER, Role.ADMIN)
-def relazione_close_year(request, plan_id: int, year: int):
-    relazione = _relazione_for(request, plan_id, year, create=True)
-    return _after_action(
-        request,
-        relazione,
-        f"Consuntivi {year} chiusi: ora la Relazione può essere approvata.",
-        lambda: services.relazione_close_year(plan=relazione.plan, year=year, user=request.user),
-    )
-
-
-@require_POST
-@role_required(Role.PLANNER, Role.ADMIN)
 def relazione_approve(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year, create=True)
     post = request.POST

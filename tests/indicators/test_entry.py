@@ -240,7 +240,7 @@ def test_a_responsabile_of_another_ente_does_not_even_find_the_round(rnd, who, o
 def test_a_closed_round_refuses_values_and_shows_them_read_only(rnd, who, u1):
     client = client_for(who["head_u1"])
     client.post(save_url(rnd, who["units"]["U1"]), u1_post(u1))
-    round_close(round=rnd, user=who["planner"])
+    round_close(round=rnd, user=who["planner"], confirmed=True)
     before = list(Measurement.objects.values_list("pk", "version", "numerator"))
     response = client.post(save_url(rnd, who["units"]["U1"]), u1_post(u1, versions=(1, 1, 1), note="altro"))
     assert response.status_code == 403

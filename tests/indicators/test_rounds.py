@@ -82,9 +82,22 @@ def test_a_planner_of_another_ente_cannot_open_a_round_on_this_plan(plan, outsid
 
 def test_closing_the_final_round_closes_the_year_and_refuses_new_values(plan, who):
     rnd = open_round(plan, who["planner"])
-    response = client_for(who["planner"]).post(f"/consuntivi/rilevazioni/{rnd.pk}/chiudi/")
-    assert response.status_code == 302
+    semester = open_round(plan, who["planner"], period="semester")
+    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
+    planner = client_for(who["planner"])
+    response = planner.post(f"/consuntivi/rilevazioni/{rnd.pk}/chiudi/")
+    confirm_url = f"/consuntivi/piano/{plan.pk}/anno/2017/chiudi/"
+    assert response.status_code == 302 and response["Location"] == confirm_url  # the final round closes the year
+    page = planner.get(confirm_url).content.decode()
+    # A1 (2 rows), U1 (3) not started, U2 in draft (1 saved, not submitted): 3 units, 5 values missing.
+    assert "3 unità non hanno inviato, 5 valori mancanti" in page and "Monitoraggio semestrale 2017" in page
+    refused = planner.post(confirm_url, {})
+    assert refused.status_code == 400 and year_state(plan) == YearState.MONITORING
+    response = planner.post(confirm_url, {"conferma": "1"})
+    assert response.status_code == 302 and response["Location"] == f"/consuntivi/rilevazioni/{rnd.pk}/"
     rnd.refresh_from_db()
+    semester.refresh_from_db()
+    assert semester.state == "closed"  # closing the year closes every round of the year
     assert rnd.state == "closed" and year_state(plan) == YearState.CLOSED
     with pytest.raises(PermissionDenied, match="è chiuso"):
         measurements_save(round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
@@ -99,7 +112,7 @@ def test_the_oiv_cannot_close_a_round(plan, who):
 
 def test_reopening_needs_a_reason_and_moves_the_year_back_to_monitoraggio(plan, who):
     rnd = open_round(plan, who["planner"])
-    round_close(round=rnd, user=who["planner"])
+    round_close(round=rnd, user=who["planner"], confirmed=True)
     with pytest.raises(ValidationError, match="motivazione"):
         round_reopen(round=rnd, user=who["planner"], reason=" ")
     assert year_state(plan) == YearState.CLOSED
@@ -112,7 +125,7 @@ def test_reopening_needs_a_reason_and_moves_the_year_back_to_monitoraggio(plan, 
 
 def test_a_validated_year_cannot_open_close_or_reopen_rounds(plan, who):
     rnd = open_round(plan, who["planner"])
-    round_close(round=rnd, user=who["planner"])
+    round_close(round=rnd, user=who["planner"], confirmed=True)
     PlanYear.objects.filter(plan=plan, year=2017).update(state=YearState.VALIDATED)
     with pytest.raises(PermissionDenied):
         round_reopen(round=rnd, user=who["planner"], reason="Errore")

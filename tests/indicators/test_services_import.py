@@ -106,7 +106,7 @@ def test_only_the_planning_office_imports_and_only_into_an_open_round(rnd, who):
     upload = SimpleUploadedFile("c.xlsx", sheet(["1011.02", "", "Eventi organizzati", 2017, "12"]).getvalue())
     response = client_for(who["head_u2"]).post(f"/consuntivi/rilevazioni/{rnd.pk}/importa/", {"file": upload})
     assert response.status_code == 403 and not Measurement.objects.exists()
-    round_close(round=rnd, user=who["planner"])
+    round_close(round=rnd, user=who["planner"], confirmed=True)
     upload.seek(0)
     response = client_for(who["planner"]).post(f"/consuntivi/rilevazioni/{rnd.pk}/importa/", {"file": upload})
     assert response.status_code == 403 and not Measurement.objects.exists()

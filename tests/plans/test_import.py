@@ -6,9 +6,10 @@ import pytest
 from openpyxl import Workbook
 
 from indicators.models import Baseline, Indicator, Measurement, Round, Target
+from perfplan.roles import Role
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanState
 from plans.services import plan_import
-from tests.factories import BASE_SHEETS, FIXTURES, sheets, workbook_bytes
+from tests.factories import BASE_SHEETS, FIXTURES, make_user, sheets, workbook_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -114,12 +115,18 @@ def test_reimporting_an_adopted_plan_needs_a_reason_and_records_revisions():
     assert not refused.ok and "motivazione" in messages(refused)[0]
     assert row_counts() == before
 
-    accepted = plan_import(source=workbook_bytes(changed), reason="Rimodulazione di luglio")
+    unsigned = plan_import(source=workbook_bytes(changed), reason="Rimodulazione di luglio")
+    assert not unsigned.ok and "--utente" in messages(unsigned)[0]  # a change to an adopted plan has an author
+    assert row_counts() == before
+
+    planner = make_user("pianificazione_pr", Role.PLANNER, Ente.objects.get(code="PR"))
+    accepted = plan_import(source=workbook_bytes(changed), reason="Rimodulazione di luglio", user=planner)
     assert accepted.ok, messages(accepted)
     versions = Target.objects.filter(indicator__code="F1", year=2017).order_by("version")
     assert [(t.raw, t.version, t.is_current) for t in versions] == [(">= 350", 1, False), (">= 300", 2, True)]
     revision = PlanRevision.objects.get()
     assert (revision.old_value, revision.new_value, revision.reason) == (">= 350", ">= 300", "Rimodulazione di luglio")
+    assert revision.user == planner
 
 
 def _rows_with_twenty_mistakes():

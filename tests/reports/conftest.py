@@ -27,7 +27,7 @@ def relazione(small_plan) -> Relazione:
 
 @pytest.fixture
 def closed_relazione(relazione, planner) -> Relazione:
-    plan_year = relazione_close_year(plan=relazione.plan, year=YEAR, user=planner)
+    plan_year = relazione_close_year(plan=relazione.plan, year=YEAR, user=planner, confirmed=True)
     assert plan_year.state == YearState.CLOSED
     return relazione
 

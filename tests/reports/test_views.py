@@ -32,7 +32,7 @@ def test_a_user_without_role_gets_403_and_an_outsider_404(client, small_plan, no
     assert client.get(reverse("reports:index")).status_code == 403
     login(client, outsider)
     assert client.get(url("detail", small_plan)).status_code == 404
-    assert client.post(url("close_year", small_plan)).status_code == 404
+    assert client.post(f"/consuntivi/piano/{small_plan.pk}/anno/{YEAR}/chiudi/", {"conferma": "1"}).status_code == 404
     assert not PlanYear.objects.filter(plan=small_plan, year=YEAR).exclude(state=YearState.PLANNED).exists()
 
 
@@ -101,7 +101,7 @@ def test_the_planner_closes_the_year_and_approves_from_the_page(client, relazion
         url("approve", plan), {"organ": "delibera di Giunta", "number": "45", "date": "2018-06-20"}, follow=True
     )
     assert "Consuntivo chiuso" in unescape(response.content.decode())  # refused: the year is still open
-    client.post(url("close_year", plan))
+    client.post(f"/consuntivi/piano/{plan.pk}/anno/{YEAR}/chiudi/", {"conferma": "1"})
     client.post(url("approve", plan), {"organ": "delibera di Giunta", "number": "45", "date": "2018-06-20"})
     relazione.refresh_from_db()
     assert relazione.state == RelazioneState.APPROVED

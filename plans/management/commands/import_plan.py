@@ -1,7 +1,11 @@
 import json
 
-from django.core.management.base import BaseCommand
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
 
+from perfplan.permissions import Action, require
+from perfplan.roles import user_ente
 from plans.services import plan_import
 
 
@@ -13,9 +17,18 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="controlla il file senza scrivere nulla")
         parser.add_argument("--json", action="store_true", help="stampa solo il risultato in JSON su una riga")
         parser.add_argument("--motivo", default="", help="motivazione, obbligatoria per reimportare un piano adottato")
+        parser.add_argument(
+            "--utente",
+            default="",
+            help="chi importa (username): obbligatorio per modificare un piano adottato; limita l'import al suo ente. "
+            "Senza, le scritture sono firmate dall'utente di sistema",
+        )
 
     def handle(self, *args, **options):
-        report = plan_import(source=options["file"], dry_run=options["dry_run"], reason=options["motivo"])
+        user, ente = self._actor(options["utente"])
+        report = plan_import(
+            source=options["file"], dry_run=options["dry_run"], reason=options["motivo"], user=user, ente=ente
+        )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
             if not report.ok:
@@ -42,3 +55,16 @@ class Command(BaseCommand):
             self.stderr.write(f"Non più presente nel file (non cancellato): {missing}")
         self.stderr.write(f"Importazione riuscita. {summary}")
         self.stdout.write(str(report.plan_id))
+
+    def _actor(self, username: str):
+        """The named user, checked against the same permissions table as the browser import."""
+        if not username:
+            return None, None
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"Utente «{username}» inesistente o disattivato.")
+        try:
+            require(user, Action.PLAN_IMPORT)
+        except PermissionDenied as exc:
+            raise CommandError(f"L'utente «{username}»: {exc}") from exc
+        return user, user_ente(user)
