@@ -29,7 +29,8 @@ def test_the_planner_approves_and_the_oiv_validates_and_downloads(page):
     page.get_by_role("link", name="Relazione 2017").click()
     page.get_by_test_id("close-year").click()
     expect(page.get_by_test_id("pending")).to_contain_text("1 unità non ha inviato, 1 valore mancante")  # U1: no value
-    page.get_by_label("Ho controllato quanto è in sospeso").check()
+    page.get_by_text("Ho controllato quanto è in sospeso").click()  # Bootstrap Italia draws the box on the label
+    expect(page.get_by_label("Ho controllato quanto è in sospeso")).to_be_checked()
     page.get_by_test_id("confirm-close-year").click()
     page.get_by_label("Numero").fill("45")
     page.get_by_label("Data").fill("2018-06-20")
