@@ -542,8 +542,8 @@ def objective_move(
     index = max(0, min(position, len(siblings)))
     objective.parent = parent
     siblings.insert(index, objective)
-    objective.position = -1  # force the write below
     objective.save(update_fields=["parent"])
+    objective.position = -1  # force the write below
     _renumber(siblings)
     if parent_changed:
         revisions = _Revisions(plan, user, reason)
