@@ -40,6 +40,7 @@ from indicators.models import (
 )
 from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
+from perfplan.audit import audited
 from perfplan.formats import date_it, number_it
 from perfplan.roles import Role, has_role
 from plans.lifecycle import plan_year_get, plan_year_transition
@@ -138,6 +139,7 @@ def _normal(value: Any) -> Any:
 # --- Rounds -------------------------------------------------------------------------------------------------
 
 
+@audited
 @transaction.atomic
 def round_open(
     *,
@@ -185,6 +187,7 @@ def round_open(
     return created
 
 
+@audited
 @transaction.atomic
 def round_close(*, round: Round, user) -> Round:
     """Close a round; closing the final round closes the year's consuntivo (monitoraggio → consuntivo chiuso)."""
@@ -206,6 +209,7 @@ def round_close(*, round: Round, user) -> Round:
     return locked
 
 
+@audited
 @transaction.atomic
 def round_reopen(*, round: Round, user, reason: str) -> Round:
     """Reopen a closed round; for the final round the year goes back to monitoraggio (a backward move, with reason)."""

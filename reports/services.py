@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators.models import Indicator
+from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.roles import Role, has_role
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Level, Objective, Plan, PlanYear, YearState
@@ -77,6 +78,7 @@ def relazione_get_or_create(*, plan: Plan, year: int) -> Relazione:
 # --- editing ---------------------------------------------------------------------------------------------------
 
 
+@audited
 @transaction.atomic
 def relazione_update_texts(*, relazione: Relazione, texts: dict[str, str], user) -> Relazione:
     """Store the free texts, sanitised; an unknown section key is an error, not silently dropped."""
@@ -116,6 +118,7 @@ def _decimal(raw: str, field: str, *, allow_negative: bool = False, whole: bool 
     return value
 
 
+@audited
 @transaction.atomic
 def relazione_update_budget(*, relazione: Relazione, values: dict[str, str], user) -> None:
     """Preventivo (A) of table 1.2; values keyed by BudgetVoce. All validated first, then written."""
@@ -141,6 +144,7 @@ def bilancio_year_is_frozen(*, ente_id: int, year: int) -> bool:
     ).exists()
 
 
+@audited
 @transaction.atomic
 def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, str], str], user) -> None:
     """Typed lines of table 2.1 for years N-3..N, whole euros; an empty cell deletes the line."""
@@ -179,6 +183,7 @@ def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, s
             )
 
 
+@audited
 @transaction.atomic
 def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user) -> None:
     """Amounts per strategic objective (table 2.2); keys are objective ids of this plan's OS."""
@@ -205,6 +210,7 @@ def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user
             )
 
 
+@audited
 @transaction.atomic
 def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, group: str, order: int, user) -> None:
     _require(user, *EDITORS)
@@ -220,6 +226,7 @@ def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, grou
     KeyIndicator.objects.create(relazione=relazione, indicator_id=indicator_id, group=group[:200], order=order)
 
 
+@audited
 @transaction.atomic
 def relazione_remove_key_indicator(*, relazione: Relazione, key_id: int, user) -> None:
     _require(user, *EDITORS)
@@ -246,6 +253,7 @@ def _day_month(raw: str, field: str) -> tuple[int, int]:
     return day, month
 
 
+@audited
 @transaction.atomic
 def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput], user) -> None:
     """Replace the ente's timeline rows (all validated first); empty activity rows are skipped."""
@@ -281,13 +289,14 @@ def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput],
         )
     if errors:
         raise ValidationError(errors)
-    CycleActivity.objects.filter(ente_id=relazione.plan.ente_id).delete()
-    CycleActivity.objects.bulk_create(built)
+    delete_with_history(CycleActivity.objects.filter(ente_id=relazione.plan.ente_id))
+    record_bulk(CycleActivity, CycleActivity.objects.bulk_create(built), history_type="+")
 
 
 # --- workflow --------------------------------------------------------------------------------------------------
 
 
+@audited
 @transaction.atomic
 def relazione_close_year(*, plan: Plan, year: int, user) -> PlanYear:
     """Close the year's consuntivi (→ consuntivo chiuso) so that the Relazione can be approved.
@@ -301,6 +310,7 @@ def relazione_close_year(*, plan: Plan, year: int, user) -> PlanYear:
     return plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user)
 
 
+@audited
 @transaction.atomic
 def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt.date | None, user) -> Relazione:
     """Record the adopting act: bozza → approvata, and the year consuntivo chiuso → relazione approvata."""
@@ -400,6 +410,7 @@ class ValidationInput:
     section_conclusions: dict[str, str] = field(default_factory=dict)  # CONCLUSION_SECTIONS key → text, optional
 
 
+@audited
 @transaction.atomic
 def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> Validation:
     """The OIV's act. «validata»: render the final PDF once, store it with its SHA-256, freeze the year.
@@ -457,6 +468,7 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
     return validation
 
 
+@audited
 @transaction.atomic
 def relazione_reopen(*, relazione: Relazione, reason: str, user) -> Relazione:
     """An Amministratore's act: validata → the year back to consuntivo chiuso, the Relazione to bozza.
