@@ -32,6 +32,8 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 HISTORY_TYPES = ("+", "~", "-")
+# The reason of a row that records an object's state before its first recorded change: a reference, not a change.
+BASELINE_REASON = "(stato precedente alla prima modifica registrata)"
 BATCH_SIZE = 500
 
 
@@ -261,6 +263,9 @@ def scopes_of(model, objects: list) -> list[Scope]:
 def fill_history(sender, instance, history_instance, **kwargs) -> None:
     """Who and why from the audit context when simple-history got neither; the ente, plan and label always."""
     context = _current.get()
+    if getattr(instance, "_audit_baseline", False):  # the state before the first recorded change (history.py)
+        history_instance.history_user_id, history_instance.history_change_reason = None, BASELINE_REASON
+        context = None
     if history_instance.history_user_id is None and context is not None and context.user is not None:
         history_instance.history_user_id = context.user.pk
     if not history_instance.history_change_reason and context is not None and context.reason:
@@ -272,7 +277,7 @@ def fill_history(sender, instance, history_instance, **kwargs) -> None:
 @receiver(post_create_historical_record, dispatch_uid="perfplan.audit.remember_history")
 def remember_history(sender, instance, history_instance, **kwargs) -> None:
     pending = pending_records()
-    if pending is not None:
+    if pending is not None and not getattr(instance, "_audit_baseline", False):
         pending[(history_instance.instance_type, instance.pk)] = history_instance
 
 

@@ -17,6 +17,7 @@ from perfplan import audit
 
 # Bookkeeping fields: they change on every save and say nothing the history's own who/when does not say.
 NOISE_FIELDS = frozenset({"updated_at", "updated_by", "created_at", "changed_at"})
+M2M_POST = ("post_add", "post_remove", "post_clear")
 
 
 class AuditTrail(models.Model):
@@ -44,8 +45,22 @@ class AuditedRecords(HistoricalRecords):
         meta["verbose_name_plural"] = f"storico di {model._meta.verbose_name_plural}"
         return meta
 
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            models.signals.pre_save.connect(self.pre_save, sender=sender, weak=False)
+
     def _enabled(self) -> bool:
         return getattr(settings, "SIMPLE_HISTORY_ENABLED", True) and not audit.is_muted()
+
+    def pre_save(self, instance, raw=False, **kwargs):
+        """Before the first recorded change of an object written without history (rows that predate the audit, or
+        a bulk path without record_bulk), record the state it had: the change then reads old → new."""
+        if not self._enabled() or raw or instance._state.adding or instance.pk is None:
+            return
+        instance._audit_last = self._last_values(instance)
+        if instance._audit_last is None:
+            instance._audit_last = self._record_baseline(instance)
 
     def post_save(self, instance, created, using=None, **kwargs):
         if not self._enabled():
@@ -61,24 +76,45 @@ class AuditedRecords(HistoricalRecords):
         if self._enabled():
             super().post_delete(instance, using=using, **kwargs)
 
-    def _unchanged(self, instance) -> bool:
-        """True when the last historical row already holds every visible value of the instance."""
+    def _visible_names(self, instance) -> list[str]:
         history_model = getattr(instance, self.manager_name).model
-        names = [f.attname for f in history_model.tracked_fields if f.name not in NOISE_FIELDS]
-        last = (
+        return [f.attname for f in history_model.tracked_fields if f.name not in NOISE_FIELDS]
+
+    def _last_values(self, instance) -> dict | None:
+        history_model = getattr(instance, self.manager_name).model
+        return (
             history_model.objects.filter(**{instance._meta.pk.attname: instance.pk})
             .order_by("-history_id")
-            .values(*names)
+            .values(*self._visible_names(instance))
             .first()
         )
-        return last is not None and all(last[name] == getattr(instance, name) for name in names)
+
+    def _record_baseline(self, instance) -> dict | None:
+        stored = type(instance)._default_manager.filter(pk=instance.pk).first()
+        if stored is None:
+            return None
+        stored._audit_baseline = True
+        self.create_historical_record(stored, "~")
+        return {name: getattr(stored, name) for name in self._visible_names(stored)}
+
+    def _unchanged(self, instance) -> bool:
+        """True when the last historical row already holds every visible value of the instance."""
+        last = instance.__dict__.pop("_audit_last", None)
+        if last is None:
+            last = self._last_values(instance)
+        return last is not None and all(last[name] == getattr(instance, name) for name in self._visible_names(instance))
 
     def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
-        if not self._enabled() or action not in ("post_add", "post_remove", "post_clear"):
+        if not self._enabled() or action not in ("pre_add", "pre_remove", "pre_clear", *M2M_POST):
             return
         objects = [instance]
         if reverse:  # group.user_set.add(user): the changed objects are ours, named by pk_set
             objects = list(self.cls._default_manager.filter(pk__in=pk_set)) if pk_set else []
+        if action not in M2M_POST:
+            for obj in objects:  # the members before the change, for an object without history yet
+                if self._last_values(obj) is None:
+                    self._record_baseline(obj)
+            return
         pending = audit.pending_records()
         for obj in objects:
             record = pending.get((self.cls, obj.pk)) if pending is not None else None
