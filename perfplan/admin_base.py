@@ -28,7 +28,7 @@ def scope_to_ente(queryset, user, path: str):
     ente = user_ente(user)
     if ente is None:
         return queryset.none()
-    return queryset.filter(**{path: ente})
+    return queryset.filter(**{path: ente.pk})
 
 
 class EnteScopedAdmin(admin.ModelAdmin):
