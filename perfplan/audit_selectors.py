@@ -375,7 +375,9 @@ def audit_rows(entries: list[tuple]) -> list[AuditRow]:
             "why": record.history_change_reason or "",
         }
         if record.history_type != "~":
-            rows.append(AuditRow(**common, field="", old="", new=""))
+            summary = _summary(record)
+            created = record.history_type == "+"
+            rows.append(AuditRow(**common, field="", old="" if created else summary, new=summary if created else ""))
         elif before is None:
             rows.append(
                 AuditRow(**common, field="", old="", new="(prima modifica registrata: stato precedente ignoto)")
@@ -387,6 +389,22 @@ def audit_rows(entries: list[tuple]) -> list[AuditRow]:
                 old, new = _named(lookups, related, old), _named(lookups, related, new)
             rows.append(AuditRow(**common, field=name, old=_text(old), new=_text(new)))
     return rows
+
+
+SUMMARY_FIELDS = ("raw", "amount", "preventivo", "title", "name", "activity", "state", "username", "code")
+
+
+def _summary(record) -> str:
+    """What a created or deleted object held, in a word: a target's text, an amount, a title."""
+    for name in SUMMARY_FIELDS:
+        value = getattr(record, name, None)
+        if value not in (None, ""):
+            text = _text(value)
+            if name == "state":
+                field = record._meta.get_field(name)
+                text = str(dict(field.flatchoices).get(value, value)) if field.choices else text
+            return text
+    return ""
 
 
 def _named(lookups: _Lookups, related, value) -> str:

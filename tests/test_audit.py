@@ -109,7 +109,7 @@ def test_a_target_revision_reads_as_target_year_and_indicator(client, small_plan
     login(client, planner)
     rows = audit_rows(client, q="Target 2018")
     created = line(rows, "Target 2018 · 101 / F1", "Creazione")
-    assert "Nuovo obiettivo di giunta" in created[-1]
+    assert created[6] == ">= 400" and "Nuovo obiettivo di giunta" in created[-1]  # a creation shows what it holds
     replaced = line(rows, "Target 2018 · 101 / F1", "In vigore")
     assert replaced[5:7] == ["SI", "NO"]
 
