@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from indicators.notation import Kind, ParsedTarget, Unit
+from perfplan.history import AuditedRecords
 from plans.models import Objective, Plan
 
 
@@ -42,6 +43,8 @@ class Indicator(models.Model):
     derived = models.BooleanField("derivato", default=False)
     position = models.PositiveIntegerField("ordine", default=0)
 
+    history = AuditedRecords()
+
     class Meta:
         verbose_name = "indicatore"
         verbose_name_plural = "indicatori"
@@ -70,6 +73,8 @@ class Baseline(models.Model):
     year = models.PositiveIntegerField("anno", null=True, blank=True)
     value = models.DecimalField("valore", max_digits=20, decimal_places=6, null=True, blank=True)
     raw = models.CharField("testo originale", max_length=200, blank=True)
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "baseline"
@@ -121,6 +126,8 @@ class Target(models.Model):
     warnings = models.JSONField("avvisi", default=list, blank=True)
     changed_at = models.DateTimeField("data", auto_now_add=True)
     reason = models.TextField("motivazione", blank=True)
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "target"
@@ -178,6 +185,8 @@ class Round(models.Model):
     deadline = models.DateField("scadenza", null=True, blank=True)
     state = models.CharField("stato", max_length=10, choices=RoundState.choices, default=RoundState.OPEN)
     final = models.BooleanField("rilevazione finale", default=False)
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "rilevazione"

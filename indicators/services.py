@@ -41,6 +41,7 @@ from indicators.models import (
 )
 from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
+from perfplan.audit import audited, record_bulk
 from perfplan.formats import date_it
 from perfplan.roles import Role, has_role
 from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
@@ -70,6 +71,7 @@ def _require_open(round: Round) -> None:
 # --- Rounds -------------------------------------------------------------------------------------------------
 
 
+@audited
 @transaction.atomic
 def round_open(
     *,
@@ -117,6 +119,7 @@ def round_open(
     return created
 
 
+@audited
 @transaction.atomic
 def round_close(*, round: Round, user, confirmed: bool = False) -> Round:
     """Close a round; closing the final round closes the year's consuntivo (see year_close)."""
@@ -135,6 +138,7 @@ def round_close(*, round: Round, user, confirmed: bool = False) -> Round:
     return locked
 
 
+@audited
 @transaction.atomic
 def year_close(*, plan: Plan, year: int, user, confirmed: bool = False) -> PlanYear:
     """Close the year's consuntivi: every round of the year closes with it (monitoraggio → consuntivo chiuso).
@@ -158,10 +162,15 @@ def year_close(*, plan: Plan, year: int, user, confirmed: bool = False) -> PlanY
         plan_year = plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user)
     elif not still_open.exists():
         raise ValidationError(f"Il consuntivo {year} è già chiuso.")
+    closing = list(still_open)
     still_open.update(state=RoundState.CLOSED)
+    for closed in closing:
+        closed.state = RoundState.CLOSED
+    record_bulk(Round, closing, history_type="~")
     return plan_year
 
 
+@audited
 @transaction.atomic
 def round_reopen(*, round: Round, user, reason: str) -> Round:
     """Reopen a closed round; for the final round the year goes back to monitoraggio (a backward move, with reason)."""

@@ -15,5 +15,6 @@ urlpatterns = [
     path("punteggi/", include("indicators.score_urls")),
     path("consuntivi/", include("indicators.urls")),
     path("relazioni/", include("reports.urls")),
+    path("storico/", include("perfplan.audit_views")),
     path("admin/", admin.site.urls),
 ]

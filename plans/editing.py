@@ -20,6 +20,7 @@ from django.db.models import Max
 
 from indicators.models import Baseline, Indicator, Target
 from indicators.notation import Kind, Unit, parse_target, parse_value
+from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.formats import date_it
 from perfplan.roles import Role, has_role, user_ente
 from plans.lifecycle import Write, require_open
@@ -147,6 +148,7 @@ def _check_years(start_year: int, end_year: int) -> None:
         raise ValidationError({"end_year": "Un piano copre al massimo 10 anni."})
 
 
+@audited
 @transaction.atomic
 def plan_create(*, ente: Ente, title: str, start_year: int, end_year: int, user) -> Plan:
     """A new, empty plan in bozza, with its years in programmazione."""
@@ -158,10 +160,13 @@ def plan_create(*, ente: Ente, title: str, start_year: int, end_year: int, user)
     if Plan.objects.filter(ente=ente, title=title).exists():
         raise ValidationError({"title": f"L'ente ha già un piano intitolato «{title}»."})
     plan = Plan.objects.create(ente=ente, title=title, start_year=start_year, end_year=end_year)
-    PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in plan.years])
+    record_bulk(
+        PlanYear, PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in plan.years]), history_type="+"
+    )
     return plan
 
 
+@audited
 @transaction.atomic
 def plan_adopt(*, plan: Plan, organ: str, number: str, date: dt.date, user) -> Plan:
     """Record the adopting act (organ, number, date): from now on every change is a revision."""
@@ -185,6 +190,7 @@ def plan_adopt(*, plan: Plan, organ: str, number: str, date: dt.date, user) -> P
     return plan
 
 
+@audited
 @transaction.atomic
 def plan_rules_update(*, plan: Plan, user, reason: str = "", **values: Any) -> Plan:
     """Change the scoring settings (the ente's SMVP); after adoption each change is a revision."""
@@ -226,6 +232,7 @@ def _next_cycle_title(plan: Plan) -> str:
     return re.sub(r"\s*\(\d{4}-\d{4}\)$", "", plan.title) + f" ({new})"
 
 
+@audited
 @transaction.atomic
 def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
     """The next rolling plan (years +1) in bozza: same tree, units, weights, indicators and baselines.
@@ -244,7 +251,9 @@ def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
         end_year=plan.end_year + 1,
         **{name: getattr(plan, name) for name in RULE_FIELDS},
     )
-    PlanYear.objects.bulk_create([PlanYear(plan=new, year=y) for y in new.years])
+    record_bulk(
+        PlanYear, PlanYear.objects.bulk_create([PlanYear(plan=new, year=y) for y in new.years]), history_type="+"
+    )
     nodes = list(Objective.objects.filter(plan=plan).order_by("position", "id"))
     by_parent: dict[int | None, list[Objective]] = defaultdict(list)
     for node in nodes:
@@ -263,7 +272,9 @@ def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
                     position=node.position,
                 )
                 batch.append((node.pk, clone))
-        Objective.objects.bulk_create([clone for _, clone in batch], batch_size=500)
+        record_bulk(
+            Objective, Objective.objects.bulk_create([clone for _, clone in batch], batch_size=500), history_type="+"
+        )
         copied.update(batch)
         level_parents = [old_pk for old_pk, _ in batch]
     indicators = list(Indicator.objects.filter(objective__plan=plan).order_by("position", "id"))
@@ -275,18 +286,19 @@ def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
         )
         for ind in indicators
     ]
-    Indicator.objects.bulk_create(clones, batch_size=500)
+    record_bulk(Indicator, Indicator.objects.bulk_create(clones, batch_size=500), history_type="+")
     indicator_map = {old.pk: clone for old, clone in zip(indicators, clones, strict=True)}
-    Baseline.objects.bulk_create(
+    baselines = Baseline.objects.bulk_create(
         [
             Baseline(indicator=indicator_map[b.indicator_id], year=b.year, value=b.value, raw=b.raw)
             for b in Baseline.objects.filter(indicator__objective__plan=plan)
         ],
         batch_size=500,
     )
+    record_bulk(Baseline, baselines, history_type="+")
     new_years = set(new.years)
     targets = Target.objects.filter(indicator__objective__plan=plan, is_current=True, year__in=new_years)
-    Target.objects.bulk_create(
+    copies = Target.objects.bulk_create(
         [
             Target(
                 indicator=indicator_map[t.indicator_id],
@@ -297,6 +309,7 @@ def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
         ],
         batch_size=1000,
     )
+    record_bulk(Target, copies, history_type="+")
     return new
 
 
@@ -350,6 +363,7 @@ def _check_unit(plan: Plan, unit: OrgUnit | None) -> None:
         raise ValidationError({"org_unit": "L'unità organizzativa non appartiene all'ente del piano."})
 
 
+@audited
 @transaction.atomic
 def objective_create(
     *, plan: Plan, parent: Objective | None, user, reason: str = "", position: int | None = None, **values: Any
@@ -394,8 +408,10 @@ def _renumber(siblings: list[Objective]) -> None:
             changed.append(node)
     if changed:
         Objective.objects.bulk_update(changed, ["position"])
+        record_bulk(Objective, changed, history_type="~")
 
 
+@audited
 @transaction.atomic
 def objective_update(*, objective: Objective, user, reason: str = "", **values: Any) -> Objective:
     """Change a node's fields; after adoption every changed field is a revision ("weight" for the weight)."""
@@ -442,6 +458,7 @@ def _descendant_ids(plan: Plan, root_id: int) -> set[int]:
     return found
 
 
+@audited
 @transaction.atomic
 def objective_move(
     *, objective: Objective, parent: Objective | None, position: int, user, reason: str = ""
@@ -475,8 +492,8 @@ def objective_move(
     index = max(0, min(position, len(siblings)))
     objective.parent = parent
     siblings.insert(index, objective)
-    objective.position = -1  # force the write below
     objective.save(update_fields=["parent"])
+    objective.position = -1  # force the write below
     _renumber(siblings)
     if parent_changed:
         revisions = RevisionLog(plan, user, reason)
@@ -511,6 +528,7 @@ def objective_delete_impact(*, objective: Objective) -> DeleteImpact:
     )
 
 
+@audited
 @transaction.atomic
 def objective_delete(*, objective: Objective, user, reason: str = "") -> DeleteImpact:
     """Delete a node with its subtree, indicators, targets and consuntivi (the page confirms it first)."""
@@ -528,7 +546,7 @@ def objective_delete(*, objective: Objective, user, reason: str = "") -> DeleteI
         )
     revisions.add("objective", objective.code, "eliminato", what, None)
     parent = objective.parent
-    objective.delete()
+    delete_with_history(objective)  # the subtree, its indicators and targets: one history insert per model
     _renumber(list(Objective.objects.filter(plan=plan, parent=parent).order_by("position", "id")))
     revisions.save()
     return impact
@@ -547,6 +565,7 @@ def equal_shares(count: int) -> list[Decimal]:
     return shares
 
 
+@audited
 @transaction.atomic
 def weights_set(
     *, plan: Plan, items: list[Objective] | list[Indicator], weights: list[Decimal | None], user, reason: str = ""
@@ -571,6 +590,7 @@ def weights_set(
     if changed:
         revisions.reason = _needs_reason(plan, reason)
         type(changed[0]).objects.bulk_update(changed, ["weight"])
+        record_bulk(type(changed[0]), changed, history_type="~")
         revisions.save()
     return len(changed)
 
@@ -620,6 +640,7 @@ def _baseline_set(indicator: Indicator, year: int | None, raw: str, revisions: R
         current.save()
 
 
+@audited
 @transaction.atomic
 def indicator_create(
     *,
@@ -650,6 +671,7 @@ def indicator_create(
     return indicator
 
 
+@audited
 @transaction.atomic
 def indicator_update(
     *,
@@ -686,6 +708,7 @@ def indicator_update(
     return indicator
 
 
+@audited
 @transaction.atomic
 def indicator_delete(*, indicator: Indicator, user, reason: str = "") -> DeleteImpact:
     """Delete an indicator with its targets (every version) and consuntivi."""
@@ -699,7 +722,7 @@ def indicator_delete(*, indicator: Indicator, user, reason: str = "") -> DeleteI
     revisions = RevisionLog(plan, user, reason)
     revisions.add("indicator", indicator_label(indicator), "eliminato", indicator.name, None)
     Measurement.objects.filter(indicator=indicator).delete()
-    indicator.delete()
+    delete_with_history(indicator)
     revisions.save()
     return impact
 
@@ -743,6 +766,7 @@ def target_check(*, raw: str, year: int | None = None, unit: str = "") -> Target
     )
 
 
+@audited
 @transaction.atomic
 def target_set(*, indicator: Indicator, year: int, raw: str, reason: str = "", user) -> Target | None:
     """Set the target of one year from its text (targets.md).

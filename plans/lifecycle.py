@@ -7,6 +7,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from perfplan.audit import audited
 from perfplan.roles import Role, has_role
 from plans.models import Plan, PlanYear, PlanYearEvent, YearState
 
@@ -98,6 +99,7 @@ def is_open(*, plan: Plan | int, action: Write, year: int | None = None) -> bool
     return write_refusal(action=action, year=year, states=year_states(plan=plan)) is None
 
 
+@audited  # the year's historical row carries the move's user and reason
 @transaction.atomic
 def plan_year_transition(*, plan_year: PlanYear, to_state: str, user, reason: str = "") -> PlanYear:
     """Move a year to another state, checking the move, the role and the reason; the move is recorded."""

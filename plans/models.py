@@ -3,10 +3,14 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
+from simple_history import register
+
+from perfplan.history import AuditedRecords
 
 MAX_LOGO_BYTES = 1024 * 1024
 
@@ -52,6 +56,8 @@ class Ente(models.Model):
         help_text="PNG o JPEG, al massimo 1 MB: stampato sulla copertina della Relazione sulla performance.",
     )
 
+    history = AuditedRecords()
+
     class Meta:
         verbose_name = "ente"
         verbose_name_plural = "enti"
@@ -66,6 +72,8 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     ente = models.ForeignKey(Ente, on_delete=models.PROTECT, related_name="profiles", verbose_name="ente")
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "profilo"
@@ -86,6 +94,8 @@ class OrgUnit(models.Model):
     leaders = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="led_units", verbose_name="utenti responsabili"
     )
+
+    history = AuditedRecords(m2m_fields=["leaders"])
 
     class Meta:
         verbose_name = "unità organizzativa"
@@ -134,6 +144,8 @@ class Plan(models.Model):
     partial_threshold = models.DecimalField("soglia «parziale» (%)", max_digits=6, decimal_places=2, default=50)
     created_at = models.DateTimeField("creato il", auto_now_add=True)
     updated_at = models.DateTimeField("modificato il", auto_now=True)
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "piano"
@@ -222,6 +234,8 @@ class Objective(models.Model):
     owner = models.CharField("responsabile", max_length=200, blank=True)
     gender_relevant = models.BooleanField("ottica di genere", default=False)
 
+    history = AuditedRecords()
+
     class Meta:
         verbose_name = "obiettivo"
         verbose_name_plural = "obiettivi"
@@ -294,6 +308,8 @@ class PlanYear(models.Model):
     year = models.PositiveIntegerField("anno")
     state = models.CharField("stato", max_length=24, choices=YearState.choices, default=YearState.PLANNED)
 
+    history = AuditedRecords()
+
     class Meta:
         verbose_name = "anno del piano"
         verbose_name_plural = "anni del piano"
@@ -327,3 +343,13 @@ class PlanYearEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_year}: {self.from_state} → {self.to_state}"
+
+
+# Users' roles (their groups) are audited like the plan data; the historical user lives in this app's migrations.
+register(
+    User,
+    app="plans",
+    records_class=AuditedRecords,
+    m2m_fields=["groups"],
+    excluded_fields=["password", "last_login"],
+)

@@ -1,7 +1,8 @@
-"""Relazione records in the admin: read-mostly, since the workflow (approval, validation) lives in services."""
+"""Relazione records in the admin: read-only, since texts, tables and the workflow live in services and pages."""
 
 from django.contrib import admin
 
+from perfplan.admin_base import AuditedAdmin, ReadOnlyAdmin
 from reports.models import (
     BilancioLine,
     BudgetLine,
@@ -13,54 +14,46 @@ from reports.models import (
     Validation,
 )
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Validated artefacts and OIV validations are evidence: nobody edits or deletes them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+RelatedOnly = admin.RelatedOnlyFieldListFilter
 
 
 @admin.register(Relazione)
-class RelazioneAdmin(admin.ModelAdmin):
+class RelazioneAdmin(AuditedAdmin, ReadOnlyAdmin):
+    ente_path = "plan__ente"
     list_display = ["plan", "year", "state", "act_number", "act_date", "updated_at"]
-    list_filter = ["state", "year", "plan__ente"]
+    list_filter = ["state", "year", ("plan__ente", RelatedOnly)]
     search_fields = ["plan__title", "act_number"]
-    readonly_fields = ["state", "created_at", "updated_at", "updated_by"]
     list_select_related = ["plan"]
 
 
 @admin.register(BilancioLine)
-class BilancioLineAdmin(admin.ModelAdmin):
+class BilancioLineAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ["ente", "year", "code", "amount"]
-    list_filter = ["ente", "year"]
+    list_filter = [("ente", RelatedOnly), "year"]
 
 
 @admin.register(CycleActivity)
-class CycleActivityAdmin(admin.ModelAdmin):
+class CycleActivityAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ["ente", "order", "activity", "prepares", "adopts", "start_month", "end_month"]
-    list_filter = ["ente"]
+    list_filter = [("ente", RelatedOnly)]
     search_fields = ["activity"]
 
 
 @admin.register(BudgetLine, PromoAmount, KeyIndicator)
-class RelazioneTableAdmin(admin.ModelAdmin):
+class RelazioneTableAdmin(AuditedAdmin, ReadOnlyAdmin):
+    ente_path = "relazione__plan__ente"
     list_filter = ["relazione__year"]
 
 
 @admin.register(Validation)
-class ValidationAdmin(ReadOnlyAdmin):
+class ValidationAdmin(AuditedAdmin, ReadOnlyAdmin):
+    ente_path = "relazione__plan__ente"
     list_display = ["relazione", "date", "outcome", "members", "created_by"]
     list_filter = ["outcome"]
 
 
 @admin.register(RelazioneArtifact)
 class RelazioneArtifactAdmin(ReadOnlyAdmin):
+    ente_path = "relazione__plan__ente"
     list_display = ["relazione", "kind", "pages", "size", "created_at", "superseded_at"]
     list_filter = ["kind"]

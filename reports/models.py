@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from indicators.models import Indicator
+from perfplan.history import AuditedRecords
 from plans.models import Ente, Objective, Plan
 
 
@@ -32,6 +33,8 @@ class Relazione(models.Model):
     updated_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "relazione sulla performance"
@@ -75,6 +78,8 @@ class BudgetLine(models.Model):
     voce = models.CharField("voce", max_length=20, choices=BudgetVoce.choices)
     preventivo = models.DecimalField("preventivo (€)", max_digits=16, decimal_places=2, null=True, blank=True)
 
+    history = AuditedRecords()
+
     class Meta:
         verbose_name = "voce di preventivo"
         verbose_name_plural = "voci di preventivo"
@@ -91,6 +96,8 @@ class BilancioLine(models.Model):
     year = models.PositiveIntegerField("anno")
     code = models.CharField("voce", max_length=4)  # "1" … "15", reports.bilancio.LINES
     amount = models.BigIntegerField("importo (€)")
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "voce di bilancio"
@@ -109,6 +116,8 @@ class PromoAmount(models.Model):
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+", verbose_name="obiettivo")
     amount = models.DecimalField("importo (€)", max_digits=16, decimal_places=2)
 
+    history = AuditedRecords()
+
     class Meta:
         verbose_name = "importo per obiettivo strategico"
         verbose_name_plural = "importi per obiettivo strategico"
@@ -125,6 +134,8 @@ class KeyIndicator(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", verbose_name="indicatore")
     group = models.CharField("gruppo", max_length=200)
     order = models.PositiveIntegerField("ordine", default=0)
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "indicatore significativo"
@@ -151,6 +162,8 @@ class CycleActivity(models.Model):
     start_day = models.PositiveSmallIntegerField("giorno di inizio", default=1)
     end_month = models.PositiveSmallIntegerField("mese di fine")
     end_day = models.PositiveSmallIntegerField("giorno di fine")
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "attività del ciclo"
@@ -196,6 +209,8 @@ class Validation(models.Model):
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    history = AuditedRecords()
 
     class Meta:
         verbose_name = "validazione OIV"

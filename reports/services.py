@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from indicators.models import Indicator
 from indicators.services import year_close
+from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.roles import Role, has_role
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Level, Objective, Plan, PlanYear, YearState
@@ -78,6 +79,7 @@ def relazione_get_or_create(*, plan: Plan, year: int) -> Relazione:
 # --- editing ---------------------------------------------------------------------------------------------------
 
 
+@audited
 @transaction.atomic
 def relazione_update_texts(*, relazione: Relazione, texts: dict[str, str], user) -> Relazione:
     """Store the free texts, sanitised; an unknown section key is an error, not silently dropped."""
@@ -117,6 +119,7 @@ def _decimal(raw: str, field: str, *, allow_negative: bool = False, whole: bool 
     return value
 
 
+@audited
 @transaction.atomic
 def relazione_update_budget(*, relazione: Relazione, values: dict[str, str], user) -> None:
     """Preventivo (A) of table 1.2; values keyed by BudgetVoce. All validated first, then written."""
@@ -142,6 +145,7 @@ def bilancio_year_is_frozen(*, ente_id: int, year: int) -> bool:
     ).exists()
 
 
+@audited
 @transaction.atomic
 def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, str], str], user) -> None:
     """Typed lines of table 2.1 for years N-3..N, whole euros; an empty cell deletes the line."""
@@ -180,6 +184,7 @@ def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, s
             )
 
 
+@audited
 @transaction.atomic
 def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user) -> None:
     """Amounts per strategic objective (table 2.2); keys are objective ids of this plan's OS."""
@@ -206,6 +211,7 @@ def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user
             )
 
 
+@audited
 @transaction.atomic
 def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, group: str, order: int, user) -> None:
     _require(user, *EDITORS)
@@ -221,6 +227,7 @@ def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, grou
     KeyIndicator.objects.create(relazione=relazione, indicator_id=indicator_id, group=group[:200], order=order)
 
 
+@audited
 @transaction.atomic
 def relazione_remove_key_indicator(*, relazione: Relazione, key_id: int, user) -> None:
     _require(user, *EDITORS)
@@ -247,6 +254,7 @@ def _day_month(raw: str, field: str) -> tuple[int, int]:
     return day, month
 
 
+@audited
 @transaction.atomic
 def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput], user) -> None:
     """Replace the ente's timeline rows (all validated first); empty activity rows are skipped."""
@@ -282,18 +290,20 @@ def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput],
         )
     if errors:
         raise ValidationError(errors)
-    CycleActivity.objects.filter(ente_id=relazione.plan.ente_id).delete()
-    CycleActivity.objects.bulk_create(built)
+    delete_with_history(CycleActivity.objects.filter(ente_id=relazione.plan.ente_id))
+    record_bulk(CycleActivity, CycleActivity.objects.bulk_create(built), history_type="+")
 
 
 # --- workflow --------------------------------------------------------------------------------------------------
 
 
+@audited
 def relazione_close_year(*, plan: Plan, year: int, user, confirmed: bool = False) -> PlanYear:
     """Close the year's consuntivi (→ consuntivo chiuso, every round closed) so that the Relazione can be approved."""
     return year_close(plan=plan, year=year, user=user, confirmed=confirmed)
 
 
+@audited
 @transaction.atomic
 def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt.date | None, user) -> Relazione:
     """Record the adopting act: bozza → approvata, and the year consuntivo chiuso → relazione approvata."""
@@ -393,6 +403,7 @@ class ValidationInput:
     section_conclusions: dict[str, str] = field(default_factory=dict)  # CONCLUSION_SECTIONS key → text, optional
 
 
+@audited
 @transaction.atomic
 def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> Validation:
     """The OIV's act. «validata»: render the final PDF once, store it with its SHA-256, freeze the year.
@@ -452,6 +463,7 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
     return validation
 
 
+@audited
 @transaction.atomic
 def relazione_reopen(*, relazione: Relazione, reason: str, user) -> Relazione:
     """An Amministratore's act: validata → the year back to consuntivo chiuso, the Relazione to bozza.

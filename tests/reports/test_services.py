@@ -93,6 +93,7 @@ def test_validation_stores_one_final_pdf_with_its_sha256_and_freezes_the_year(va
     assert validated_relazione.state == RelazioneState.VALIDATED
     assert not is_open(plan=validated_relazione.plan, action=Write.STRUCTURE)
     assert not is_open(plan=validated_relazione.plan, action=Write.MEASUREMENT, year=YEAR)
+    assert not is_open(plan=validated_relazione.plan, action=Write.REPORT, year=YEAR)
 
 
 def test_writes_are_refused_after_validation(validated_relazione, planner, admin_user):

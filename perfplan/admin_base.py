@@ -1,0 +1,103 @@
+"""The admin obeys the app's rules: one ente per staff user, plan data read-only, history never written.
+
+- `EnteScopedAdmin`: lists, opens and saves only the objects of the staff user's ente (a superuser: all); access is
+  the permissions table's `Action.ADMIN_SITE` (perfplan.permissions), not Django's per-model permissions.
+- `ReadOnlyAdmin`: plan data, Relazione data and every record of what happened (revisions, consuntivi changes, year
+  moves, artefacts): the planning office changes them through the app, where the lifecycle guard, the rounding,
+  the target notation and the revisions apply.
+- `AuditedAdmin`: the object's simple-history «Cronologia», read-only (SIMPLE_HISTORY_REVERT_DISABLED) and scoped
+  like the object.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+
+from perfplan.permissions import Action, can
+from perfplan.roles import user_ente
+
+
+def scope_to_ente(queryset, user, path: str):
+    """The objects of the user's ente (`path` leads from the model to its Ente); a superuser sees all."""
+    if user.is_superuser:
+        return queryset
+    ente = user_ente(user)
+    if ente is None:
+        return queryset.none()
+    return queryset.filter(**{path: ente.pk})
+
+
+class EnteScopedAdmin(admin.ModelAdmin):
+    ente_path = "ente"  # the lookup from the model to its Ente ("pk" for Ente itself)
+
+    def get_queryset(self, request):
+        return scope_to_ente(super().get_queryset(request), request.user, self.ente_path)
+
+    def _allowed(self, request) -> bool:
+        return can(request.user, Action.ADMIN_SITE)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request) and (request.user.is_superuser or user_ente(request.user) is not None)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class ReadOnlyAdmin(EnteScopedAdmin):
+    """Readable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Action.ADMIN_SITE)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """The «Cronologia» of an audited object: only for objects the user may open, and never a revert."""
+
+    def _check_scope(self, request, object_id) -> None:
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404("Oggetto non trovato.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("Lo storico si consulta soltanto: nessun ripristino dall'amministrazione.")
+        self._check_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
