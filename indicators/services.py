@@ -41,7 +41,7 @@ from indicators.models import (
 from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
 from perfplan.formats import date_it, number_it
-from perfplan.roles import Role, has_role
+from perfplan.permissions import Action, require
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import OrgUnit, Plan, YearState
 from plans.selectors import PlanTree
@@ -71,9 +71,9 @@ FIELD_LABELS = {**VALUE_FIELDS, **MANUAL_FIELDS, "status": "Stato", "review_comm
 # --- Checks shared by every write ---------------------------------------------------------------------------
 
 
-def _require_planner(user) -> None:
-    if not has_role(user, Role.PLANNER, Role.ADMIN):
-        raise PermissionDenied("Solo l'ufficio pianificazione può svolgere questa operazione.")
+def _require_planner(user, action: Action = Action.ROUND_MANAGE) -> None:
+    """The planning office's writes: managing rounds, or (MEASUREMENT_REVIEW) reviewing the units' values."""
+    require(user, action)
 
 
 def _require_open(round: Round) -> None:
@@ -481,7 +481,7 @@ def _measurement_for_review(round: Round, indicator_id: int) -> Measurement:
 @transaction.atomic
 def measurement_accept(*, round: Round, indicator_ids: list[int], user) -> int:
     """Accept submitted values (inviato → verificato); returns how many were accepted."""
-    _require_planner(user)
+    _require_planner(user, Action.MEASUREMENT_REVIEW)
     _require_open(round)
     measurements = list(
         Measurement.objects.filter(round=round, indicator_id__in=indicator_ids, status=S.SUBMITTED).select_for_update()
@@ -501,7 +501,7 @@ def measurement_accept(*, round: Round, indicator_ids: list[int], user) -> int:
 @transaction.atomic
 def measurement_return(*, round: Round, indicator_id: int, user, comment: str) -> Measurement:
     """Return a value to its unit (da rivedere) with the comment that says what to fix."""
-    _require_planner(user)
+    _require_planner(user, Action.MEASUREMENT_REVIEW)
     _require_open(round)
     if not comment.strip():
         raise ValidationError("Per restituire un valore serve un commento che dica cosa correggere.")
@@ -522,7 +522,7 @@ def measurement_set_manual(
     *, round: Round, indicator_id: int, user, achievement: Decimal | None, reason: str, version: int
 ) -> Measurement:
     """Set (or clear, with None) a manual achievement; only the planning office, always with a reason."""
-    _require_planner(user)
+    _require_planner(user, Action.MEASUREMENT_REVIEW)
     _require_open(round)
     reason = reason.strip()
     if achievement is not None and not reason:

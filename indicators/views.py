@@ -44,13 +44,11 @@ from indicators.services import (
     unit_submit,
 )
 from perfplan.collector import collector_paused
-from perfplan.roles import Role, has_role, role_required
+from perfplan.permissions import Action, can, permission_required
 from plans.models import PlanYear
 from plans.selectors import plan_for_user, plans_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REVIEWERS = (Role.PLANNER, Role.OIV, Role.ADMIN)
-PLANNERS = (Role.PLANNER, Role.ADMIN)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -60,7 +58,7 @@ def _error_text(error: ValidationError) -> str:
 # --- Rounds -------------------------------------------------------------------------------------------------
 
 
-@role_required()
+@permission_required(Action.READ)
 def index(request):
     """The rounds of the user's plans; the planning office opens new ones here."""
     plans = list(plans_visible_to(user=request.user))
@@ -72,24 +70,20 @@ def index(request):
     for r in rounds:
         r.year_state = states.get((r.plan_id, r.year))
         by_plan[r.plan_id].append(r)
-    is_planner = has_role(request.user, *PLANNERS)
+    opens_rounds = can(request.user, Action.ROUND_MANAGE)
     lines = [
         {
             "plan": p,
             "rounds": by_plan[p.pk],
-            "form": RoundForm(years=p.years, prefix=f"p{p.pk}") if is_planner else None,
+            "form": RoundForm(years=p.years, prefix=f"p{p.pk}") if opens_rounds else None,
         }
         for p in plans
     ]
-    return render(
-        request,
-        "indicators/index.html",
-        {"lines": lines, "is_planner": is_planner, "is_office_head": has_role(request.user, Role.OFFICE_HEAD)},
-    )
+    return render(request, "indicators/index.html", {"lines": lines})
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_create(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     form = RoundForm(request.POST, years=plan.years, prefix=f"p{plan.pk}")
@@ -112,12 +106,12 @@ def round_create(request, plan_id: int):
     return redirect("indicators:round", round_id=created.pk)
 
 
-@role_required()
+@permission_required(Action.READ)
 @collector_paused
 def round_detail(request, round_id: int):
     """The round overview: progress and status per unit, late units, the plan's score with these values."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    if not has_role(request.user, *REVIEWERS):
+    if not can(request.user, Action.MEASUREMENT_READ):
         return redirect("indicators:mine", round_id=rnd.pk)
     data = round_data(round=rnd)
     scoring = plan_score(plan=rnd.plan, year=rnd.year) if rnd.final else None
@@ -127,7 +121,6 @@ def round_detail(request, round_id: int):
         "late": late_blocks(data=data, today=timezone.localdate()),
         "today": timezone.localdate(),
         "scoring": scoring,
-        "is_planner": has_role(request.user, *PLANNERS),
         "reason_form": ReasonForm(),
         "total": sum(len(b.rows) for b in data.blocks),
         "done": sum(b.done for b in data.blocks),
@@ -136,7 +129,7 @@ def round_detail(request, round_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_close_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     try:
@@ -149,7 +142,7 @@ def round_close_view(request, round_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_reopen_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     form = ReasonForm(request.POST)
@@ -163,7 +156,7 @@ def round_reopen_view(request, round_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_remind_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     link = request.build_absolute_uri(reverse("indicators:mine", args=[rnd.pk]))
@@ -209,7 +202,7 @@ def _render_mine(request, data: RoundData, forms: dict[int, EntryForm], status: 
     )
 
 
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def mine(request, round_id: int):
     """«I miei indicatori»: the indicators of the units the Responsabile leads (and their sub-units)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -218,7 +211,7 @@ def mine(request, round_id: int):
 
 
 @require_POST
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def unit_save(request, round_id: int, unit_id: int):
     """Save the unit's values as a draft (all rows in one transaction); with `invia`, submit them too."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -271,7 +264,7 @@ def unit_save(request, round_id: int, unit_id: int):
 
 
 @require_POST
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def entry_preview(request, round_id: int, indicator_id: int):
     """htmx: the live achievement of the values being typed (the scoring core decides, never JavaScript)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -298,7 +291,7 @@ def _review_block(request, rnd, unit_id: int):
     return data, block
 
 
-@role_required(*REVIEWERS)
+@permission_required(Action.MEASUREMENT_READ)
 def unit_review(request, round_id: int, unit_id: int):
     """A unit's consuntivi for the planning office (accept, return, manual achievement) and the OIV (read only)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -310,7 +303,7 @@ def unit_review(request, round_id: int, unit_id: int):
             "round": rnd,
             "data": data,
             "unit_block": block,
-            "can_review": has_role(request.user, *PLANNERS) and data.accepts_values,
+            "can_review": can(request.user, Action.MEASUREMENT_REVIEW) and data.accepts_values,
         },
     )
 
@@ -324,7 +317,7 @@ def _back_to_unit(rnd, indicator_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def unit_accept(request, round_id: int, unit_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     _, block = _review_block(request, rnd, unit_id)
@@ -338,7 +331,7 @@ def unit_accept(request, round_id: int, unit_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def indicator_accept(request, round_id: int, indicator_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     try:
@@ -351,7 +344,7 @@ def indicator_accept(request, round_id: int, indicator_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def indicator_return(request, round_id: int, indicator_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     form = ReturnForm(request.POST)
@@ -367,7 +360,7 @@ def indicator_return(request, round_id: int, indicator_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def indicator_manual(request, round_id: int, indicator_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     form = ManualForm(request.POST)
@@ -392,7 +385,7 @@ def indicator_manual(request, round_id: int, indicator_id: int):
     return _back_to_unit(rnd, indicator_id)
 
 
-@role_required(*REVIEWERS)
+@permission_required(Action.MEASUREMENT_READ)
 def indicator_history(request, round_id: int, indicator_id: int):
     """Every change to the consuntivo: who, when, old → new (planning office and OIV)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -407,7 +400,7 @@ def indicator_history(request, round_id: int, indicator_id: int):
 # --- Bulk: import into a round, a unit's sheet --------------------------------------------------------------
 
 
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_import_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     report = None
@@ -429,11 +422,11 @@ def round_import_view(request, round_id: int):
     return render(request, "indicators/import.html", {"round": rnd, "form": form, "report": report})
 
 
-@role_required(Role.PLANNER, Role.ADMIN, Role.OFFICE_HEAD)
+@permission_required(Action.UNIT_SHEET)
 def unit_sheet_view(request, round_id: int, unit_id: int):
     """The unit's `Consuntivi` sheet to fill offline (planning office, or the unit's own Responsabile)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    if not has_role(request.user, *PLANNERS) and unit_id not in user_unit_ids(user=request.user, round=rnd):
+    if not can(request.user, Action.MEASUREMENT_READ) and unit_id not in user_unit_ids(user=request.user, round=rnd):
         raise PermissionDenied("Puoi scaricare solo il foglio delle tue unità organizzative.")
     data = round_data(round=rnd, unit_ids={unit_id})
     block = data.block(unit_id)
@@ -453,7 +446,7 @@ def _evidence_for_user(user, evidence_id: int) -> Evidence:
         pk=evidence_id,
         measurement__round__plan__in=plans_visible_to(user=user),
     )
-    if not has_role(user, *REVIEWERS):
+    if not can(user, Action.MEASUREMENT_READ):
         rnd = evidence.measurement.round
         data = round_data(round=rnd, unit_ids=user_unit_ids(user=user, round=rnd))
         if data.row(evidence.measurement.indicator_id) is None:
@@ -461,7 +454,7 @@ def _evidence_for_user(user, evidence_id: int) -> Evidence:
     return evidence
 
 
-@role_required()
+@permission_required(Action.READ)
 def evidence_download(request, evidence_id: int):
     evidence = _evidence_for_user(request.user, evidence_id)
     return FileResponse(
@@ -473,7 +466,7 @@ def evidence_download(request, evidence_id: int):
 
 
 @require_POST
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def evidence_delete_view(request, evidence_id: int):
     evidence = _evidence_for_user(request.user, evidence_id)
     rnd = evidence.measurement.round

@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from plans import views as plan_views
@@ -7,10 +10,20 @@ from plans import views as plan_views
 admin.site.site_header = "perfplan – amministrazione"
 admin.site.site_title = "perfplan"
 
+
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico by themselves (downloads and PDFs have no <link rel="icon">): the SVG icon."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+# Every view needs a login (django.contrib.auth's LoginRequiredMiddleware) and an action of the permissions table
+# (perfplan.permissions.permission_required); only the views below are public. tests/test_permissions.py checks both.
 urlpatterns = [
     path("", plan_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("favicon.ico", favicon, name="favicon"),
     path("piani/", include("plans.urls")),
     path("punteggi/", include("indicators.score_urls")),
     path("consuntivi/", include("indicators.urls")),
