@@ -22,7 +22,7 @@ def favicon(request):
 urlpatterns = [
     path("", plan_views.home, name="home"),
     path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path("favicon.ico", favicon, name="favicon"),
     path("piani/", include("plans.urls")),
     path("punteggi/", include("indicators.score_urls")),
