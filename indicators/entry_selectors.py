@@ -28,7 +28,7 @@ from indicators.models import (
 from indicators.notation import Kind, format_target
 from indicators.scoring import IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
-from perfplan.roles import Role, has_role
+from perfplan.permissions import Action, can
 from plans.lifecycle import Write, write_refusal
 from plans.models import Objective, OrgUnit, Plan, PlanYear, YearState
 from plans.selectors import PlanTree, plan_tree_rows, plans_visible_to
@@ -307,7 +307,7 @@ def round_data(*, round: Round, unit_ids: set[int] | None = None) -> RoundData:
 
 def round_data_for_user(*, round: Round, user) -> RoundData:
     """What a user may see of a round: a Responsabile their units (and sub-units), the others every unit."""
-    if has_role(user, Role.PLANNER, Role.OIV, Role.ADMIN):
+    if can(user, Action.MEASUREMENT_READ):
         return round_data(round=round)
     units = list(OrgUnit.objects.filter(ente_id=round.plan.ente_id).only("pk", "parent_id"))
     return round_data(round=round, unit_ids=units_led_by(user=user, units=units))
@@ -315,7 +315,7 @@ def round_data_for_user(*, round: Round, user) -> RoundData:
 
 def user_unit_ids(*, user, round: Round) -> set[int]:
     """Units whose consuntivi the user may write in this round's ente (a Responsabile's own and sub-units)."""
-    if not has_role(user, Role.OFFICE_HEAD):
+    if not can(user, Action.MEASUREMENT_ENTER):
         return set()
     units = list(OrgUnit.objects.filter(ente_id=round.plan.ente_id).only("pk", "parent_id"))
     return units_led_by(user=user, units=units)

@@ -5,11 +5,11 @@ from django.shortcuts import render
 
 from indicators.selectors import plan_score, unit_score_lines
 from perfplan.collector import collector_paused
-from perfplan.roles import role_required
+from perfplan.permissions import Action, permission_required
 from plans.selectors import plan_for_user
 
 
-@role_required()
+@permission_required(Action.READ)
 @collector_paused
 def unit_scores(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)

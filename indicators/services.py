@@ -43,7 +43,7 @@ from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
 from perfplan.audit import audited, record_bulk
 from perfplan.formats import date_it
-from perfplan.roles import Role, has_role
+from perfplan.permissions import Action, require
 from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
 from plans.models import OrgUnit, Plan, PlanYear, YearState
 from plans.selectors import PlanTree
@@ -56,9 +56,9 @@ EDITABLE_BY_UNIT = (S.DRAFT, S.RETURNED)  # a submitted or accepted value waits 
 # --- Checks shared by every write ---------------------------------------------------------------------------
 
 
-def _require_planner(user) -> None:
-    if not has_role(user, Role.PLANNER, Role.ADMIN):
-        raise PermissionDenied("Solo l'ufficio pianificazione può svolgere questa operazione.")
+def _require_planner(user, action: Action = Action.ROUND_MANAGE) -> None:
+    """The planning office's writes: managing rounds, or (MEASUREMENT_REVIEW) reviewing the units' values."""
+    require(user, action)
 
 
 def _require_open(round: Round) -> None:
@@ -450,7 +450,7 @@ def _measurement_for_review(round: Round, indicator_id: int) -> Measurement:
 @transaction.atomic
 def measurement_accept(*, round: Round, indicator_ids: list[int], user) -> int:
     """Accept submitted values (inviato → verificato); returns how many were accepted."""
-    _require_planner(user)
+    _require_planner(user, Action.MEASUREMENT_REVIEW)
     _require_open(round)
     measurements = list(
         Measurement.objects.filter(round=round, indicator_id__in=indicator_ids, status=S.SUBMITTED).select_for_update()
@@ -470,7 +470,7 @@ def measurement_accept(*, round: Round, indicator_ids: list[int], user) -> int:
 @transaction.atomic
 def measurement_return(*, round: Round, indicator_id: int, user, comment: str) -> Measurement:
     """Return a value to its unit (da rivedere) with the comment that says what to fix."""
-    _require_planner(user)
+    _require_planner(user, Action.MEASUREMENT_REVIEW)
     _require_open(round)
     if not comment.strip():
         raise ValidationError("Per restituire un valore serve un commento che dica cosa correggere.")
@@ -491,7 +491,7 @@ def measurement_set_manual(
     *, round: Round, indicator_id: int, user, achievement: Decimal | None, reason: str, version: int
 ) -> Measurement:
     """Set (or clear, with None) a manual achievement; only the planning office, always with a reason."""
-    _require_planner(user)
+    _require_planner(user, Action.MEASUREMENT_REVIEW)
     _require_open(round)
     reason = reason.strip()
     if achievement is not None and not reason:

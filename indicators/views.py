@@ -46,14 +46,11 @@ from indicators.services import (
     year_close,
 )
 from perfplan.collector import collector_paused
-from perfplan.permissions import Action, permission_required
-from perfplan.roles import Role, has_role, role_required
+from perfplan.permissions import Action, can, permission_required
 from plans.models import PlanYear
 from plans.selectors import plan_for_user, plans_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REVIEWERS = (Role.PLANNER, Role.OIV, Role.ADMIN)
-PLANNERS = (Role.PLANNER, Role.ADMIN)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -63,7 +60,7 @@ def _error_text(error: ValidationError) -> str:
 # --- Rounds -------------------------------------------------------------------------------------------------
 
 
-@role_required()
+@permission_required(Action.READ)
 def index(request):
     """The rounds of the user's plans; the planning office opens new ones here."""
     plans = list(plans_visible_to(user=request.user))
@@ -75,24 +72,20 @@ def index(request):
     for r in rounds:
         r.year_state = states.get((r.plan_id, r.year))
         by_plan[r.plan_id].append(r)
-    is_planner = has_role(request.user, *PLANNERS)
+    opens_rounds = can(request.user, Action.ROUND_MANAGE)
     lines = [
         {
             "plan": p,
             "rounds": by_plan[p.pk],
-            "form": RoundForm(years=p.years, prefix=f"p{p.pk}") if is_planner else None,
+            "form": RoundForm(years=p.years, prefix=f"p{p.pk}") if opens_rounds else None,
         }
         for p in plans
     ]
-    return render(
-        request,
-        "indicators/index.html",
-        {"lines": lines, "is_planner": is_planner, "is_office_head": has_role(request.user, Role.OFFICE_HEAD)},
-    )
+    return render(request, "indicators/index.html", {"lines": lines})
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_create(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     form = RoundForm(request.POST, years=plan.years, prefix=f"p{plan.pk}")
@@ -115,12 +108,12 @@ def round_create(request, plan_id: int):
     return redirect("indicators:round", round_id=created.pk)
 
 
-@role_required()
+@permission_required(Action.READ)
 @collector_paused
 def round_detail(request, round_id: int):
     """The round overview: progress and status per unit, late units, the plan's score with these values."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    if not has_role(request.user, *REVIEWERS):
+    if not can(request.user, Action.MEASUREMENT_READ):
         return redirect("indicators:mine", round_id=rnd.pk)
     data = round_data(round=rnd)
     scoring = plan_score(plan=rnd.plan, year=rnd.year) if rnd.final else None
@@ -130,7 +123,6 @@ def round_detail(request, round_id: int):
         "late": late_blocks(data=data, today=timezone.localdate()),
         "today": timezone.localdate(),
         "scoring": scoring,
-        "is_planner": has_role(request.user, *PLANNERS),
         "reason_form": ReasonForm(),
         "total": sum(len(b.rows) for b in data.blocks),
         "done": sum(b.done for b in data.blocks),
@@ -139,7 +131,7 @@ def round_detail(request, round_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_close_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     if rnd.final:  # closing the final round closes the year: the confirmation page lists what is pending
@@ -179,7 +171,7 @@ def year_close_view(request, plan_id: int, year: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_reopen_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     form = ReasonForm(request.POST)
@@ -193,7 +185,7 @@ def round_reopen_view(request, round_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_remind_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     link = request.build_absolute_uri(reverse("indicators:mine", args=[rnd.pk]))
@@ -239,7 +231,7 @@ def _render_mine(request, data: RoundData, forms: dict[int, EntryForm], status: 
     )
 
 
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def mine(request, round_id: int):
     """«I miei indicatori»: the indicators of the units the Responsabile leads (and their sub-units)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -248,7 +240,7 @@ def mine(request, round_id: int):
 
 
 @require_POST
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def unit_save(request, round_id: int, unit_id: int):
     """Save the unit's values as a draft (all rows in one transaction); with `invia`, submit them too."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -301,7 +293,7 @@ def unit_save(request, round_id: int, unit_id: int):
 
 
 @require_POST
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def entry_preview(request, round_id: int, indicator_id: int):
     """htmx: the live achievement of the values being typed (the scoring core decides, never JavaScript)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -328,7 +320,7 @@ def _review_block(request, rnd, unit_id: int):
     return data, block
 
 
-@role_required(*REVIEWERS)
+@permission_required(Action.MEASUREMENT_READ)
 def unit_review(request, round_id: int, unit_id: int):
     """A unit's consuntivi for the planning office (accept, return, manual achievement) and the OIV (read only)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -340,7 +332,7 @@ def unit_review(request, round_id: int, unit_id: int):
             "round": rnd,
             "data": data,
             "unit_block": block,
-            "can_review": has_role(request.user, *PLANNERS) and data.accepts_values,
+            "can_review": can(request.user, Action.MEASUREMENT_REVIEW) and data.accepts_values,
         },
     )
 
@@ -354,7 +346,7 @@ def _back_to_unit(rnd, indicator_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def unit_accept(request, round_id: int, unit_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     _, block = _review_block(request, rnd, unit_id)
@@ -368,7 +360,7 @@ def unit_accept(request, round_id: int, unit_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def indicator_accept(request, round_id: int, indicator_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     try:
@@ -381,7 +373,7 @@ def indicator_accept(request, round_id: int, indicator_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def indicator_return(request, round_id: int, indicator_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     form = ReturnForm(request.POST)
@@ -397,7 +389,7 @@ def indicator_return(request, round_id: int, indicator_id: int):
 
 
 @require_POST
-@role_required(*PLANNERS)
+@permission_required(Action.MEASUREMENT_REVIEW)
 def indicator_manual(request, round_id: int, indicator_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     form = ManualForm(request.POST)
@@ -422,7 +414,7 @@ def indicator_manual(request, round_id: int, indicator_id: int):
     return _back_to_unit(rnd, indicator_id)
 
 
-@role_required(*REVIEWERS)
+@permission_required(Action.MEASUREMENT_READ)
 def indicator_history(request, round_id: int, indicator_id: int):
     """Every change to the consuntivo: who, when, old → new (planning office and OIV)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
@@ -437,7 +429,7 @@ def indicator_history(request, round_id: int, indicator_id: int):
 # --- Bulk: import into a round, a unit's sheet --------------------------------------------------------------
 
 
-@role_required(*PLANNERS)
+@permission_required(Action.ROUND_MANAGE)
 def round_import_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     report = None
@@ -459,11 +451,11 @@ def round_import_view(request, round_id: int):
     return render(request, "indicators/import.html", {"round": rnd, "form": form, "report": report})
 
 
-@role_required(Role.PLANNER, Role.ADMIN, Role.OFFICE_HEAD)
+@permission_required(Action.UNIT_SHEET)
 def unit_sheet_view(request, round_id: int, unit_id: int):
     """The unit's `Consuntivi` sheet to fill offline (planning office, or the unit's own Responsabile)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    if not has_role(request.user, *PLANNERS) and unit_id not in user_unit_ids(user=request.user, round=rnd):
+    if not can(request.user, Action.MEASUREMENT_READ) and unit_id not in user_unit_ids(user=request.user, round=rnd):
         raise PermissionDenied("Puoi scaricare solo il foglio delle tue unità organizzative.")
     data = round_data(round=rnd, unit_ids={unit_id})
     block = data.block(unit_id)
@@ -483,7 +475,7 @@ def _evidence_for_user(user, evidence_id: int) -> Evidence:
         pk=evidence_id,
         measurement__round__plan__in=plans_visible_to(user=user),
     )
-    if not has_role(user, *REVIEWERS):
+    if not can(user, Action.MEASUREMENT_READ):
         rnd = evidence.measurement.round
         data = round_data(round=rnd, unit_ids=user_unit_ids(user=user, round=rnd))
         if data.row(evidence.measurement.indicator_id) is None:
@@ -491,7 +483,7 @@ def _evidence_for_user(user, evidence_id: int) -> Evidence:
     return evidence
 
 
-@role_required()
+@permission_required(Action.READ)
 def evidence_download(request, evidence_id: int):
     evidence = _evidence_for_user(request.user, evidence_id)
     return FileResponse(
@@ -503,7 +495,7 @@ def evidence_download(request, evidence_id: int):
 
 
 @require_POST
-@role_required(Role.OFFICE_HEAD)
+@permission_required(Action.MEASUREMENT_ENTER)
 def evidence_delete_view(request, evidence_id: int):
     evidence = _evidence_for_user(request.user, evidence_id)
     rnd = evidence.measurement.round

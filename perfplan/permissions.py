@@ -49,7 +49,10 @@ PERMISSIONS: dict[Action, tuple[frozenset[str], str]] = {
     Action.UNIT_SHEET: (frozenset({P, H, A}), "scaricare il foglio dei consuntivi di un'unità"),
     Action.RELAZIONE_READ: (frozenset({P, H, V, A}), "leggere la Relazione e scaricarne il PDF validato"),
     Action.RELAZIONE_EDIT: (frozenset({P, A}), "scrivere la Relazione, chiudere l'anno, approvarla"),
-    Action.RELAZIONE_RENDER: (frozenset({P, V, A}), "generare e scaricare le anteprime PDF"),
+    Action.RELAZIONE_RENDER: (
+        frozenset({P, V, A}),
+        "generare le anteprime PDF, scaricarle con i PDF sostituiti e la validazione firmata",
+    ),
     Action.RELAZIONE_VALIDATE: (frozenset({V}), "validare la Relazione (congela l'anno)"),
     Action.YEAR_REOPEN: (frozenset({A}), "riaprire un anno validato, con motivazione"),
     Action.AUDIT_READ: (frozenset({P, V, A}), "consultare ed esportare lo storico delle modifiche"),
@@ -58,7 +61,8 @@ PERMISSIONS: dict[Action, tuple[frozenset[str], str]] = {
 
 # The object-level scope on top of the role: where it is checked, once for every path.
 SCOPES = {
-    "ente": "plans.selectors.plans_visible_to / plan_for_user: only the user's ente (a superuser without one: all)",
+    "ente": "plans.selectors.plans_visible_to / plan_for_user: only the user's ente (without one: every ente for a "
+    "user who may manage enti, ADMIN_SITE; nothing for the others)",
     "unità": "indicators.entry_selectors.user_unit_ids: a Responsabile only the units they lead and their sub-units",
 }
 

@@ -1,10 +1,6 @@
-"""Roles are Django groups; this module is the one place that names them and checks them."""
+"""Roles are Django groups; this module is the one place that names them. Who may do what: perfplan.permissions."""
 
 from __future__ import annotations
-
-from functools import wraps
-
-from django.core.exceptions import PermissionDenied
 
 
 class Role:
@@ -29,38 +25,11 @@ def user_roles(user) -> set[str]:
 
 
 def has_role(user, *roles: str) -> bool:
+    """For plans.lifecycle's TRANSITIONS only: views, services and templates ask perfplan.permissions.can."""
     return bool(user_roles(user) & set(roles))
-
-
-def can_edit_plans(user) -> bool:
-    return has_role(user, Role.PLANNER, Role.ADMIN)
 
 
 def user_ente(user):
     """The ente the user works in; None for users without a profile (they see nothing)."""
     profile = getattr(user, "profile", None) if user.is_authenticated else None
     return profile.ente if profile else None
-
-
-def role_required(*roles: str):
-    """Refuse (403) users without one of the roles; login is enforced by the middleware."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not has_role(request.user, *(roles or Role.ALL)):
-                raise PermissionDenied("Il tuo ruolo non consente questa operazione.")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def context_processor(request):
-    roles = user_roles(request.user)
-    return {
-        "user_roles": sorted(roles),
-        "can_edit_plans": bool(roles & {Role.PLANNER, Role.ADMIN}),
-        "is_admin_role": Role.ADMIN in roles,
-    }

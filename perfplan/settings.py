@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "perfplan.middleware.LoginRequiredMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",  # public views: @login_not_required
 ]
 
 ROOT_URLCONF = "perfplan.urls"
@@ -68,7 +68,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "perfplan.roles.context_processor",
                 "perfplan.permissions.context_processor",
             ],
         },

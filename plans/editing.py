@@ -22,7 +22,8 @@ from indicators.models import Baseline, Indicator, Target
 from indicators.notation import Kind, Unit, parse_target, parse_value
 from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.formats import date_it
-from perfplan.roles import Role, has_role, user_ente
+from perfplan.permissions import Action, can, require
+from perfplan.roles import user_ente
 from plans.lifecycle import Write, require_open
 from plans.models import (
     LEVEL_ORDER,
@@ -85,12 +86,11 @@ RULE_FIELDS = (
 
 
 def _check_editor(*, user, plan: Plan | None = None, ente: Ente | None = None) -> None:
-    """Only Pianificazione and Amministratore write plans, and only those of their own ente."""
-    if not has_role(user, Role.PLANNER, Role.ADMIN):
-        raise PermissionDenied("Solo l'ufficio pianificazione e gli amministratori possono modificare i piani.")
+    """Only who may edit plans (PLAN_EDIT) writes them, and only those of their own ente."""
+    require(user, Action.PLAN_EDIT)
     own = user_ente(user)
     target = plan.ente_id if plan is not None else (ente.pk if ente is not None else None)
-    if own is None and not has_role(user, Role.ADMIN):
+    if own is None and not can(user, Action.ADMIN_SITE):
         raise PermissionDenied("Il tuo utente non è associato a nessun ente.")
     if own is not None and target is not None and own.pk != target:
         raise PermissionDenied("Puoi modificare solo i piani del tuo ente.")

@@ -16,7 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404
 
-from perfplan.roles import Role, has_role, user_ente
+from perfplan.permissions import Action, can, require
+from perfplan.roles import user_ente
 from plans.models import Plan, PlanState
 from plans.services import ImportReport, plan_import
 from plans.workbook import WorkbookRejected, open_workbook
@@ -43,8 +44,7 @@ class PendingImport:
 
 
 def _check_importer(user) -> None:
-    if not has_role(user, Role.PLANNER, Role.ADMIN):
-        raise PermissionDenied("Solo l'ufficio pianificazione e gli amministratori importano i piani.")
+    require(user, Action.PLAN_IMPORT)
 
 
 def import_store(*, session, user, upload) -> PendingImport:
@@ -119,7 +119,7 @@ def import_run(*, pending: PendingImport, user, dry_run: bool, reason: str = "")
     """Run the importer on the stored file, limited to the user's ente (admins without one: any ente)."""
     _check_importer(user)
     ente = user_ente(user)
-    if ente is None and not has_role(user, Role.ADMIN):
+    if ente is None and not can(user, Action.ADMIN_SITE):
         raise PermissionDenied("Il tuo utente non è associato a nessun ente.")
     if dry_run and not reason:
         # The preview shows what a re-import of an adopted plan would change; the real run asks for the reason.

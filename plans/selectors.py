@@ -25,7 +25,8 @@ from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 
 from indicators.models import Baseline, Indicator, Measurement, Target
-from perfplan.roles import Role, has_role, user_ente
+from perfplan.permissions import Action, can
+from perfplan.roles import user_ente
 from plans.models import Ente, Objective, OrgUnit, Plan
 
 
@@ -186,7 +187,7 @@ def plans_visible_to(*, user) -> QuerySet[Plan]:
     qs = Plan.objects.select_related("ente").annotate(objective_count=Count("objectives", distinct=True))
     if ente is not None:
         return qs.filter(ente=ente)
-    if has_role(user, Role.ADMIN):
+    if can(user, Action.ADMIN_SITE):
         return qs
     return qs.none()
 

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from indicators.models import Indicator, Target
 from indicators.notation import format_target
 from perfplan.collector import collector_paused
-from perfplan.roles import Role, has_role, role_required, user_ente
+from perfplan.permissions import Action, permission_required
+from perfplan.roles import user_ente
 from plans import editing
 from plans.export import plan_export, plan_template
 from plans.forms import (
@@ -38,7 +39,6 @@ from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
 from plans.selectors import plan_for_user, plans_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EDITORS = (Role.PLANNER, Role.ADMIN)
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -96,7 +96,7 @@ def _int(value) -> int | None:
 # --- lists and the plan page -----------------------------------------------------------------------------------
 
 
-@role_required()
+@permission_required(Action.READ)
 def home(request):
     plans = plans_visible_to(user=request.user)
     return render(request, "plans/home.html", {"plans": plans})
@@ -113,7 +113,7 @@ def _page_filters(request) -> tuple[int | None, PlanFilters]:
     return _int(get.get("anno")), filters
 
 
-@role_required()
+@permission_required(Action.READ)
 @collector_paused
 def plan_detail(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
@@ -141,14 +141,13 @@ def plan_detail(request, plan_id: int):
             "page": page,
             "filter_form": filter_form,
             "years": page.years,
-            "can_export": has_role(request.user, Role.PLANNER, Role.ADMIN, Role.OIV),
         },
     )
     response["Server-Timing"] = f"page;dur={(time.perf_counter() - started) * 1000:.0f}"
     return response
 
 
-@role_required()
+@permission_required(Action.READ)
 def objective_detail(request, plan_id: int, objective_id: int):
     """A node's page: breadcrumbs up to the plan, the node's subtree with scores, and its actions."""
     plan = plan_for_user(user=request.user, plan_id=plan_id)
@@ -172,7 +171,7 @@ def objective_detail(request, plan_id: int, objective_id: int):
     )
 
 
-@role_required()
+@permission_required(Action.READ)
 def plan_print(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year, filters = _page_filters(request)
@@ -180,14 +179,14 @@ def plan_print(request, plan_id: int):
     return render(request, "plans/print.html", {"plan": plan, "page": page, "years": page.years})
 
 
-@role_required()
+@permission_required(Action.READ)
 def plan_revision_list(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     return render(request, "plans/revisions.html", {"plan": plan, "revisions": plan_revisions(plan=plan)})
 
 
-@role_required()
 @require_GET
+@permission_required(Action.READ)
 def score_why(request, plan_id: int, kind: str, pk: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year = _int(request.GET.get("anno"))
@@ -200,13 +199,13 @@ def score_why(request, plan_id: int, kind: str, pk: int):
     return render(request, template, {"plan": plan, "year": year, "why": explanation})
 
 
-@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+@permission_required(Action.PLAN_EXPORT)
 def plan_export_view(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     return _xlsx(plan_export(plan=plan), f"piano-{plan.ente.code}-{plan.start_year}-{plan.end_year}.xlsx")
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_IMPORT)
 def template_download(request):
     return _xlsx(plan_template(), "modello-piano-perfplan.xlsx")
 
@@ -214,7 +213,7 @@ def template_download(request):
 # --- plan lifecycle --------------------------------------------------------------------------------------------
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def plan_create(request):
     ente = user_ente(request.user)
     form = PlanCreateForm(_data(request))
@@ -231,7 +230,7 @@ def plan_create(request):
     return render(request, "plans/plan_form.html", {"form": form})
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def plan_adopt(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     form = PlanAdoptForm(_data(request))
@@ -246,7 +245,7 @@ def plan_adopt(request, plan_id: int):
     return render(request, "plans/adopt.html", {"plan": plan, "form": form})
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def plan_copy(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     form = forms.Form(_data(request))
@@ -260,7 +259,7 @@ def plan_copy(request, plan_id: int):
     )
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def plan_rules(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     form = RulesForm(_data(request), plan=plan)
@@ -289,7 +288,7 @@ def _siblings_weight(plan: Plan, parent_id: int | None, exclude_pk: int | None =
     return rows.aggregate(total=Sum("weight"))["total"] or 0, rows.count()
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def objective_create(request, plan_id: int, parent_id: int | None = None):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     parent = _objective(plan, parent_id) if parent_id else None
@@ -312,7 +311,7 @@ def objective_create(request, plan_id: int, parent_id: int | None = None):
     )
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def objective_edit(request, plan_id: int, objective_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     objective = _objective(plan, objective_id)
@@ -343,7 +342,7 @@ def objective_edit(request, plan_id: int, objective_id: int):
     )
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def objective_move(request, plan_id: int, objective_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     objective = _objective(plan, objective_id)
@@ -392,7 +391,7 @@ def objective_move(request, plan_id: int, objective_id: int):
     return render(request, "plans/objective_move.html", {"plan": plan, "objective": objective, "form": form})
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def objective_delete(request, plan_id: int, objective_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     objective = _objective(plan, objective_id)
@@ -412,7 +411,7 @@ def objective_delete(request, plan_id: int, objective_id: int):
     )
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def weights_edit(request, plan_id: int, objective_id: int | None = None, of: str = "obiettivi"):
     """The weights of one group of siblings: the children of a node (or the areas), or a node's indicators."""
     plan = plan_for_user(user=request.user, plan_id=plan_id)
@@ -444,7 +443,7 @@ def weights_edit(request, plan_id: int, objective_id: int | None = None, of: str
 # --- indicators and targets ------------------------------------------------------------------------------------
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def indicator_create(request, plan_id: int, objective_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     objective = _objective(plan, objective_id)
@@ -470,7 +469,7 @@ def indicator_create(request, plan_id: int, objective_id: int):
     )
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def indicator_edit(request, plan_id: int, indicator_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     indicator = _indicator(plan, indicator_id)
@@ -501,7 +500,7 @@ def indicator_edit(request, plan_id: int, indicator_id: int):
     )
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def indicator_delete(request, plan_id: int, indicator_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     indicator = _indicator(plan, indicator_id)
@@ -521,7 +520,7 @@ def indicator_delete(request, plan_id: int, indicator_id: int):
     )
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_EDIT)
 def target_edit(request, plan_id: int, indicator_id: int, year: int):
     """One target in place: htmx swaps the table cell with this form and back with the saved, parsed target."""
     plan = plan_for_user(user=request.user, plan_id=plan_id)
@@ -556,8 +555,8 @@ def target_edit(request, plan_id: int, indicator_id: int, year: int):
     return render(request, "plans/_target_form.html" if htmx else "plans/target_edit.html", context)
 
 
-@role_required(*EDITORS)
 @require_GET
+@permission_required(Action.PLAN_EDIT)
 def target_preview(request):
     """The live preview under a target field: the target as it will be read, or the Italian error."""
     year = _int(request.GET.get("anno"))
@@ -574,7 +573,7 @@ def target_preview(request):
 # --- browser import --------------------------------------------------------------------------------------------
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_IMPORT)
 def import_upload(request):
     form = ImportUploadForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -583,7 +582,7 @@ def import_upload(request):
     return render(request, "plans/import_upload.html", {"form": form})
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_IMPORT)
 def import_preview(request, token: str):
     """The preview page; the dry run itself is loaded by htmx (large files take seconds: a spinner shows it)."""
     pending = import_get(session=request.session, token=token)
@@ -597,7 +596,7 @@ def _report_context(report) -> dict:
     return {"report": report, "count_rows": rows}
 
 
-@role_required(*EDITORS)
+@permission_required(Action.PLAN_IMPORT)
 def import_analysis(request, token: str):
     pending = import_get(session=request.session, token=token)
     started = time.perf_counter()
@@ -615,8 +614,8 @@ def import_analysis(request, token: str):
     return render(request, template, context)
 
 
-@role_required(*EDITORS)
 @require_POST
+@permission_required(Action.PLAN_IMPORT)
 def import_confirm(request, token: str):
     pending = import_get(session=request.session, token=token)
     target = import_target(pending=pending)
@@ -644,8 +643,8 @@ def import_confirm(request, token: str):
     return render(request, template, context)
 
 
-@role_required(*EDITORS)
 @require_POST
+@permission_required(Action.PLAN_IMPORT)
 def import_cancel(request, token: str):
     pending = import_get(session=request.session, token=token)
     import_discard(session=request.session, pending=pending)

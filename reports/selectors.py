@@ -31,7 +31,8 @@ from indicators.scoring import (
 )
 from indicators.selectors import PlanScoring, plan_score
 from perfplan.formats import date_it, number_it, percent_it
-from perfplan.roles import Role, has_role, user_ente
+from perfplan.permissions import Action, can
+from perfplan.roles import user_ente
 from plans.models import (
     MAX_LOGO_BYTES,
     Level,
@@ -347,7 +348,7 @@ def relazioni_visible_to(*, user) -> QuerySet[Relazione]:
     qs = Relazione.objects.select_related("plan", "plan__ente")
     if ente is not None:
         return qs.filter(plan__ente=ente)
-    return qs if has_role(user, Role.ADMIN) else qs.none()
+    return qs if can(user, Action.ADMIN_SITE) else qs.none()
 
 
 def relazione_list(*, user) -> list[dict]:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.utils import timezone
 from indicators.models import Indicator
 from indicators.services import year_close
 from perfplan.audit import audited, delete_with_history, record_bulk
-from perfplan.roles import Role, has_role
+from perfplan.permissions import Action, require
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Level, Objective, Plan, PlanYear, YearState
 from reports.bilancio import CODES, NEGATIVE_ALLOWED
@@ -46,15 +46,11 @@ from reports.sanitize import sanitize_html
 from reports.selectors import CALENDARIO_KEY, RelazioneData, calendario_snapshot, relazione_build
 from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, MAX_CONCLUSION_CHARS, TEXT_KEYS
 
-EDITORS = (Role.PLANNER, Role.ADMIN)
-
-
 # --- guards ----------------------------------------------------------------------------------------------------
 
 
-def _require(user, *roles: str) -> None:
-    if not has_role(user, *roles):
-        raise PermissionDenied("Il tuo ruolo non consente questa operazione.")
+def _require(user, action: Action) -> None:
+    require(user, action)
 
 
 def _locked_relazione(relazione: Relazione) -> Relazione:
@@ -83,7 +79,7 @@ def relazione_get_or_create(*, plan: Plan, year: int) -> Relazione:
 @transaction.atomic
 def relazione_update_texts(*, relazione: Relazione, texts: dict[str, str], user) -> Relazione:
     """Store the free texts, sanitised; an unknown section key is an error, not silently dropped."""
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     unknown = set(texts) - set(TEXT_KEYS)
@@ -123,7 +119,7 @@ def _decimal(raw: str, field: str, *, allow_negative: bool = False, whole: bool 
 @transaction.atomic
 def relazione_update_budget(*, relazione: Relazione, values: dict[str, str], user) -> None:
     """Preventivo (A) of table 1.2; values keyed by BudgetVoce. All validated first, then written."""
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     errors, parsed = {}, {}
@@ -149,7 +145,7 @@ def bilancio_year_is_frozen(*, ente_id: int, year: int) -> bool:
 @transaction.atomic
 def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, str], str], user) -> None:
     """Typed lines of table 2.1 for years N-3..N, whole euros; an empty cell deletes the line."""
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     ente_id = relazione.plan.ente_id
@@ -188,7 +184,7 @@ def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, s
 @transaction.atomic
 def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user) -> None:
     """Amounts per strategic objective (table 2.2); keys are objective ids of this plan's OS."""
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     allowed = set(Objective.objects.filter(plan=relazione.plan, level=Level.STRATEGIC).values_list("pk", flat=True))
@@ -214,7 +210,7 @@ def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user
 @audited
 @transaction.atomic
 def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, group: str, order: int, user) -> None:
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     group = group.strip()
@@ -230,7 +226,7 @@ def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, grou
 @audited
 @transaction.atomic
 def relazione_remove_key_indicator(*, relazione: Relazione, key_id: int, user) -> None:
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     KeyIndicator.objects.filter(relazione=relazione, pk=key_id).delete()
@@ -258,7 +254,7 @@ def _day_month(raw: str, field: str) -> tuple[int, int]:
 @transaction.atomic
 def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput], user) -> None:
     """Replace the ente's timeline rows (all validated first); empty activity rows are skipped."""
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     errors: dict[str, str] = {}
@@ -307,7 +303,7 @@ def relazione_close_year(*, plan: Plan, year: int, user, confirmed: bool = False
 @transaction.atomic
 def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt.date | None, user) -> Relazione:
     """Record the adopting act: bozza → approvata, and the year consuntivo chiuso → relazione approvata."""
-    _require(user, *EDITORS)
+    _require(user, Action.RELAZIONE_EDIT)
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     errors = {}
@@ -382,7 +378,7 @@ def _store_artifact(*, relazione: Relazione, rendered: RenderedPdf, kind: str, u
 
 def relazione_render_draft(*, relazione: Relazione, user) -> RelazioneArtifact:
     """Render a preview PDF (BOZZA until approved) and keep only the latest one."""
-    _require(user, Role.PLANNER, Role.ADMIN, Role.OIV)
+    _require(user, Action.RELAZIONE_RENDER)
     rendered = relazione_render_pdf(plan=relazione.plan, year=relazione.year, relazione=relazione)
     with transaction.atomic():
         for old in RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT):
@@ -408,7 +404,7 @@ class ValidationInput:
 def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> Validation:
     """The OIV's act. «validata»: render the final PDF once, store it with its SHA-256, freeze the year.
     «non validata»: the year goes back to consuntivo chiuso with the OIV's remarks, the Relazione to bozza."""
-    _require(user, Role.OIV)
+    _require(user, Action.RELAZIONE_VALIDATE)
     relazione = _locked_relazione(relazione)
     errors = {}
     if relazione.state != RelazioneState.APPROVED:
@@ -468,7 +464,7 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
 def relazione_reopen(*, relazione: Relazione, reason: str, user) -> Relazione:
     """An Amministratore's act: validata → the year back to consuntivo chiuso, the Relazione to bozza.
     The stored PDF stays in the history, marked as superseded with the reason."""
-    _require(user, Role.ADMIN)
+    _require(user, Action.YEAR_REOPEN)
     relazione = _locked_relazione(relazione)
     if relazione.state != RelazioneState.VALIDATED:
         raise ValidationError("Solo una Relazione validata può essere riaperta.")

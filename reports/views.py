@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from indicators.models import Indicator
 from perfplan.collector import collector_paused
-from perfplan.roles import Role, has_role, role_required
+from perfplan.permissions import Action, can, permission_required
 from plans.models import Level, Objective
 from plans.selectors import plan_for_user
 from reports import services
@@ -36,7 +36,6 @@ from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, DEFAULT_ACTIVITIES, TE
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-READERS = (Role.PLANNER, Role.ADMIN, Role.OIV, Role.OFFICE_HEAD)
 
 
 def _relazione_for(request, plan_id: int, year: int, *, create: bool = False) -> Relazione:
@@ -58,7 +57,7 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-@role_required(*READERS)
+@permission_required(Action.RELAZIONE_READ)
 def relazione_index(request):
     rows = relazione_list(user=request.user)
     to_validate = [r for r in rows if r["state"] == RelazioneState.APPROVED]
@@ -66,11 +65,11 @@ def relazione_index(request):
     return render(
         request,
         "reports/index.html",
-        {"rows": rows, "to_validate": to_validate, "validated": validated, "is_oiv": has_role(request.user, Role.OIV)},
+        {"rows": rows, "to_validate": to_validate, "validated": validated},
     )
 
 
-@role_required(*READERS)
+@permission_required(Action.RELAZIONE_READ)
 @collector_paused
 def relazione_detail(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)
@@ -92,13 +91,12 @@ def relazione_detail(request, plan_id: int, year: int):
             "relazione": relazione,
             "draft": draft,
             "history": history,
-            "can_edit": has_role(user, Role.PLANNER, Role.ADMIN) and data.state == RelazioneState.DRAFT,
-            "can_approve": has_role(user, Role.PLANNER, Role.ADMIN) and data.state == RelazioneState.DRAFT,
-            "can_close_year": has_role(user, Role.PLANNER, Role.ADMIN)
+            "can_edit": can(user, Action.RELAZIONE_EDIT) and data.state == RelazioneState.DRAFT,
+            "can_approve": can(user, Action.RELAZIONE_EDIT) and data.state == RelazioneState.DRAFT,
+            "can_close_year": can(user, Action.RELAZIONE_EDIT)
             and data.year_state in ("programmazione", "monitoraggio"),
-            "can_validate": has_role(user, Role.OIV) and data.state == RelazioneState.APPROVED,
-            "can_reopen": has_role(user, Role.ADMIN) and data.state == RelazioneState.VALIDATED,
-            "can_render": has_role(user, Role.PLANNER, Role.ADMIN, Role.OIV),
+            "can_validate": can(user, Action.RELAZIONE_VALIDATE) and data.state == RelazioneState.APPROVED,
+            "can_reopen": can(user, Action.YEAR_REOPEN) and data.state == RelazioneState.VALIDATED,
             "checklist": CHECKLIST,
             "conclusion_sections": CONCLUSION_SECTIONS,
             "today": dt.date.today(),
@@ -106,7 +104,7 @@ def relazione_detail(request, plan_id: int, year: int):
     )
 
 
-@role_required(Role.PLANNER, Role.ADMIN)
+@permission_required(Action.RELAZIONE_EDIT)
 @collector_paused
 def relazione_edit(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year, create=request.method == "POST")
@@ -246,7 +244,7 @@ def _after_action(request, relazione: Relazione, ok: str, action):
 
 
 @require_POST
-@role_required(Role.PLANNER, Role.ADMIN)
+@permission_required(Action.RELAZIONE_EDIT)
 def relazione_approve(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year, create=True)
     post = request.POST
@@ -265,7 +263,7 @@ def relazione_approve(request, plan_id: int, year: int):
 
 
 @require_POST
-@role_required(Role.OIV)
+@permission_required(Action.RELAZIONE_VALIDATE)
 def relazione_validate(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)
     if relazione.pk is None:
@@ -293,7 +291,7 @@ def relazione_validate(request, plan_id: int, year: int):
 
 
 @require_POST
-@role_required(Role.ADMIN)
+@permission_required(Action.YEAR_REOPEN)
 def relazione_reopen(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)
     if relazione.pk is None:
@@ -309,7 +307,7 @@ def relazione_reopen(request, plan_id: int, year: int):
 
 
 @require_POST
-@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+@permission_required(Action.RELAZIONE_RENDER)
 def relazione_render(request, plan_id: int, year: int):
     """Render a preview PDF; called with htmx so the page shows progress and is not blocked."""
     relazione = _relazione_for(request, plan_id, year, create=True)
@@ -328,7 +326,7 @@ def _stream(request, artifact: RelazioneArtifact, filename: str):
     return response
 
 
-@role_required(*READERS)
+@permission_required(Action.RELAZIONE_READ)
 def relazione_pdf(request, plan_id: int, year: int):
     """The validated PDF, byte for byte as stored (never re-rendered)."""
     relazione = _relazione_for(request, plan_id, year)
@@ -338,7 +336,7 @@ def relazione_pdf(request, plan_id: int, year: int):
     return _stream(request, artifact, f"relazione-performance-{relazione.plan.ente.code}-{year}.pdf")
 
 
-@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+@permission_required(Action.RELAZIONE_RENDER)
 def relazione_draft_pdf(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)
     artifact = (
@@ -349,7 +347,7 @@ def relazione_draft_pdf(request, plan_id: int, year: int):
     return _stream(request, artifact, f"relazione-performance-{relazione.plan.ente.code}-{year}-anteprima.pdf")
 
 
-@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+@permission_required(Action.RELAZIONE_RENDER)
 def relazione_history_pdf(request, plan_id: int, year: int, artifact_id: int):
     relazione = _relazione_for(request, plan_id, year)
     artifact = RelazioneArtifact.objects.filter(relazione=relazione, pk=artifact_id, kind=ArtifactKind.FINAL).first()
@@ -358,7 +356,7 @@ def relazione_history_pdf(request, plan_id: int, year: int, artifact_id: int):
     return _stream(request, artifact, f"relazione-performance-{relazione.plan.ente.code}-{year}-{artifact.pk}.pdf")
 
 
-@role_required(Role.PLANNER, Role.ADMIN, Role.OIV)
+@permission_required(Action.RELAZIONE_RENDER)
 def relazione_attachment(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)
     validation = relazione.validations.first() if relazione.pk else None
@@ -367,7 +365,7 @@ def relazione_attachment(request, plan_id: int, year: int):
     return FileResponse(validation.attachment.open("rb"), as_attachment=True, content_type=PDF)
 
 
-@role_required(*READERS)
+@permission_required(Action.RELAZIONE_READ)
 @collector_paused
 def relazione_export(request, plan_id: int, year: int):
     relazione = _relazione_for(request, plan_id, year)

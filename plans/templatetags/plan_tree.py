@@ -9,5 +9,5 @@ register = template.Library()
 def plan_tree_rows(context):
     """The rows of the tree table of `page` (see plans/tree_html.py); planners get the edit links."""
     return tree_rows_html(
-        context["page"], edit=bool(context.get("can_edit_plans")), printable=bool(context.get("printable"))
+        context["page"], edit=bool(context.get("can", {}).get("plan_edit")), printable=bool(context.get("printable"))
     )
