@@ -28,6 +28,7 @@ from indicators.models import (
 )
 from indicators.notation import ParsedTarget
 from perfplan.actors import actor_or_system
+from perfplan.audit import audit_context, delete_with_history, record_bulk
 from plans.lifecycle import Write, write_refusal, year_states
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanState, PlanYear
 from plans.revisions import RevisionLog
@@ -101,7 +102,7 @@ def plan_import(
     if report.errors:
         return report
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_context(user=actor_or_system(user), reason=reason.strip()):
             _Writer(result.data, report, reason=reason.strip(), user=user, ente=ente).write()
             if report.errors:
                 raise _DryRunRollback
@@ -293,6 +294,15 @@ class _Writer:
                 setattr(obj, name, new)
         return changes
 
+    @staticmethod
+    def _insert_recorded(model, rows: list[dict[str, Any]], of_plan) -> None:
+        """insert_rows, then the audit history of the new rows: read back as those above the previous highest id."""
+        if not rows:
+            return
+        last = of_plan.aggregate(last=models.Max("pk"))["last"] or 0
+        insert_rows(model, rows)
+        record_bulk(model, of_plan.filter(pk__gt=last), history_type="+")
+
     def _refuse(self, refusal: str, sheet: str, row: int | None, column: str | None, detail: str) -> None:
         """A change the lifecycle guard forbids: an error where it is, the first MAX_FROZEN_ERRORS of them."""
         self.frozen_count += 1
@@ -371,7 +381,8 @@ class _Writer:
         plan.save()
         self.report.plan_id = plan.pk
         existing_years = set(plan.plan_years.values_list("year", flat=True))
-        PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in d.years if y not in existing_years])
+        years = PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in d.years if y not in existing_years])
+        record_bulk(PlanYear, years, history_type="+")
         self._write_units()
         self._write_objectives()
         self._write_indicators()
@@ -407,6 +418,7 @@ class _Writer:
             else:
                 self.report.unchanged["unità"] += 1
         OrgUnit.objects.bulk_create(to_create, batch_size=500)
+        record_bulk(OrgUnit, to_create, history_type="+")
         self.report.created["unità"] += len(to_create)
         relinked = []
         for row in self.d.units:
@@ -418,6 +430,7 @@ class _Writer:
         changed = {u.pk: u for u in to_update + relinked}
         if changed:
             OrgUnit.objects.bulk_update(list(changed.values()), ["name", "head", "parent"], batch_size=500)
+            record_bulk(OrgUnit, changed.values(), history_type="~")
         self.report.updated["unità"] += len([u for u in to_update])
         self.units = existing
         self.units_by_pk = {u.pk: u for u in existing.values()}
@@ -488,10 +501,12 @@ class _Writer:
                     else:
                         self.report.unchanged["obiettivi"] += 1
             Objective.objects.bulk_create(to_create, batch_size=500)
+            record_bulk(Objective, to_create, history_type="+")
             self.objectives_by_pk.update((o.pk, o) for o in to_create)
             self.report.created["obiettivi"] += len(to_create)
         if to_update:
             Objective.objects.bulk_update(list(to_update.values()), OBJECTIVE_FIELDS, batch_size=500)
+            record_bulk(Objective, to_update.values(), history_type="~")
         self.report.updated["obiettivi"] += len(to_update)
         self.report.missing.extend(f"Obiettivo {code}" for code in existing if code not in seen)
         self.objectives = existing
@@ -544,8 +559,10 @@ class _Writer:
                 else:
                     self.report.unchanged["indicatori"] += 1
         Indicator.objects.bulk_create(to_create, batch_size=500)
+        record_bulk(Indicator, to_create, history_type="+")
         if to_update:
             Indicator.objects.bulk_update(list(to_update.values()), INDICATOR_FIELDS, batch_size=500)
+            record_bulk(Indicator, to_update.values(), history_type="~")
         self.report.created["indicatori"] += len(to_create)
         self.report.updated["indicatori"] += len(to_update)
         self.report.missing.extend(f"Indicatore {key[0]} / {key[1][1:]}" for key in existing if key not in seen)
@@ -574,11 +591,12 @@ class _Writer:
                 if self._apply(baseline, values):
                     to_update.append(baseline)
                     self._baseline_changed(row, label, old_raw, row.baseline_raw)
-        insert_rows(Baseline, to_create)
+        self._insert_recorded(Baseline, to_create, Baseline.objects.filter(indicator__objective__plan=self.plan))
         if to_update:
             Baseline.objects.bulk_update(to_update, ["year", "value", "raw"], batch_size=500)
+            record_bulk(Baseline, to_update, history_type="~")
         if to_delete:
-            Baseline.objects.filter(pk__in=to_delete).delete()
+            delete_with_history(Baseline.objects.filter(pk__in=to_delete))
 
     def _baseline_changed(self, row, label: str, old: str | None, new: str | None) -> None:
         if self.structure_refusal:
@@ -657,11 +675,13 @@ class _Writer:
         if retired:
             if adopted:
                 Target.objects.bulk_update(retired, ["is_current"], batch_size=500)
+                record_bulk(Target, retired, history_type="~")
             else:
-                Target.objects.filter(pk__in=[t.pk for t in retired]).delete()
+                delete_with_history(Target.objects.filter(pk__in=[t.pk for t in retired]))
         if to_update:
             Target.objects.bulk_update(to_update, TARGET_FIELDS, batch_size=500)
-        insert_rows(Target, to_create)
+            record_bulk(Target, to_update, history_type="~")
+        self._insert_recorded(Target, to_create, Target.objects.filter(indicator__objective__plan=self.plan))
 
     def _write_measurements(self) -> None:
         if not self.d.measurements:

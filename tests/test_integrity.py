@@ -374,6 +374,12 @@ def test_a_command_line_reimport_of_an_adopted_plan_needs_a_user_and_every_page_
         ">= 350",
         ">= 360",
     )
+    # The audit history has the import's writes too: the retired version and the new one, signed and explained.
+    history = Target.history.filter(history_user=planner, history_change_reason="Rimodulazione")
+    assert sorted((h.history_type, h.raw, h.is_current) for h in history) == [
+        ("+", ">= 360", True),
+        ("~", ">= 350", False),
+    ]
     unit = modena.ente.org_units.order_by("code").first()
     people = {
         "pianificazione": planner,
