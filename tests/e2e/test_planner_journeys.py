@@ -137,6 +137,9 @@ def test_the_planner_adopts_the_plan_then_revises_a_target_with_a_reason(page, u
     page.get_by_label(re.compile("Target 2019 di F1")).fill(">= 380")
     page.get_by_role("button", name="Salva").click()
     page.get_by_text("Indicare la motivazione").wait_for()
+    # The re-rendered form puts the focus on the field in error (htmx honours autofocus after the swap): wait for
+    # it, or the typing races the swap's focus and lands in the target box.
+    expect(page.get_by_label("Motivazione")).to_be_focused()
     page.get_by_label("Motivazione").fill("Risorse aggiuntive dal fondo perequativo")
     page.get_by_role("button", name="Salva").click()
     # The save renders the page again with the revision: on a loaded CI machine that can take longer than 30 s.
