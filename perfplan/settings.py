@@ -116,8 +116,17 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
-# Uploaded workbooks larger than this are refused before openpyxl opens them.
+# Import bounds (perfplan/limits.py reads them; the README lists them). An upload larger than MAX_WORKBOOK_BYTES is
+# refused while it streams; the zip directory is checked (total size, each entry's compression ratio) before any
+# XML is parsed; then rows per sheet, characters per cell and the tree's depth; errors are listed up to a number.
 MAX_WORKBOOK_BYTES = int(os.environ.get("MAX_WORKBOOK_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024)))
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "100"))
+IMPORT_MAX_ROWS_PER_SHEET = int(os.environ.get("IMPORT_MAX_ROWS_PER_SHEET", "100000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
+IMPORT_MAX_ERRORS_LISTED = int(os.environ.get("IMPORT_MAX_ERRORS_LISTED", "200"))
+# Levels of the plan tree, from an area (1) down; pages, the PDF and the exports walk it recursively.
+PLAN_MAX_TREE_DEPTH = int(os.environ.get("PLAN_MAX_TREE_DEPTH", "12"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
