@@ -274,6 +274,8 @@ def backup_restore(
     storage = storage or default_storage
     try:
         archive = zipfile.ZipFile(source)
+    except FileNotFoundError as exc:
+        raise BackupError(f"Il file «{source}» non esiste.") from exc
     except (zipfile.BadZipFile, OSError) as exc:
         raise BackupError("Il file non è un archivio .zip leggibile.") from exc
     with archive:

@@ -15,8 +15,6 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             report = backup_restore(source=options["file"])
-        except FileNotFoundError as exc:
-            raise CommandError(f"Il file «{options['file']}» non esiste.") from exc
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(
