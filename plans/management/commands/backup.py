@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from perfplan.backup import BackupError, backup_create
+from perfplan.formats import number_it
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             path.unlink(missing_ok=True)
             raise
         self.stderr.write(
-            f"Backup scritto in {path}: {report.rows} righe, {report.media_files} file, "
-            f"{path.stat().st_size / 1_048_576:.1f} MB in {time.monotonic() - started:.1f} s."
+            f"Backup scritto in {path}: {number_it(report.rows)} righe, {number_it(report.media_files)} file, "
+            f"{number_it(path.stat().st_size / 1_048_576, 1)} MB in {number_it(time.monotonic() - started, 1)} s."
         )
         self.stdout.write(str(path))

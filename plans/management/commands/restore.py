@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from perfplan.backup import BackupError, backup_restore
+from perfplan.formats import number_it
 
 
 class Command(BaseCommand):
@@ -18,6 +19,6 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(
-            f"Ripristinati {report.rows} righe e {report.media_files} file da {options['file']} "
-            f"in {time.monotonic() - started:.1f} s."
+            f"Ripristinate {number_it(report.rows)} righe e {number_it(report.media_files)} file da {options['file']} "
+            f"in {number_it(time.monotonic() - started, 1)} s."
         )
