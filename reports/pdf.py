@@ -120,7 +120,8 @@ class _Renderer:
         stylesheet = finders.find("reports/print.css")
         self.base_url = str(Path(stylesheet).parent)
         self.fonts = FontConfiguration()
-        self.stylesheets = [CSS(filename=stylesheet, font_config=self.fonts)]
+        columns = finders.find("reports/columns.css")  # the tables' column widths, shared with the screen preview
+        self.stylesheets = [CSS(filename=path, font_config=self.fonts) for path in (stylesheet, columns)]
 
     def whole(self, parts: list[Part]) -> tuple[bytes, int]:
         document = self._render(self._html(parts, chunked=False))
