@@ -196,7 +196,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Content-Security-Policy (django-csp 4) ------------------------------------------------------------------------
-# Only files from this site: no inline <script>, <style> or style="" (they live in static/js and static/css),
+# Only files from this site: no inline scripts, style elements or style attributes (static/js, static/css),
 # no eval (htmx's is off: allowEval in base.html's htmx-config). data: for the small SVG/font images inside
 # Bootstrap Italia's CSS. The PDF's <style> (templates/reports/pdf*.html) is read by WeasyPrint, never a browser.
 CONTENT_SECURITY_POLICY = {
