@@ -6,6 +6,8 @@ handler below reports the user's count, or the user limit itself once the addres
 """
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.shortcuts import render
@@ -21,6 +23,14 @@ class UserAndAddressHandler(AxesDatabaseHandler):
         if by_address >= settings.LOGIN_IP_FAILURE_LIMIT:
             return max(by_user, settings.LOGIN_FAILURE_LIMIT)
         return by_user
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """After a good login (AXES_RESET_ON_SUCCESS): forget that user's failures from that address only. Axes would
+        delete every failure matching either parameter, the address's failures against other names too: anyone with
+        an account of their own could then guess other people's passwords forever, logging in between guesses."""
+        username = get_client_username(request, credentials)
+        count, _ = AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address).delete()
+        return count
 
 
 def client_ip(request) -> str | None:

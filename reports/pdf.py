@@ -120,8 +120,7 @@ class _Renderer:
         stylesheet = finders.find("reports/print.css")
         self.base_url = str(Path(stylesheet).parent)
         self.fonts = FontConfiguration()
-        columns = finders.find("reports/columns.css")  # the tables' column widths, shared with the screen preview
-        self.stylesheets = [CSS(filename=path, font_config=self.fonts) for path in (stylesheet, columns)]
+        self.stylesheets = [CSS(filename=stylesheet, font_config=self.fonts)]
 
     def whole(self, parts: list[Part]) -> tuple[bytes, int]:
         document = self._render(self._html(parts, chunked=False))

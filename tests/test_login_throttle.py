@@ -89,6 +89,14 @@ def test_a_successful_login_forgets_the_earlier_failures(client, person):
     assert _log_in(client, person.username, PASSWORD).status_code == 302
 
 
+def test_logging_in_with_ones_own_account_does_not_wipe_the_failures_against_others(client, person, other_ente):
+    make_user("intruso", Role.PLANNER, other_ente)
+    _fail(client, person.username, settings.LOGIN_FAILURE_LIMIT - 1)
+    assert _log_in(client, "intruso", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert _fail(client, person.username, 1).status_code == 429
+
+
 def test_the_admin_login_is_throttled_too(client, person):
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         response = client.post("/admin/login/", {"username": person.username, "password": "sbagliata"})
