@@ -68,7 +68,13 @@ def _pages(role: str, plan: Plan, rnd: Round) -> list[str]:
         "pianificazione": [f"/consuntivi/rilevazioni/{rnd.pk}/", "/storico/", f"/piani/{plan.pk}/revisioni/"],
         "responsabile": [f"/consuntivi/rilevazioni/{rnd.pk}/miei/"],
         "oiv": ["/storico/"],
-        "admin": ["/storico/", "/admin/", "/admin/auth/user/", "/admin/axes/accessattempt/"],
+        "admin": [
+            "/storico/",
+            "/admin/",
+            "/admin/auth/user/",
+            "/admin/axes/accessattempt/",
+            f"/admin/plans/plan/{plan.pk}/history/",
+        ],
     }
     return common + by_role[role]
 
