@@ -41,26 +41,30 @@ def session_expiry(session, *, now: int) -> str | None:
 
 
 class SessionTimeoutMiddleware:
+    """Before LoginRequiredMiddleware: an expired session is logged out here, and that middleware then sends the
+    now anonymous user of a protected page to the login (the login and logout views themselves just go on)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            now = int(time.time())
-            reason = session_expiry(request.session, now=now)
-            if reason:
-                return self._expired(request, reason)
-            session = request.session
-            if session.get(LOGIN_AT) is None:  # a session opened before these limits existed
-                session[LOGIN_AT] = now
-            if now - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION:
-                session[SEEN_AT] = now
         return self.get_response(request)
 
-    def _expired(self, request, reason: str):
-        logout(request)
-        messages.warning(request, reason)
-        login = redirect_to_login(request.get_full_path())
-        if request.headers.get("HX-Request"):  # htmx would swap the login page into a table cell: reload instead
-            return HttpResponse(status=204, headers={"HX-Redirect": login.url})
-        return login
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated:
+            return None
+        now = int(time.time())
+        reason = session_expiry(request.session, now=now)
+        if reason:
+            logout(request)
+            messages.warning(request, reason)
+            if request.headers.get("HX-Request") and getattr(view_func, "login_required", True):
+                # htmx would swap the login page into a table cell: have it load the login page instead
+                return HttpResponse(status=204, headers={"HX-Redirect": redirect_to_login(request.get_full_path()).url})
+            return None
+        session = request.session
+        if session.get(LOGIN_AT) is None:  # a session opened before these limits existed
+            session[LOGIN_AT] = now
+        if now - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION:
+            session[SEEN_AT] = now
+        return None

@@ -60,6 +60,12 @@ def test_a_session_older_than_the_absolute_limit_is_closed_even_if_active(logged
     assert "La sessione è scaduta dopo 8 ore dall&#x27;accesso: accedi di nuovo." in page
 
 
+def test_logging_out_of_an_expired_session_just_logs_out(logged_in):
+    _move_back(logged_in, **{SEEN_AT: settings.SESSION_IDLE_TIMEOUT + 1})
+    response = logged_in.post(reverse("logout"))
+    assert response.status_code == 302 and response.url == reverse("login")  # no ?next=/accounts/logout/
+
+
 def test_an_expired_htmx_request_reloads_the_login_page(logged_in):
     _move_back(logged_in, **{SEEN_AT: settings.SESSION_IDLE_TIMEOUT + 1})
     response = logged_in.get(reverse("home"), HTTP_HX_REQUEST="true")
