@@ -32,6 +32,7 @@ class Action(StrEnum):
     YEAR_REOPEN = "year_reopen"  # reopen a validated year, with a reason
     AUDIT_READ = "audit_read"  # the audit history of every change
     ADMIN_SITE = "admin_site"  # users, units, enti and configuration in /admin/
+    PASSWORD_CHANGE = "password_change"  # one's own password (accounts/password/)
 
 
 P, H, V, A = Role.PLANNER, Role.OFFICE_HEAD, Role.OIV, Role.ADMIN  # V: the OIV (valutatore)
@@ -57,6 +58,7 @@ PERMISSIONS: dict[Action, tuple[frozenset[str], str]] = {
     Action.YEAR_REOPEN: (frozenset({A}), "riaprire un anno validato, con motivazione"),
     Action.AUDIT_READ: (frozenset({P, V, A}), "consultare ed esportare lo storico delle modifiche"),
     Action.ADMIN_SITE: (frozenset({A}), "gestire utenti, unità, enti e configurazione (/admin/)"),
+    Action.PASSWORD_CHANGE: (frozenset({P, H, V, A}), "cambiare la propria password"),
 }
 
 # The object-level scope on top of the role: where it is checked, once for every path.

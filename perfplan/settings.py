@@ -1,5 +1,6 @@
 """perfplan settings: 12-factor, read from the environment with safe development defaults."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -21,11 +22,29 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", True)
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse in production a key that signs sessions, password-reset tokens and CSRF badly: missing, short, with
+    few distinct characters, Django's generated `django-insecure-` keys or this file's development key. The rules
+    are those of Django's `check --deploy` (security.W009), made an error here instead of a warning."""
+    if not key:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if key == DEVELOPMENT_SECRET_KEY or key.startswith("django-insecure-"):
+        raise ImproperlyConfigured("SECRET_KEY is a development key: generate a new one for production.")
+    if len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak: at least 50 characters and 5 different ones, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+
+
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
+else:
+    check_secret_key(SECRET_KEY)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -38,6 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "axes",  # login throttle: failed attempts per user and per IP (perfplan/login_throttle.py)
+    "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
+    "perfplan",  # login stamps of the session (perfplan/sessions.py) and the HTTPS system check
     "plans",
     "indicators",
     "reports",
@@ -45,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # on every response, errors and the admin too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,7 +76,15 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "perfplan.sessions.SessionTimeoutMiddleware",  # idle and absolute limits; after auth and messages
     "django.contrib.auth.middleware.LoginRequiredMiddleware",  # public views: @login_not_required
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the page that says until when
+]
+
+# django-axes first: it refuses a locked-out user or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "perfplan.urls"
@@ -138,9 +169,84 @@ if RELAZIONE_PDF_CHUNK_ROWS < 1:
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# --- HTTPS --------------------------------------------------------------------------------------------------------
+# Production runs behind HTTPS: cookies only over HTTPS, HTTP redirected, HSTS for a year. An intranet served over
+# plain HTTP says so explicitly with PERFPLAN_HTTPS=false: then none of these, and `check` warns (perfplan.W001)
+# instead of Django's four HTTPS warnings (perfplan/checks.py). In development (DEBUG on) the default is off.
+PERFPLAN_HTTPS = env_bool("PERFPLAN_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = PERFPLAN_HTTPS
+SESSION_COOKIE_SECURE = PERFPLAN_HTTPS
+CSRF_COOKIE_SECURE = PERFPLAN_HTTPS
+# HSTS: browsers refuse plain HTTP to this host for HSTS_SECONDS. includeSubDomains and preload are what
+# `check --deploy` asks for; set them false when other hosts of the domain still serve plain HTTP (check warns).
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600))) if PERFPLAN_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+# Behind a reverse proxy that terminates TLS (nginx, Apache): PROXY_COUNT=1 trusts its X-Forwarded-Proto (so that
+# a request that came in over HTTPS is not redirected again) and its X-Forwarded-For (the client's address for the
+# login throttle). The proxy must set both headers itself, overwriting what the client sent. 0: no proxy.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PROXY_COUNT must be 0 (no reverse proxy) or the number of proxies in front.")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_COUNT else None
+# Without HTTPS Django's four HTTPS warnings (HSTS, redirect, the two cookies) say the same as perfplan.W001.
+SILENCED_SYSTEM_CHECKS = [] if PERFPLAN_HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp 4) ------------------------------------------------------------------------
+# Only files from this site: no inline scripts, style elements or style attributes (static/js, static/css),
+# no eval (htmx's is off: allowEval in base.html's htmx-config). data: for the small SVG/font images inside
+# Bootstrap Italia's CSS. The PDF's <style> (templates/reports/pdf*.html) is read by WeasyPrint, never a browser.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Sessions ------------------------------------------------------------------------------------------------------
+# A public office: shared PCs, people who walk away. A session ends 30 minutes after its last request (idle) and 8
+# hours after the login whatever happens (absolute), both checked by perfplan.sessions.SessionTimeoutMiddleware from
+# two timestamps kept in the session (no write on every request: the last-seen time is refreshed once a minute);
+# the cookie also ends with the browser. A stored session expires SESSION_MAX_HOURS after its last write, so a
+# forgotten one is removed by `clearsessions` even if the middleware never sees it again.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_MAX_HOURS", "8")) * 3600
+if not 0 < SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_TIMEOUT:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be positive and at most SESSION_MAX_HOURS.")
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Login throttle (django-axes) ----------------------------------------------------------------------------------
+# LOGIN_FAILURE_LIMIT failed logins for one user name, or LOGIN_IP_FAILURE_LIMIT from one address (an office behind
+# one NAT address shares it, hence the higher number), lock that user or address out for LOGIN_LOCKOUT_MINUTES
+# after the last failure, the right password included. `manage.py axes_reset` (or axes_reset_username USER,
+# axes_reset_ip IP) and «Tentativi di accesso» in the admin unlock at once.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("LOGIN_IP_FAILURE_LIMIT", "20"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+if min(LOGIN_FAILURE_LIMIT, LOGIN_IP_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES) < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT, LOGIN_IP_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be >= 1.")
+AXES_HANDLER = "perfplan.login_throttle.UserAndAddressHandler"  # the two limits above
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # counted apart: the user name, and the address
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True  # a good login forgets the user's earlier typos
+AXES_CLIENT_IP_CALLABLE = "perfplan.login_throttle.client_ip"  # REMOTE_ADDR, or X-Forwarded-For with PROXY_COUNT
+AXES_LOCKOUT_CALLABLE = "perfplan.login_throttle.lockout_response"  # the login page, in Italian, with the time
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

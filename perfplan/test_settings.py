@@ -8,3 +8,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Client.login() has no request for django-axes to count (tests/login_backend.py); the login view is throttled.
+AUTHENTICATION_BACKENDS = ["tests.login_backend.AxesBackendForTestClient", "django.contrib.auth.backends.ModelBackend"]

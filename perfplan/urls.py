@@ -3,9 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
-from perfplan.permissions import Action, can
+from perfplan.permissions import Action, can, permission_required
 from plans import views as plan_views
 
 admin.site.site_header = "perfplan – amministrazione"
@@ -33,6 +33,18 @@ urlpatterns = [
     path("", plan_views.home, name="home"),
     path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
+    path(
+        "accounts/password/",
+        permission_required(Action.PASSWORD_CHANGE)(
+            auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done"))
+        ),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/cambiata/",
+        permission_required(Action.PASSWORD_CHANGE)(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
     path("favicon.ico", favicon, name="favicon"),
     path("piani/", include("plans.urls")),
     path("punteggi/", include("indicators.score_urls")),

@@ -134,6 +134,8 @@ reports:attachment              302  200  403  403  200  200  404
 reports:xlsx                    302  200  200  200  200  200  404
 audit:index                     302  200  403  403  200  200  200
 audit:export                    302  200  403  403  200  200  200
+password_change                 302  200  200  200  200  200  200
+password_change_done            302  200  200  200  200  200  200
 """)
 
 # POST to every view that writes, by every persona that may not: the answer, and nothing changes in the database.
@@ -259,6 +261,8 @@ def _build() -> World:
     token_ = {"token": "gettone-di-un-altra-sessione"}
     args = {
         "home": {},
+        "password_change": {},
+        "password_change_done": {},
         "plans:create": {},
         "plans:template": {},
         "plans:target_preview": {},

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
+
+
+class PerfplanConfig(AppConfig):
+    name = "perfplan"
+    verbose_name = "perfplan"
+
+    def ready(self) -> None:
+        from perfplan import checks  # noqa: F401 - registers the system checks
+        from perfplan.sessions import stamp_login
+
+        user_logged_in.connect(stamp_login, dispatch_uid="perfplan.sessions.stamp_login")
