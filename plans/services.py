@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from indicators.history import measurement_changes
 from indicators.models import (
@@ -27,6 +28,7 @@ from indicators.notation import ParsedTarget
 from perfplan.actors import actor_or_system
 from perfplan.audit import audit_context, delete_with_history, record_bulk
 from perfplan.bulk import insert_rows
+from perfplan.formats import number_it
 from plans.lifecycle import Write, write_refusal, year_states
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanState, PlanYear
 from plans.revisions import RevisionLog
@@ -53,10 +55,33 @@ class ImportReport:
     unchanged: Counter = field(default_factory=Counter)
     missing: list[str] = field(default_factory=list)  # rows in the database that the workbook no longer has
     revisions: int = 0
+    errors_omitted: int = 0  # beyond the IMPORT_MAX_ERRORS_LISTED in `errors`, summarised by its last line
+    warnings_omitted: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) - (1 if self.errors_omitted else 0) + self.errors_omitted
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) - (1 if self.warnings_omitted else 0) + self.warnings_omitted
+
+    def add_issues(
+        self, errors: list[Issue], warnings: list[Issue], errors_omitted: int = 0, warnings_omitted: int = 0
+    ) -> None:
+        """The listed issues, each list closed by «… e altri N errori» when more were found than listed."""
+        self.errors.extend(errors)
+        self.warnings.extend(warnings)
+        self.errors_omitted, self.warnings_omitted = errors_omitted, warnings_omitted
+        if errors_omitted:
+            self.errors.append(Issue("file", None, None, f"… e altri {number_it(errors_omitted)} errori."))
+        if warnings_omitted:
+            more = f"… e altri {number_it(warnings_omitted)} avvisi."
+            self.warnings.append(Issue("file", None, None, more, "warning"))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +93,8 @@ class ImportReport:
             "unchanged": {k: self.unchanged[k] for k in ENTITIES},
             "missing": self.missing,
             "revisions": self.revisions,
+            "errors_omitted": self.errors_omitted,
+            "warnings_omitted": self.warnings_omitted,
             "errors": [e.as_dict() for e in self.errors],
             "warnings": [w.as_dict() for w in self.warnings],
         }
@@ -95,12 +122,12 @@ def plan_import(
     except WorkbookRejected as exc:
         report.errors.append(Issue("file", None, None, str(exc)))
         return report
-    report.errors.extend(result.errors)
-    report.warnings.extend(result.warnings)
+    report.add_issues(result.errors, result.warnings, result.errors_omitted, result.warnings_omitted)
     if report.errors:
         return report
     try:
         with transaction.atomic(), audit_context(user=actor_or_system(user), reason=reason.strip()):
+            _lock_ente_imports(result.data.ente_code)
             _Writer(result.data, report, reason=reason.strip(), user=user, ente=ente).write()
             if report.errors:
                 raise _DryRunRollback
@@ -109,7 +136,35 @@ def plan_import(
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
+    except IntegrityError:
+        # Another import created the same ente or plan between our read and our write (SQLite, or a row the
+        # advisory lock does not cover): nothing of ours was written, the user tries again.
+        report.plan_id = None
+        report.errors.append(
+            Issue(
+                "Piano",
+                None,
+                "Titolo",
+                "Un'altra importazione dello stesso piano è stata completata mentre questa era in corso: "
+                "nulla è stato scritto, ripetere l'importazione.",
+            )
+        )
     return report
+
+
+def _lock_ente_imports(ente_code: str) -> None:
+    """Imports into one ente run one at a time: on PostgreSQL the second waits here (until the first commits)
+    and then finds the plan the first one wrote, instead of failing on the unique constraints.
+
+    SQLite lets one transaction write at a time anyway; a lost race there is reported by plan_import.
+    """
+    if connection.vendor == "postgresql":
+        key = zlib.crc32(ente_code.encode()) - 2**31  # a signed 32-bit key
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, key])
+
+
+IMPORT_LOCK_NAMESPACE = 0x504C  # "PL": this app's plan imports, among other advisory locks of the database
 
 
 ACT_PATTERN = re.compile(
