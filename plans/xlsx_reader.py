@@ -525,6 +525,7 @@ class XlsxReader:
         element_bytes, max_rows = limits.element_bytes, limits.rows_per_sheet
         filled = 0  # rows with a value, the header included
         fed = released = 0  # bytes given to the parser; bytes before the row being read (earlier ones are freed)
+        self._row_number = 0
         try:
             with self._zip.open(member) as raw:
                 src = _Guarded(raw)
@@ -573,10 +574,10 @@ class XlsxReader:
                 if root is None:
                     raise XlsxError("parte vuota")
         except XlsxError as exc:
-            where = f"riga {number}" if number else "inizio"
+            where = f"riga {self._row_number}" if self._row_number else "inizio"
             raise type(exc)(f"foglio «{sheet_name}», {where}: {exc}") from exc
         except _DAMAGE as exc:
-            where = f"riga {number}" if number else "inizio"
+            where = f"riga {self._row_number}" if self._row_number else "inizio"
             raise XlsxError(f"foglio «{sheet_name}», {where}: {_damage_text(exc)}") from exc
 
     def _too_many_rows(self) -> XlsxLimitError:
@@ -595,6 +596,7 @@ class XlsxReader:
                 raise XlsxError(f"riga {number} dopo la riga {previous}: righe non in ordine")
         if number > MAX_ROW:
             raise XlsxError(f"riga {number} oltre il limite di Excel")
+        self._row_number = number  # the row errors are about, from here on
         values = self._row_values(row, number, written, max_col)
         if sheet_data[0] is not row:
             raise XlsxError(f"elemento inatteso in <sheetData>: {sheet_data[0].tag}")
