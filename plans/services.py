@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 
 from indicators.history import measurement_changes
 from indicators.models import (
@@ -136,6 +136,19 @@ def plan_import(
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
+    except OperationalError as exc:
+        if connection.vendor != "sqlite" or "locked" not in str(exc):
+            raise
+        # SQLite lets one transaction write at a time; past its timeout the other one is told to try again.
+        report.plan_id = None
+        report.errors.append(
+            Issue(
+                "file",
+                None,
+                None,
+                "Un'altra importazione sta scrivendo nel database: nulla è stato scritto, ripetere tra poco.",
+            )
+        )
     except IntegrityError:
         # Another import created the same ente or plan between our read and our write (SQLite, or a row the
         # advisory lock does not cover): nothing of ours was written, the user tries again.

@@ -14,11 +14,12 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import Baseline, Indicator, Measurement, Round, Target
+from perfplan.actors import system_actor
 from plans.imports import import_purge_abandoned
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision
 from plans.services import plan_import
@@ -361,19 +362,26 @@ def test_two_simultaneous_imports_of_one_new_plan_give_one_plan_and_no_error():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite lets one transaction write at a time")
     ente = Ente.objects.create(code="PR", name="Camera di commercio di Prova")
+    system_actor()  # exists already, as in production: its creation would otherwise order the two imports
     title = BASE_SHEETS["Piano"][3][1]
     data = workbook_bytes().getvalue()
     # A third transaction inserts the plan and waits: both imports then find no plan and block on its insert,
     # the race of the issue, made certain. Its rollback lets them go.
-    blocker = connections.create_connection("default")
-    blocker.set_autocommit(False)
-    with blocker.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO plans_plan (ente_id, title, start_year, end_year, state, act_text, act_organ, act_number,"
-            " missing_policy, equality_tolerance, achieved_threshold, partial_threshold)"
-            " VALUES (%s, %s, 2017, 2019, 'draft', '', '', '', 'exclude', 0, 100, 50)",
-            [ente.pk, title],
-        )
+    inserted, release = threading.Event(), threading.Event()
+
+    def block():
+        try:
+            with transaction.atomic():
+                Plan.objects.create(ente=ente, title=title, start_year=2017, end_year=2019)
+                inserted.set()
+                release.wait(30)
+                transaction.set_rollback(True)
+        finally:
+            connections.close_all()
+
+    blocker = threading.Thread(target=block)
+    blocker.start()
+    assert inserted.wait(10)
     reports, failures = [], []
 
     def run():
@@ -387,15 +395,18 @@ def test_two_simultaneous_imports_of_one_new_plan_give_one_plan_and_no_error():
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0] >= 2:
-                break
+    deadline, waiting = time.monotonic() + 20, 0
+    while waiting < 2 and time.monotonic() < deadline:  # both imports are waiting for a lock
         time.sleep(0.05)
-    blocker.rollback()
-    blocker.close()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE NOT l.granted AND a.datname = current_database()"
+            )
+            waiting = cursor.fetchone()[0]
+    assert waiting == 2
+    release.set()
+    blocker.join(30)
     for thread in threads:
         thread.join(60)
     assert not failures, failures
