@@ -173,7 +173,7 @@ class WorkbookRejected(Exception):
     """The file cannot be read as a plan workbook at all (not xlsx, encrypted, too large)."""
 
 
-@dataclass
+@dataclass(slots=True)  # 100.000 rows: a __dict__ each would double the memory
 class UnitRow:
     row: int
     code: str
@@ -182,7 +182,7 @@ class UnitRow:
     head: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ObjectiveRow:
     row: int
     code: str
@@ -204,14 +204,14 @@ class ObjectiveRow:
     position: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class TargetCell:
     year: int
     parsed: ParsedTarget
     warnings: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorRow:
     row: int
     objective_code: str
@@ -235,7 +235,7 @@ class IndicatorRow:
         return indicator_key(self.objective_code, self.code, self.name)
 
 
-@dataclass
+@dataclass(slots=True)
 class MeasurementRow:
     row: int
     indicator_key: tuple[str, str]
@@ -407,9 +407,9 @@ class SheetRows:
     columns: dict[str, int]  # our column name → index
     extra_headers: list[str]
     header_names: dict[int, str]  # index → header as written
-    rows: list[tuple[int, list[Any]]]
+    rows: list[tuple[int, tuple[Any, ...]]]
 
-    def get(self, values: list[Any], column: str) -> Any:
+    def get(self, values: tuple[Any, ...], column: str) -> Any:
         index = self.columns.get(column)
         if index is None or index >= len(values):
             return None
@@ -458,7 +458,7 @@ def read_sheet(wb: XlsxReader, name: str, expected: Iterable[str]) -> SheetRows:
     for number, values in rows_iter:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        rows.append((number, list(values)))
+        rows.append((number, values))
     return SheetRows(name, columns, extra, names, rows)
 
 
