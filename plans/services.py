@@ -297,6 +297,16 @@ REVISED_AS = {"org_unit_id": "org_unit", "parent_id": "parent"}
 MAX_FROZEN_ERRORS = 20  # a whole changed year would bury the message: the first rows say where to look
 
 
+WRITE_BATCH = 5000  # rows inserted, or recorded in the history, at a time
+
+
+def _record_bulk(model, objects, *, history_type: str) -> None:
+    """record_bulk a batch at a time: its history rows for 100.000 objects would otherwise be built all at once."""
+    objects = list(objects)
+    for start in range(0, len(objects), WRITE_BATCH):
+        record_bulk(model, objects[start : start + WRITE_BATCH], history_type=history_type)
+
+
 class _Writer:
     """Writes a read workbook into the database, applying the rules every write path applies.
 
@@ -326,12 +336,16 @@ class _Writer:
 
     @staticmethod
     def _insert_recorded(model, rows: list[dict[str, Any]], of_plan) -> None:
-        """insert_rows, then the audit history of the new rows: read back as those above the previous highest id."""
-        if not rows:
-            return
-        last = of_plan.aggregate(last=models.Max("pk"))["last"] or 0
-        insert_rows(model, rows)
-        record_bulk(model, of_plan.filter(pk__gt=last), history_type="+")
+        """insert_rows, then the audit history of the new rows: read back as those above the previous highest id.
+
+        A batch at a time, emptying `rows` as it goes: 300.000 targets never sit in memory as rows, instances and
+        history rows at once (issue 11: an import stays under 300 MB)."""
+        while rows:
+            batch = rows[:WRITE_BATCH]
+            del rows[:WRITE_BATCH]
+            last = of_plan.aggregate(last=models.Max("pk"))["last"] or 0
+            insert_rows(model, batch)
+            record_bulk(model, of_plan.filter(pk__gt=last), history_type="+")
 
     def _refuse(self, refusal: str, sheet: str, row: int | None, column: str | None, detail: str) -> None:
         """A change the lifecycle guard forbids: an error where it is, the first MAX_FROZEN_ERRORS of them."""
@@ -412,7 +426,7 @@ class _Writer:
         self.report.plan_id = plan.pk
         existing_years = set(plan.plan_years.values_list("year", flat=True))
         years = PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in d.years if y not in existing_years])
-        record_bulk(PlanYear, years, history_type="+")
+        _record_bulk(PlanYear, years, history_type="+")
         self._write_units()
         self._write_objectives()
         self._write_indicators()
@@ -448,7 +462,7 @@ class _Writer:
             else:
                 self.report.unchanged["unità"] += 1
         OrgUnit.objects.bulk_create(to_create, batch_size=500)
-        record_bulk(OrgUnit, to_create, history_type="+")
+        _record_bulk(OrgUnit, to_create, history_type="+")
         self.report.created["unità"] += len(to_create)
         relinked = []
         for row in self.d.units:
@@ -460,7 +474,7 @@ class _Writer:
         changed = {u.pk: u for u in to_update + relinked}
         if changed:
             OrgUnit.objects.bulk_update(list(changed.values()), ["name", "head", "parent"], batch_size=500)
-            record_bulk(OrgUnit, changed.values(), history_type="~")
+            _record_bulk(OrgUnit, changed.values(), history_type="~")
         self.report.updated["unità"] += len([u for u in to_update])
         self.units = existing
         self.units_by_pk = {u.pk: u for u in existing.values()}
@@ -531,12 +545,12 @@ class _Writer:
                     else:
                         self.report.unchanged["obiettivi"] += 1
             Objective.objects.bulk_create(to_create, batch_size=500)
-            record_bulk(Objective, to_create, history_type="+")
+            _record_bulk(Objective, to_create, history_type="+")
             self.objectives_by_pk.update((o.pk, o) for o in to_create)
             self.report.created["obiettivi"] += len(to_create)
         if to_update:
             Objective.objects.bulk_update(list(to_update.values()), OBJECTIVE_FIELDS, batch_size=500)
-            record_bulk(Objective, to_update.values(), history_type="~")
+            _record_bulk(Objective, to_update.values(), history_type="~")
         self.report.updated["obiettivi"] += len(to_update)
         self.report.missing.extend(f"Obiettivo {code}" for code in existing if code not in seen)
         self.objectives = existing
@@ -589,10 +603,10 @@ class _Writer:
                 else:
                     self.report.unchanged["indicatori"] += 1
         Indicator.objects.bulk_create(to_create, batch_size=500)
-        record_bulk(Indicator, to_create, history_type="+")
+        _record_bulk(Indicator, to_create, history_type="+")
         if to_update:
             Indicator.objects.bulk_update(list(to_update.values()), INDICATOR_FIELDS, batch_size=500)
-            record_bulk(Indicator, to_update.values(), history_type="~")
+            _record_bulk(Indicator, to_update.values(), history_type="~")
         self.report.created["indicatori"] += len(to_create)
         self.report.updated["indicatori"] += len(to_update)
         self.report.missing.extend(f"Indicatore {key[0]} / {key[1][1:]}" for key in existing if key not in seen)
@@ -624,7 +638,7 @@ class _Writer:
         self._insert_recorded(Baseline, to_create, Baseline.objects.filter(indicator__objective__plan=self.plan))
         if to_update:
             Baseline.objects.bulk_update(to_update, ["year", "value", "raw"], batch_size=500)
-            record_bulk(Baseline, to_update, history_type="~")
+            _record_bulk(Baseline, to_update, history_type="~")
         if to_delete:
             delete_with_history(Baseline.objects.filter(pk__in=to_delete))
 
@@ -705,12 +719,12 @@ class _Writer:
         if retired:
             if adopted:
                 Target.objects.bulk_update(retired, ["is_current"], batch_size=500)
-                record_bulk(Target, retired, history_type="~")
+                _record_bulk(Target, retired, history_type="~")
             else:
                 delete_with_history(Target.objects.filter(pk__in=[t.pk for t in retired]))
         if to_update:
             Target.objects.bulk_update(to_update, TARGET_FIELDS, batch_size=500)
-            record_bulk(Target, to_update, history_type="~")
+            _record_bulk(Target, to_update, history_type="~")
         self._insert_recorded(Target, to_create, Target.objects.filter(indicator__objective__plan=self.plan))
 
     def _write_measurements(self) -> None:
