@@ -130,11 +130,7 @@ IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))  # uplo
 PLAN_MAX_TREE_DEPTH = int(os.environ.get("PLAN_MAX_TREE_DEPTH", "12"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # the form's fields other than files
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a larger file goes to a temporary file, deleted after the request
-FILE_UPLOAD_HANDLERS = [
-    "perfplan.uploads.BoundedUploadHandler",  # stops any file at MAX_WORKBOOK_BYTES while it streams
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
-]
+# Workbook uploads are stopped at MAX_WORKBOOK_BYTES while they stream: perfplan/uploads.py (bounded_uploads).
 
 # The Relazione PDF is rendered this many table rows at a time (about 100 pages), each part laid out and freed
 # before the next: WeasyPrint's memory grows with the pages of a document (reports/pdf.py).

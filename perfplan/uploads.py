@@ -1,14 +1,19 @@
-"""Uploads are bounded while they stream: a file larger than MAX_WORKBOOK_BYTES is never stored anywhere.
+"""Workbook uploads are bounded while they stream: a file larger than MAX_WORKBOOK_BYTES is never stored anywhere.
 
-Django keeps small uploads in memory and writes larger ones to a temporary file, whatever their size; this handler
-runs first (settings.FILE_UPLOAD_HANDLERS) and stops the file at the first chunk past the limit. The rest of the
-request body is read and dropped, so the browser gets the page with the Italian message, not a reset connection.
+Django keeps small uploads in memory and writes larger ones to a temporary file, whatever their size; on the views
+decorated with `bounded_uploads` this handler runs first and drops the file from the first chunk past the limit.
+The rest of the body is read (the other fields still arrive) and the form says why the file is missing: the
+browser gets the page with the Italian message, not a reset connection. Other uploads (attachments) keep Django's
+handlers: an optional file silently dropped would be worse than a large one.
 """
 
 from __future__ import annotations
 
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from functools import wraps
+
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from perfplan.formats import number_it
 from perfplan.limits import MB, import_limits
@@ -22,7 +27,7 @@ class BoundedUploadHandler(FileUploadHandler):
         if start + len(raw_data) > limit:
             if self.request is not None:
                 setattr(self.request, REFUSAL_ATTRIBUTE, too_large_message(limit))
-            raise StopUpload(connection_reset=False)
+            raise SkipFile
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
@@ -39,3 +44,20 @@ def too_large_message(limit: int) -> str:
 def upload_refusal(request: HttpRequest) -> str | None:
     """The message of a file this request's upload was refused for, once its body has been parsed."""
     return getattr(request, REFUSAL_ATTRIBUTE, None)
+
+
+def bounded_uploads(view):
+    """Put BoundedUploadHandler first for this view's requests.
+
+    The handler must be in place before anything reads the body, and the CSRF check reads it: so the check is
+    skipped by the middleware (csrf_exempt) and run here, after the handler (Django's documented pattern).
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.upload_handlers.insert(0, BoundedUploadHandler(request))
+        return protected(request, *args, **kwargs)
+
+    return wrapper
