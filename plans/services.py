@@ -655,9 +655,13 @@ class _Writer:
         refusals = {year: write_refusal(action=Write.TARGET, year=year, states=self.states) for year in self.d.years}
         adopted = self.revisions.adopted
         to_create, to_update, retired = [], [], []
+        of_plan = Target.objects.filter(indicator__objective__plan=self.plan)
         for row in self.d.indicators:
             ind = self.indicators[row.key]
             label = f"{row.objective_code} / {row.code or row.name}"
+            if len(to_create) >= WRITE_BATCH and not retired:
+                # No current target waits to be retired: the new ones can go now, and their rows leave memory.
+                self._insert_recorded(Target, to_create, of_plan)
             for year in self.d.years:
                 cell = row.targets.get(year)
                 current = existing.get((ind.pk, year))
@@ -725,7 +729,7 @@ class _Writer:
         if to_update:
             Target.objects.bulk_update(to_update, TARGET_FIELDS, batch_size=500)
             _record_bulk(Target, to_update, history_type="~")
-        self._insert_recorded(Target, to_create, Target.objects.filter(indicator__objective__plan=self.plan))
+        self._insert_recorded(Target, to_create, of_plan)
 
     def _write_measurements(self) -> None:
         if not self.d.measurements:
