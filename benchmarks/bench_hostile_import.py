@@ -8,7 +8,8 @@ Scenarios (files written straight as XML, so a million rows take seconds to buil
 - rows_400k, rows_1m: 400.000 / 1.000.000 valid objective rows (the limit is 100.000 per sheet);
 - bad_rows_1m: 1.000.000 rows, each one an error;
 - bad_rows_100k: 100.000 bad rows, inside the row limit: read whole, 200 errors listed, the rest counted;
-- valid_100k: 100.000 valid objectives, at the row limit: imported.
+- valid_100k: 100.000 valid objectives, at the row limit: imported;
+- valid_100k_plan (only when named): 100.000 objectives and 100.000 indicators with three targets each: imported.
 
 Each scenario runs in its own process (a fresh temporary SQLite database, as bench_import.py), so its peak
 resident memory (ru_maxrss) is its own. Prints one JSON line: per scenario the seconds of plan_import, the peak
@@ -36,6 +37,7 @@ from benchmarks.bench_import import maxrss_mb, setup_django  # noqa: E402
 MB = 1_048_576
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SCENARIOS = ["bomb", "rows_400k", "rows_1m", "bad_rows_1m", "bad_rows_100k", "valid_100k"]
+EXTRA = ["valid_100k_plan"]  # only when named: 100.000 objectives and 100.000 indicators, about 2 minutes
 LIMIT_MB = 300
 
 
@@ -102,6 +104,22 @@ def objective_rows(count: int, *, valid: bool):
     yield ("".join(batch) + "</sheetData></worksheet>").encode()
 
 
+def indicator_rows(count: int):
+    """The Indicatori sheet: one indicator for each objective of objective_rows, with three targets."""
+    yield f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode()
+    head = ["Codice obiettivo", "Nome", "Target 2025", "Target 2026", "Target 2027"]
+    yield ('<row r="1">' + "".join(inline(f"{c}1", t) for c, t in zip("ABCDE", head, strict=True)) + "</row>").encode()
+    batch = []
+    for n in range(3, count + 3):
+        cells = [f"S{n}", f"Indicatore {n}", ">= 350", ">= 360", ">= 370"]
+        batch.append(f'<row r="{n}">' + "".join(inline(f"{c}{n}", t) for c, t in zip("ABCDE", cells, strict=True)))
+        batch.append("</row>")
+        if len(batch) >= 20_000:
+            yield "".join(batch).encode()
+            batch = []
+    yield ("".join(batch) + "</sheetData></worksheet>").encode()
+
+
 def bomb_strings(size: int):
     yield f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>'.encode()
     block = b"A" * MB
@@ -114,6 +132,12 @@ def build(scenario: str, path: Path) -> None:
     base = base_workbook()
     if scenario == "bomb":
         with_part(base, "xl/sharedStrings.xml", bomb_strings(1024 * MB), path)
+        return
+    if scenario == "valid_100k_plan":
+        half = path.with_suffix(".part")
+        with_part(base, "xl/worksheets/sheet2.xml", objective_rows(99_999, valid=True), half)
+        with_part(half.read_bytes(), "xl/worksheets/sheet3.xml", indicator_rows(99_999), path)
+        half.unlink()
         return
     count, valid = {
         "rows_400k": (400_000, True),
@@ -148,7 +172,7 @@ def child(scenario: str, path: Path, workdir: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Hostile workbooks through plan_import.")
-    parser.add_argument("scenarios", nargs="*", help=f"some of: {', '.join(SCENARIOS)} (default: all)")
+    parser.add_argument("scenarios", nargs="*", help=f"some of: {', '.join(SCENARIOS + EXTRA)} (default: {SCENARIOS})")
     parser.add_argument("--child", nargs=2, metavar=("SCENARIO", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
