@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections import Counter
@@ -42,6 +43,7 @@ from plans.workbook import (
 )
 
 ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -152,6 +154,7 @@ def plan_import(
     except IntegrityError:
         # Another import created the same ente or plan between our read and our write (SQLite, or a row the
         # advisory lock does not cover): nothing of ours was written, the user tries again.
+        logger.warning("plan_import: integrity error, reported as a concurrent import", exc_info=True)
         report.plan_id = None
         report.errors.append(
             Issue(
