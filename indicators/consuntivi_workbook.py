@@ -15,6 +15,7 @@ from django.conf import settings
 from indicators.entry_selectors import RoundData
 from indicators.models import Indicator
 from indicators.notation import format_target
+from perfplan.formats import number_it
 from perfplan.xlsx_safe import new_workbook, workbook_bytes
 from plans.export import _number, _sheet, _variables_text, measurement_value_text
 from plans.models import Plan
@@ -48,7 +49,7 @@ class RoundSheet:
 def read_round_sheet(*, source: IO[bytes], plan: Plan, tree: PlanTree) -> RoundSheet:
     """Read the `Consuntivi` sheet of `source` against the plan in the database (validation only, no writes)."""
     try:
-        wb = open_workbook(source, max_bytes=settings.MAX_WORKBOOK_BYTES)
+        wb = open_workbook(source, max_bytes=settings.MAX_WORKBOOK_BYTES)  # with every bound of perfplan/limits.py
     except WorkbookRejected as exc:
         return RoundSheet([], {}, [Issue("file", None, None, str(exc))], [])
     try:
@@ -67,7 +68,10 @@ def read_round_sheet(*, source: IO[bytes], plan: Plan, tree: PlanTree) -> RoundS
             reader.error(SHEET_MEASUREMENTS, None, None, f"Manca il foglio «{SHEET_MEASUREMENTS}».")
         helpers = {normalise_label(c) for c in HELP_COLUMNS}
         warnings = [w for w in reader.warnings if normalise_label(w.column) not in helpers]
-        return RoundSheet(reader.data.measurements, by_key, reader.errors, warnings)
+        errors = reader.errors
+        if reader.errors_omitted:  # the first IMPORT_MAX_ERRORS_LISTED are listed, the rest counted
+            errors.append(Issue("file", None, None, f"… e altri {number_it(reader.errors_omitted)} errori."))
+        return RoundSheet(reader.data.measurements, by_key, errors, warnings)
     except WorkbookRejected as exc:  # a damaged sheet met while reading rows
         return RoundSheet([], {}, [Issue("file", None, None, str(exc))], [])
     finally:

@@ -92,6 +92,12 @@ class ImportForm(forms.Form):
     file = forms.FileField(label="Cartella di lavoro (.xlsx) con il foglio «Consuntivi»")
     dry_run = forms.BooleanField(label="Solo verifica (anteprima, non salva nulla)", required=False, initial=True)
 
+    def __init__(self, *args, refused: str | None = None, **kwargs):
+        """`refused`: why the upload was stopped while it streamed (perfplan/uploads.py), shown on the field."""
+        super().__init__(*args, **kwargs)
+        if refused:
+            self.fields["file"].error_messages["required"] = refused
+
 
 class EntryForm(forms.Form):
     """One indicator's row of «I miei indicatori»; the controls depend on the target (date, SI/NO, level, number)."""

@@ -52,7 +52,7 @@ class Warning:
         return self.code.startswith("E_")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per target cell: 300.000 in a large import
 class ParsedTarget:
     kind: Kind
     raw: str

@@ -47,6 +47,7 @@ from indicators.services import (
 )
 from perfplan.collector import collector_paused
 from perfplan.permissions import Action, can, permission_required
+from perfplan.uploads import bounded_uploads, upload_refusal
 from plans.models import PlanYear
 from plans.selectors import plan_for_user, plans_visible_to
 
@@ -429,12 +430,13 @@ def indicator_history(request, round_id: int, indicator_id: int):
 # --- Bulk: import into a round, a unit's sheet --------------------------------------------------------------
 
 
+@bounded_uploads
 @permission_required(Action.ROUND_MANAGE)
 def round_import_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     report = None
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, refused=upload_refusal(request))
         if form.is_valid():
             report = round_import(
                 round=rnd, source=form.cleaned_data["file"], user=request.user, dry_run=form.cleaned_data["dry_run"]

@@ -17,6 +17,13 @@ from perfplan.formats import number_it
 
 # PostgreSQL's integer (Django's IntegerField and PositiveIntegerField).
 MAX_INTEGER = 2_147_483_647
+MB = 1_048_576
+# Memory guards of the xlsx reader, not meant to be tuned: with them an import stays under 300 MB whatever the file
+# (benchmarks/bench_hostile_import.py). Real workbooks are far below each one.
+RATIO_FLOOR_BYTES = 1 * MB  # the compression ratio is checked on entries larger than this
+STRUCTURE_PART_BYTES = 8 * MB  # workbook, relationships and styles parts, read whole
+ELEMENT_BYTES = 4 * MB  # XML of one row, or of one shared string, held until it is complete
+TEXT_BYTES = 64 * MB  # every text a workbook brings (shared and inline strings), as Python holds it
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,11 @@ class ImportLimits:
     rows_per_sheet: int
     cell_chars: int  # Excel's own limit is 32.767
     errors_listed: int  # the rest is summarised as «e altri N errori»
+    pending_hours: int = 24  # an upload neither confirmed nor cancelled is deleted after this
+    ratio_floor_bytes: int = RATIO_FLOOR_BYTES
+    structure_bytes: int = STRUCTURE_PART_BYTES
+    element_bytes: int = ELEMENT_BYTES
+    text_bytes: int = TEXT_BYTES
 
 
 def import_limits() -> ImportLimits:
@@ -39,6 +51,7 @@ def import_limits() -> ImportLimits:
         rows_per_sheet=settings.IMPORT_MAX_ROWS_PER_SHEET,
         cell_chars=settings.IMPORT_MAX_CELL_CHARS,
         errors_listed=settings.IMPORT_MAX_ERRORS_LISTED,
+        pending_hours=settings.IMPORT_PENDING_HOURS,
     )
 
 

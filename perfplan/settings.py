@@ -156,10 +156,12 @@ IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO"
 IMPORT_MAX_ROWS_PER_SHEET = int(os.environ.get("IMPORT_MAX_ROWS_PER_SHEET", "100000"))
 IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
 IMPORT_MAX_ERRORS_LISTED = int(os.environ.get("IMPORT_MAX_ERRORS_LISTED", "200"))
+IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))  # uploads left in media/imports/
 # Levels of the plan tree, from an area (1) down; pages, the PDF and the exports walk it recursively.
 PLAN_MAX_TREE_DEPTH = int(os.environ.get("PLAN_MAX_TREE_DEPTH", "12"))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # the form's fields other than files
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a larger file goes to a temporary file, deleted after the request
+# Workbook uploads are stopped at MAX_WORKBOOK_BYTES while they stream: perfplan/uploads.py (bounded_uploads).
 
 # The Relazione PDF is rendered this many table rows at a time (about 100 pages), each part laid out and freed
 # before the next: WeasyPrint's memory grows with the pages of a document (reports/pdf.py).

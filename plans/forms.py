@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from indicators.models import Indicator, IndicatorUnit, Polarity
+from perfplan.limits import import_limits
+from perfplan.uploads import too_large_message
 from plans.editing import allowed_child_levels, target_check
 from plans.models import Level, MissingPolicy, Objective, ObjectiveKind, OrgUnit, Plan, PlanState
 
@@ -297,10 +299,19 @@ class ImportUploadForm(StyledForm):
         ),
     )
 
+    def __init__(self, *args, refused: str | None = None, **kwargs):
+        """`refused`: why the upload handler stopped the file (perfplan/uploads.py), shown on the field."""
+        super().__init__(*args, **kwargs)
+        if refused:  # the file never arrived: say why instead of «required»
+            self.fields["file"].error_messages["required"] = refused
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise ValidationError("Caricare un file Excel .xlsx (il vecchio formato .xls non è supportato).")
+        limit = import_limits().upload_bytes
+        if upload.size > limit:  # the upload handler stops it first; this covers any other way in
+            raise ValidationError(too_large_message(limit))
         return upload
 
 

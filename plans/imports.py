@@ -6,23 +6,27 @@ Upload → `import_store` (file kept in MEDIA_ROOT/imports/, token remembered in
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from io import BytesIO
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404
+from django.utils import timezone
 
+from perfplan.limits import import_limits
 from perfplan.permissions import Action, can, require
 from perfplan.roles import user_ente
+from perfplan.uploads import too_large_message
 from plans.models import Plan, PlanState
 from plans.services import ImportReport, plan_import
 from plans.workbook import WorkbookRejected, open_workbook
 
 SESSION_KEY = "plan_imports"
+IMPORTS_FOLDER = "imports"
 ENTITY_LABELS = {
     "unità": "Unità organizzative",
     "obiettivi": "Obiettivi",
@@ -40,7 +44,7 @@ class PendingImport:
 
     @property
     def path(self) -> str:
-        return f"imports/{self.token}.xlsx"
+        return f"{IMPORTS_FOLDER}/{self.token}.xlsx"
 
 
 def _check_importer(user) -> None:
@@ -48,15 +52,42 @@ def _check_importer(user) -> None:
 
 
 def import_store(*, session, user, upload) -> PendingImport:
-    """Keep an uploaded workbook until the user confirms or drops it; the token lives in their session only."""
+    """Keep an uploaded workbook until the user confirms or drops it; the token lives in their session only.
+
+    The upload was bounded while it streamed (perfplan/uploads.py); it is copied in chunks, never whole in memory.
+    Uploads abandoned by anyone (neither confirmed nor cancelled) are deleted here, after IMPORT_PENDING_HOURS.
+    """
     _check_importer(user)
+    limit = import_limits().upload_bytes
+    if upload.size > limit:
+        raise ValidationError(too_large_message(limit))
+    import_purge_abandoned()
     token = secrets.token_urlsafe(16)
     pending = PendingImport(token=token, name=upload.name[:200], size=upload.size)
-    default_storage.save(pending.path, ContentFile(upload.read()))
+    default_storage.save(pending.path, upload)
     stored = dict(session.get(SESSION_KEY, {}))
     stored[token] = {"name": pending.name, "size": pending.size}
     session[SESSION_KEY] = stored
     return pending
+
+
+def import_purge_abandoned(*, now: dt.datetime | None = None) -> int:
+    """Delete stored uploads older than IMPORT_PENDING_HOURS (a closed tab leaves its file behind); how many."""
+    try:
+        _folders, names = default_storage.listdir(IMPORTS_FOLDER)
+    except FileNotFoundError:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=import_limits().pending_hours)
+    deleted = 0
+    for name in names:
+        path = f"{IMPORTS_FOLDER}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                deleted += 1
+        except FileNotFoundError:  # deleted meanwhile by its own user or another purge
+            continue
+    return deleted
 
 
 def import_get(*, session, token: str) -> PendingImport:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 
 from indicators.history import measurement_changes
 from indicators.models import (
@@ -27,6 +29,7 @@ from indicators.notation import ParsedTarget
 from perfplan.actors import actor_or_system
 from perfplan.audit import audit_context, delete_with_history, record_bulk
 from perfplan.bulk import insert_rows
+from perfplan.formats import number_it
 from plans.lifecycle import Write, write_refusal, year_states
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanState, PlanYear
 from plans.revisions import RevisionLog
@@ -40,6 +43,7 @@ from plans.workbook import (
 )
 
 ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,10 +57,33 @@ class ImportReport:
     unchanged: Counter = field(default_factory=Counter)
     missing: list[str] = field(default_factory=list)  # rows in the database that the workbook no longer has
     revisions: int = 0
+    errors_omitted: int = 0  # beyond the IMPORT_MAX_ERRORS_LISTED in `errors`, summarised by its last line
+    warnings_omitted: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) - (1 if self.errors_omitted else 0) + self.errors_omitted
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) - (1 if self.warnings_omitted else 0) + self.warnings_omitted
+
+    def add_issues(
+        self, errors: list[Issue], warnings: list[Issue], errors_omitted: int = 0, warnings_omitted: int = 0
+    ) -> None:
+        """The listed issues, each list closed by «… e altri N errori» when more were found than listed."""
+        self.errors.extend(errors)
+        self.warnings.extend(warnings)
+        self.errors_omitted, self.warnings_omitted = errors_omitted, warnings_omitted
+        if errors_omitted:
+            self.errors.append(Issue("file", None, None, f"… e altri {number_it(errors_omitted)} errori."))
+        if warnings_omitted:
+            more = f"… e altri {number_it(warnings_omitted)} avvisi."
+            self.warnings.append(Issue("file", None, None, more, "warning"))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +95,8 @@ class ImportReport:
             "unchanged": {k: self.unchanged[k] for k in ENTITIES},
             "missing": self.missing,
             "revisions": self.revisions,
+            "errors_omitted": self.errors_omitted,
+            "warnings_omitted": self.warnings_omitted,
             "errors": [e.as_dict() for e in self.errors],
             "warnings": [w.as_dict() for w in self.warnings],
         }
@@ -95,12 +124,12 @@ def plan_import(
     except WorkbookRejected as exc:
         report.errors.append(Issue("file", None, None, str(exc)))
         return report
-    report.errors.extend(result.errors)
-    report.warnings.extend(result.warnings)
+    report.add_issues(result.errors, result.warnings, result.errors_omitted, result.warnings_omitted)
     if report.errors:
         return report
     try:
         with transaction.atomic(), audit_context(user=actor_or_system(user), reason=reason.strip()):
+            _lock_ente_imports(result.data.ente_code)
             _Writer(result.data, report, reason=reason.strip(), user=user, ente=ente).write()
             if report.errors:
                 raise _DryRunRollback
@@ -109,7 +138,49 @@ def plan_import(
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
+    except OperationalError as exc:
+        if connection.vendor != "sqlite" or "locked" not in str(exc):
+            raise
+        # SQLite lets one transaction write at a time; past its timeout the other one is told to try again.
+        report.plan_id = None
+        report.errors.append(
+            Issue(
+                "file",
+                None,
+                None,
+                "Un'altra importazione sta scrivendo nel database: nulla è stato scritto, ripetere tra poco.",
+            )
+        )
+    except IntegrityError:
+        # Another import created the same ente or plan between our read and our write (SQLite, or a row the
+        # advisory lock does not cover): nothing of ours was written, the user tries again.
+        logger.warning("plan_import: integrity error, reported as a concurrent import", exc_info=True)
+        report.plan_id = None
+        report.errors.append(
+            Issue(
+                "Piano",
+                None,
+                "Titolo",
+                "Un'altra importazione dello stesso piano è stata completata mentre questa era in corso: "
+                "nulla è stato scritto, ripetere l'importazione.",
+            )
+        )
     return report
+
+
+def _lock_ente_imports(ente_code: str) -> None:
+    """Imports into one ente run one at a time: on PostgreSQL the second waits here (until the first commits)
+    and then finds the plan the first one wrote, instead of failing on the unique constraints.
+
+    SQLite lets one transaction write at a time anyway; a lost race there is reported by plan_import.
+    """
+    if connection.vendor == "postgresql":
+        key = zlib.crc32(ente_code.encode()) - 2**31  # a signed 32-bit key
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, key])
+
+
+IMPORT_LOCK_NAMESPACE = 0x504C  # "PL": this app's plan imports, among other advisory locks of the database
 
 
 ACT_PATTERN = re.compile(
@@ -229,6 +300,16 @@ REVISED_AS = {"org_unit_id": "org_unit", "parent_id": "parent"}
 MAX_FROZEN_ERRORS = 20  # a whole changed year would bury the message: the first rows say where to look
 
 
+WRITE_BATCH = 5000  # rows inserted, or recorded in the history, at a time
+
+
+def _record_bulk(model, objects, *, history_type: str) -> None:
+    """record_bulk a batch at a time: its history rows for 100.000 objects would otherwise be built all at once."""
+    objects = list(objects)
+    for start in range(0, len(objects), WRITE_BATCH):
+        record_bulk(model, objects[start : start + WRITE_BATCH], history_type=history_type)
+
+
 class _Writer:
     """Writes a read workbook into the database, applying the rules every write path applies.
 
@@ -258,12 +339,16 @@ class _Writer:
 
     @staticmethod
     def _insert_recorded(model, rows: list[dict[str, Any]], of_plan) -> None:
-        """insert_rows, then the audit history of the new rows: read back as those above the previous highest id."""
-        if not rows:
-            return
-        last = of_plan.aggregate(last=models.Max("pk"))["last"] or 0
-        insert_rows(model, rows)
-        record_bulk(model, of_plan.filter(pk__gt=last), history_type="+")
+        """insert_rows, then the audit history of the new rows: read back as those above the previous highest id.
+
+        A batch at a time, emptying `rows` as it goes: 300.000 targets never sit in memory as rows, instances and
+        history rows at once (issue 11: an import stays under 300 MB)."""
+        while rows:
+            batch = rows[:WRITE_BATCH]
+            del rows[:WRITE_BATCH]
+            last = of_plan.aggregate(last=models.Max("pk"))["last"] or 0
+            insert_rows(model, batch)
+            record_bulk(model, of_plan.filter(pk__gt=last), history_type="+")
 
     def _refuse(self, refusal: str, sheet: str, row: int | None, column: str | None, detail: str) -> None:
         """A change the lifecycle guard forbids: an error where it is, the first MAX_FROZEN_ERRORS of them."""
@@ -344,7 +429,7 @@ class _Writer:
         self.report.plan_id = plan.pk
         existing_years = set(plan.plan_years.values_list("year", flat=True))
         years = PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in d.years if y not in existing_years])
-        record_bulk(PlanYear, years, history_type="+")
+        _record_bulk(PlanYear, years, history_type="+")
         self._write_units()
         self._write_objectives()
         self._write_indicators()
@@ -380,7 +465,7 @@ class _Writer:
             else:
                 self.report.unchanged["unità"] += 1
         OrgUnit.objects.bulk_create(to_create, batch_size=500)
-        record_bulk(OrgUnit, to_create, history_type="+")
+        _record_bulk(OrgUnit, to_create, history_type="+")
         self.report.created["unità"] += len(to_create)
         relinked = []
         for row in self.d.units:
@@ -392,7 +477,7 @@ class _Writer:
         changed = {u.pk: u for u in to_update + relinked}
         if changed:
             OrgUnit.objects.bulk_update(list(changed.values()), ["name", "head", "parent"], batch_size=500)
-            record_bulk(OrgUnit, changed.values(), history_type="~")
+            _record_bulk(OrgUnit, changed.values(), history_type="~")
         self.report.updated["unità"] += len([u for u in to_update])
         self.units = existing
         self.units_by_pk = {u.pk: u for u in existing.values()}
@@ -463,12 +548,12 @@ class _Writer:
                     else:
                         self.report.unchanged["obiettivi"] += 1
             Objective.objects.bulk_create(to_create, batch_size=500)
-            record_bulk(Objective, to_create, history_type="+")
+            _record_bulk(Objective, to_create, history_type="+")
             self.objectives_by_pk.update((o.pk, o) for o in to_create)
             self.report.created["obiettivi"] += len(to_create)
         if to_update:
             Objective.objects.bulk_update(list(to_update.values()), OBJECTIVE_FIELDS, batch_size=500)
-            record_bulk(Objective, to_update.values(), history_type="~")
+            _record_bulk(Objective, to_update.values(), history_type="~")
         self.report.updated["obiettivi"] += len(to_update)
         self.report.missing.extend(f"Obiettivo {code}" for code in existing if code not in seen)
         self.objectives = existing
@@ -521,10 +606,10 @@ class _Writer:
                 else:
                     self.report.unchanged["indicatori"] += 1
         Indicator.objects.bulk_create(to_create, batch_size=500)
-        record_bulk(Indicator, to_create, history_type="+")
+        _record_bulk(Indicator, to_create, history_type="+")
         if to_update:
             Indicator.objects.bulk_update(list(to_update.values()), INDICATOR_FIELDS, batch_size=500)
-            record_bulk(Indicator, to_update.values(), history_type="~")
+            _record_bulk(Indicator, to_update.values(), history_type="~")
         self.report.created["indicatori"] += len(to_create)
         self.report.updated["indicatori"] += len(to_update)
         self.report.missing.extend(f"Indicatore {key[0]} / {key[1][1:]}" for key in existing if key not in seen)
@@ -556,7 +641,7 @@ class _Writer:
         self._insert_recorded(Baseline, to_create, Baseline.objects.filter(indicator__objective__plan=self.plan))
         if to_update:
             Baseline.objects.bulk_update(to_update, ["year", "value", "raw"], batch_size=500)
-            record_bulk(Baseline, to_update, history_type="~")
+            _record_bulk(Baseline, to_update, history_type="~")
         if to_delete:
             delete_with_history(Baseline.objects.filter(pk__in=to_delete))
 
@@ -573,9 +658,13 @@ class _Writer:
         refusals = {year: write_refusal(action=Write.TARGET, year=year, states=self.states) for year in self.d.years}
         adopted = self.revisions.adopted
         to_create, to_update, retired = [], [], []
+        of_plan = Target.objects.filter(indicator__objective__plan=self.plan)
         for row in self.d.indicators:
             ind = self.indicators[row.key]
             label = f"{row.objective_code} / {row.code or row.name}"
+            if len(to_create) >= WRITE_BATCH and not retired:
+                # No current target waits to be retired: the new ones can go now, and their rows leave memory.
+                self._insert_recorded(Target, to_create, of_plan)
             for year in self.d.years:
                 cell = row.targets.get(year)
                 current = existing.get((ind.pk, year))
@@ -637,13 +726,13 @@ class _Writer:
         if retired:
             if adopted:
                 Target.objects.bulk_update(retired, ["is_current"], batch_size=500)
-                record_bulk(Target, retired, history_type="~")
+                _record_bulk(Target, retired, history_type="~")
             else:
                 delete_with_history(Target.objects.filter(pk__in=[t.pk for t in retired]))
         if to_update:
             Target.objects.bulk_update(to_update, TARGET_FIELDS, batch_size=500)
-            record_bulk(Target, to_update, history_type="~")
-        self._insert_recorded(Target, to_create, Target.objects.filter(indicator__objective__plan=self.plan))
+            _record_bulk(Target, to_update, history_type="~")
+        self._insert_recorded(Target, to_create, of_plan)
 
     def _write_measurements(self) -> None:
         if not self.d.measurements:

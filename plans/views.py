@@ -17,6 +17,7 @@ from indicators.notation import format_target
 from perfplan.collector import collector_paused
 from perfplan.permissions import Action, permission_required
 from perfplan.roles import user_ente
+from perfplan.uploads import bounded_uploads, upload_refusal
 from plans import editing
 from plans.export import plan_export, plan_template
 from plans.forms import (
@@ -573,9 +574,10 @@ def target_preview(request):
 # --- browser import --------------------------------------------------------------------------------------------
 
 
+@bounded_uploads
 @permission_required(Action.PLAN_IMPORT)
 def import_upload(request):
-    form = ImportUploadForm(*_posted(request))
+    form = ImportUploadForm(*_posted(request), refused=upload_refusal(request))
     if request.method == "POST" and form.is_valid():
         pending = import_store(session=request.session, user=request.user, upload=form.cleaned_data["file"])
         return redirect("plans:import_preview", token=pending.token)

@@ -13,13 +13,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
+from django.db import models
+
+from indicators.models import Baseline, Indicator, Measurement, Target
 from indicators.notation import Kind, ParsedTarget, Unit, parse_decimal, parse_target, parse_value
-from plans.models import LEVEL_ORDER, Level, ObjectiveKind
-from plans.xlsx_reader import XlsxError, XlsxReader
+from perfplan.limits import field_problem, import_limits, tree_depth_problem
+from plans.models import LEVEL_ORDER, Ente, Level, Objective, ObjectiveKind, OrgUnit, Plan
+from plans.xlsx_reader import ReadLimits, XlsxError, XlsxLimitError, XlsxReader
 
 # ---------------------------------------------------------------------------------------------------------------
 # Layout: one place that names sheets, columns and the words used in cells (reader, writer and template use it).
@@ -123,6 +126,25 @@ _YES = {"si", "sì", "s", "x", "1", "true", "vero"}
 _NO = {"no", "n", "0", "false", "falso"}
 
 
+# The text columns of each row, checked against the database column they go to (perfplan/limits.py).
+OBJECTIVE_TEXT_FIELDS = [
+    ("Codice", "code"),
+    ("Titolo", "title"),
+    ("Descrizione", "description"),
+    ("Prospettiva", "perspective"),
+    ("Missione", "mission"),
+    ("Programma DM", "budget_program"),
+    ("COFOG", "cofog"),
+    ("Responsabile", "owner"),
+]
+INDICATOR_TEXT_FIELDS = [
+    ("Codice indicatore", "code"),
+    ("Nome", "name"),
+    ("Descrizione", "description"),
+    ("Algoritmo", "formula"),
+    ("Fonte", "source"),
+]
+
 # ---------------------------------------------------------------------------------------------------------------
 # Results
 
@@ -151,7 +173,7 @@ class WorkbookRejected(Exception):
     """The file cannot be read as a plan workbook at all (not xlsx, encrypted, too large)."""
 
 
-@dataclass
+@dataclass(slots=True)  # 100.000 rows: a __dict__ each would double the memory
 class UnitRow:
     row: int
     code: str
@@ -160,7 +182,7 @@ class UnitRow:
     head: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ObjectiveRow:
     row: int
     code: str
@@ -182,14 +204,14 @@ class ObjectiveRow:
     position: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class TargetCell:
     year: int
     parsed: ParsedTarget
     warnings: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorRow:
     row: int
     objective_code: str
@@ -213,7 +235,7 @@ class IndicatorRow:
         return indicator_key(self.objective_code, self.code, self.name)
 
 
-@dataclass
+@dataclass(slots=True)
 class MeasurementRow:
     row: int
     indicator_key: tuple[str, str]
@@ -257,6 +279,8 @@ class ReadResult:
     data: PlanData
     errors: list[Issue]
     warnings: list[Issue]
+    errors_omitted: int = 0  # found beyond the IMPORT_MAX_ERRORS_LISTED listed ones
+    warnings_omitted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -274,8 +298,26 @@ def indicator_key(objective_code: str, code: str, name: str) -> tuple[str, str]:
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls both use it
 
 
-def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> XlsxReader:
-    """Open an xlsx for streaming, refusing what is not one with a clear Italian message. Close it after use."""
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f}".replace(".", ",") + " MB"
+
+
+def rejected(exc: XlsxError) -> WorkbookRejected:
+    """The Italian refusal of a file the reader stopped: a bound it exceeds, or damage."""
+    if isinstance(exc, XlsxLimitError):
+        return WorkbookRejected(f"Il file supera i limiti delle importazioni: {exc}.")
+    return WorkbookRejected(f"Il file .xlsx non è leggibile: {exc}")
+
+
+def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int | None = None) -> XlsxReader:
+    """Open an xlsx for streaming, refusing what is not one with a clear Italian message. Close it after use.
+
+    The bounds of perfplan/limits.py apply from here on: size, zip directory (before any XML is parsed), then
+    rows, cells and text while the sheets are read.
+    """
+    limits = import_limits()
+    if max_bytes is None:
+        max_bytes = limits.upload_bytes
     path: Path | None = None
     if isinstance(source, str | Path):
         path = Path(source)
@@ -291,7 +333,7 @@ def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> XlsxRead
         handle.seek(0)
         if size > max_bytes:
             raise WorkbookRejected(
-                f"Il file è troppo grande ({size / 1_048_576:.1f} MB): il limite è {max_bytes / 1_048_576:.0f} MB."
+                f"Il file è troppo grande ({_megabytes(size)}): il limite è {_megabytes(max_bytes)}."
             )
         head = handle.read(8)
         handle.seek(0)
@@ -305,10 +347,22 @@ def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> XlsxRead
     finally:
         if path is not None:
             handle.close()  # the reader opens the path itself, and closes it with the workbook
+    read_limits = ReadLimits(
+        uncompressed_bytes=limits.uncompressed_bytes,
+        compression_ratio=limits.compression_ratio,
+        ratio_floor_bytes=limits.ratio_floor_bytes,
+        structure_bytes=limits.structure_bytes,
+        element_bytes=limits.element_bytes,
+        rows_per_sheet=limits.rows_per_sheet,
+        cell_chars=limits.cell_chars,
+        text_bytes=limits.text_bytes,
+    )
     try:
-        return XlsxReader(path if path is not None else handle)
-    except Exception as exc:  # XlsxError, and anything a damaged archive may still raise
-        raise WorkbookRejected(f"Il file .xlsx non è leggibile: {exc}") from exc
+        return XlsxReader(path if path is not None else handle, limits=read_limits)
+    except XlsxError as exc:
+        raise rejected(exc) from exc
+    except Exception as exc:  # anything a damaged archive may still raise
+        raise WorkbookRejected("Il file .xlsx non è leggibile: archivio danneggiato.") from exc
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -353,9 +407,9 @@ class SheetRows:
     columns: dict[str, int]  # our column name → index
     extra_headers: list[str]
     header_names: dict[int, str]  # index → header as written
-    rows: list[tuple[int, list[Any]]]
+    rows: list[tuple[int, tuple[Any, ...]]]
 
-    def get(self, values: list[Any], column: str) -> Any:
+    def get(self, values: tuple[Any, ...], column: str) -> Any:
         index = self.columns.get(column)
         if index is None or index >= len(values):
             return None
@@ -368,18 +422,26 @@ def _sheet_rows(wb: XlsxReader, name: str, max_col: int | None = None) -> Iterat
     try:
         yield from wb.rows(name, max_col)
     except XlsxError as exc:
-        raise WorkbookRejected(f"Il file .xlsx non è leggibile: {exc}") from exc
+        raise rejected(exc) from exc
 
 
 def read_sheet(wb: XlsxReader, name: str, expected: Iterable[str]) -> SheetRows:
+    """The rows of a table sheet; only the columns up to the last one we read are kept (a row may have 16.384)."""
     expected_by_norm = {normalise_label(c): c for c in expected}
-    rows_iter = _sheet_rows(wb, name)
-    first = next(rows_iter, None)
+    first_pass = _sheet_rows(wb, name)
+    first = next(first_pass, None)
+    first_pass.close()
     header: tuple[Any, ...] = ()
     if first is not None and first[0] == 1:
         header = first[1]
-    elif first is not None:  # no row 1: no headers, and the first row written is data
-        rows_iter = chain([first], rows_iter)
+    used = [
+        index + 1
+        for index, title in enumerate(header)
+        if normalise_label(title) in expected_by_norm or normalise_label(title).startswith("target ")
+    ]
+    rows_iter = _sheet_rows(wb, name, max_col=max(used, default=len(expected_by_norm)) or 1)
+    if header:
+        next(rows_iter, None)  # the header row, read above
     columns: dict[str, int] = {}
     extra: list[str] = []
     names: dict[int, str] = {}
@@ -396,7 +458,7 @@ def read_sheet(wb: XlsxReader, name: str, expected: Iterable[str]) -> SheetRows:
     for number, values in rows_iter:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        rows.append((number, list(values)))
+        rows.append((number, values))
     return SheetRows(name, columns, extra, names, rows)
 
 
@@ -409,14 +471,33 @@ class _Reader:
         self.wb = workbook
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
+        self.listed = import_limits().errors_listed  # more are counted, not kept: the page and memory stay small
+        self.errors_omitted = self.warnings_omitted = 0
         self.data = PlanData()
         self.sheets = {normalise_label(name): name for name in workbook.sheetnames}
 
     def error(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.errors.append(Issue(sheet, row, column, message))
+        if len(self.errors) < self.listed:
+            self.errors.append(Issue(sheet, row, column, message))
+        else:
+            self.errors_omitted += 1
 
     def warn(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.warnings.append(Issue(sheet, row, column, message, "warning"))
+        if len(self.warnings) < self.listed:
+            self.warnings.append(Issue(sheet, row, column, message, "warning"))
+        else:
+            self.warnings_omitted += 1
+
+    def fits(self, sheet: str, row: int | None, column: str, model: type[models.Model], name: str, value: Any) -> bool:
+        """Whether the database column can hold the value (perfplan/limits.py); else an error where it is."""
+        reason = field_problem(model, name, value)
+        if reason:
+            self.error(sheet, row, column, f"Il valore {reason}.")
+        return reason is None
+
+    def number(self, sheet: str, row: int | None, column: str, model, name: str, value: Decimal | None):
+        """The number when its column can hold it, else None (and an error): no arithmetic on 1e999999999."""
+        return value if value is None or self.fits(sheet, row, column, model, name, value) else None
 
     def sheet(self, name: str, *, required: bool) -> str | None:
         """The workbook's name of one of our sheets (matched as normalise_label says), or None."""
@@ -441,11 +522,16 @@ class _Reader:
             else:
                 self.warn(SHEET_PLAN, number, "A", f"Voce «{cell_text(values[0])}» non riconosciuta: ignorata.")
         d = self.data
-        for label, attr in (("Ente", "ente_name"), ("Codice ente", "ente_code"), ("Titolo", "title")):
+        for label, attr, model, name in (
+            ("Ente", "ente_name", Ente, "name"),
+            ("Codice ente", "ente_code", Ente, "code"),
+            ("Titolo", "title", Plan, "title"),
+        ):
             row, value = found.get(label, (None, None))
             text = cell_text(value)
             if not text:
                 self.error(SHEET_PLAN, row, "B" if row else label, f"Manca il valore obbligatorio «{label}».")
+            self.fits(SHEET_PLAN, row, "B", model, name, text)
             setattr(d, attr, text)
         for label, attr in (("Anno inizio", "start_year"), ("Anno fine", "end_year")):
             row, value = found.get(label, (None, None))
@@ -465,17 +551,26 @@ class _Reader:
         if d.start_year and d.end_year and d.end_year - d.start_year > 9:
             self.error(SHEET_PLAN, found["Anno fine"][0], "B", "Un piano copre al massimo 10 anni.")
             d.end_year = 0
-        d.act_text = cell_text(found.get("Delibera", (None, None))[1])
+        row, value = found.get("Delibera", (None, None))
+        d.act_text = cell_text(value)
+        if d.act_text and self.fits(SHEET_PLAN, row, "B", Plan, "act_text", d.act_text):
+            from plans.services import parse_act  # the writer's own reading of the act: same parts, same columns
+
+            organ, number, _date = parse_act(d.act_text)
+            self.fits(SHEET_PLAN, row, "B", Plan, "act_organ", organ)
+            self.fits(SHEET_PLAN, row, "B", Plan, "act_number", number)
         row, value = found.get("Quota indicatori", (None, None))
         d.default_indicator_share = self._share(SHEET_PLAN, row, "B", value)
 
     @staticmethod
     def _year(value: Any) -> int | None:
         try:
-            year = int(Decimal(cell_text(value)))
+            number = Decimal(cell_text(value))
         except (InvalidOperation, ValueError):
             return None
-        return year if 1990 <= year <= 2100 else None
+        if not number.is_finite() or not 1990 <= number < 2101:  # before int(): 1e999999999 has a billion digits
+            return None
+        return int(number)
 
     def _weight(self, sheet: str, row: int, column: str, value: Any) -> Decimal | None:
         try:
@@ -483,7 +578,7 @@ class _Reader:
         except ValueError:
             self.error(sheet, row, column, f"Il peso deve essere un numero (es. 33,34), non «{cell_text(value)}».")
             return None
-        if weight is None:
+        if weight is None or not self.fits(sheet, row, column, Objective, "weight", weight):
             return None
         if weight < 0:
             self.error(sheet, row, column, "Il peso non può essere negativo.")
@@ -498,7 +593,7 @@ class _Reader:
                 sheet, row, column, f"La quota indicatori deve essere una percentuale, non «{cell_text(value)}»."
             )
             return None
-        if share is None:
+        if share is None or not self.fits(sheet, row, column, Objective, "indicator_share", share):
             return None
         if not 0 <= share <= 100:
             self.error(sheet, row, column, "La quota indicatori deve essere tra 0 e 100.")
@@ -546,38 +641,49 @@ class _Reader:
                 self.error(rows.name, number, "Codice", f"Codice «{code}» duplicato (già alla riga {seen[code]}).")
                 continue
             seen[code] = number
-            self.data.units.append(
-                UnitRow(
-                    number,
-                    code,
-                    name,
-                    cell_text(rows.get(values, "Codice padre")),
-                    cell_text(rows.get(values, "Responsabile")),
-                )
-            )
+            head = cell_text(rows.get(values, "Responsabile"))
+            for column, field_name, value in (
+                ("Codice", "code", code),
+                ("Nome", "name", name),
+                ("Responsabile", "head", head),
+            ):  # noqa: E501
+                self.fits(rows.name, number, column, OrgUnit, field_name, value)
+            self.data.units.append(UnitRow(number, code, name, cell_text(rows.get(values, "Codice padre")), head))
         by_code = {u.code: u for u in self.data.units}
         for unit in self.data.units:
             if unit.parent_code and unit.parent_code not in by_code:
                 self.error(rows.name, unit.row, "Codice padre", f"L'unità padre «{unit.parent_code}» non esiste.")
+        looping = self._looping({u.code: u.parent_code for u in self.data.units})
+        cyclic = False
         for unit in self.data.units:
-            if self._in_cycle(unit.code, {u.code: u.parent_code for u in self.data.units}):
+            if unit.code in looping:
+                cyclic = True
                 self.error(
                     rows.name,
                     unit.row,
                     "Codice padre",
                     f"Ciclo nei padri: l'unità «{unit.code}» discende da sé stessa.",
                 )
+        if not cyclic:
+            self._check_depth(rows.name, [(u.code, u.parent_code, u.row) for u in self.data.units])
 
     @staticmethod
-    def _in_cycle(code: str, parent_of: dict[str, str]) -> bool:
-        seen = {code}
-        current = parent_of.get(code, "")
-        while current:
-            if current in seen:
-                return current == code or code in seen and current in seen
-            seen.add(current)
-            current = parent_of.get(current, "")
-        return False
+    def _looping(parent_of: dict[str, str]) -> set[str]:
+        """Codes whose chain of parents never reaches a root (it loops), in one pass: a chain of 100.000 nodes
+        costs 100.000 steps, not their square."""
+        looping: dict[str, bool] = {}
+        for code in parent_of:
+            path: list[str] = []
+            on_path: set[str] = set()
+            current = code
+            while current and current not in looping and current not in on_path:
+                path.append(current)
+                on_path.add(current)
+                current = parent_of.get(current, "")
+            result = looping.get(current, False) if current not in on_path else True
+            for node in path:
+                looping[node] = result
+        return {code for code, loops in looping.items() if loops}
 
     # -- Obiettivi --------------------------------------------------------------------------------------------
     def read_objectives(self) -> None:
@@ -634,32 +740,55 @@ class _Reader:
                 self.error(
                     rows.name, number, "Natura", "Natura sconosciuta: usare Organizzativo, Individuale o Di ufficio."
                 )
-            self.data.objectives.append(
-                ObjectiveRow(
-                    row=number,
-                    code=code,
-                    level=level,
-                    parent_code=parent_code,
-                    title=title,
-                    description=cell_text(get("Descrizione")),
-                    weight=self._weight(rows.name, number, "Peso", get("Peso")),
-                    indicator_share=self._share(rows.name, number, "Quota indicatori", get("Quota indicatori")),
-                    perspective=cell_text(get("Prospettiva")),
-                    mission=cell_text(get("Missione")),
-                    budget_program=cell_text(get("Programma DM")),
-                    cofog=cell_text(get("COFOG")),
-                    unit_code=unit_code,
-                    owner=cell_text(get("Responsabile")),
-                    gender_relevant=self._yes_no(rows.name, number, "Ottica di genere", get("Ottica di genere")),
-                    kind=kind,
-                )
+            objective = ObjectiveRow(
+                row=number,
+                code=code,
+                level=level,
+                parent_code=parent_code,
+                title=title,
+                description=cell_text(get("Descrizione")),
+                weight=self._weight(rows.name, number, "Peso", get("Peso")),
+                indicator_share=self._share(rows.name, number, "Quota indicatori", get("Quota indicatori")),
+                perspective=cell_text(get("Prospettiva")),
+                mission=cell_text(get("Missione")),
+                budget_program=cell_text(get("Programma DM")),
+                cofog=cell_text(get("COFOG")),
+                unit_code=unit_code,
+                owner=cell_text(get("Responsabile")),
+                gender_relevant=self._yes_no(rows.name, number, "Ottica di genere", get("Ottica di genere")),
+                kind=kind,
             )
+            for column, field_name in OBJECTIVE_TEXT_FIELDS:
+                self.fits(rows.name, number, column, Objective, field_name, getattr(objective, field_name))
+            self.data.objectives.append(objective)
         self._check_tree(rows.name)
+
+    def _check_depth(self, sheet: str, nodes: list[tuple[str, str, int]]) -> dict[str, int]:
+        """Each node's depth (0 for a root), computed without recursion; a node one level deeper than
+        PLAN_MAX_TREE_DEPTH is an error (its descendants follow from it). Call on a tree without cycles."""
+        parent_of = {code: parent for code, parent, _row in nodes}
+        depth: dict[str, int] = {}
+        for code, _parent, _row in nodes:
+            chain_up = []
+            current = code
+            while current and current not in depth and current in parent_of:
+                chain_up.append(current)
+                current = parent_of[current]
+            base = depth.get(current, -1) if current else -1
+            for node in reversed(chain_up):
+                base += 1
+                depth[node] = base
+        for code, _parent, row in nodes:
+            problem = tree_depth_problem(depth[code] + 1)
+            if problem and tree_depth_problem(depth[code]) is None:
+                self.error(sheet, row, "Codice padre", problem[0].upper() + problem[1:] + ".")
+        return depth
 
     def _check_tree(self, sheet: str) -> None:
         by_code = {o.code: o for o in self.data.objectives}
         parent_of = {o.code: o.parent_code for o in self.data.objectives}
         broken: set[str] = set()
+        looping = self._looping(parent_of)
         for node in self.data.objectives:
             if node.parent_code and node.parent_code not in by_code:
                 self.error(sheet, node.row, "Codice padre", f"Il padre «{node.parent_code}» non esiste nel foglio.")
@@ -667,7 +796,7 @@ class _Reader:
             elif node.parent_code == node.code:
                 self.error(sheet, node.row, "Codice padre", "Un obiettivo non può essere padre di sé stesso.")
                 broken.add(node.code)
-            elif self._in_cycle(node.code, parent_of):
+            elif node.code in looping:
                 self.error(sheet, node.row, "Codice padre", f"Ciclo nei padri: «{node.code}» discende da sé stesso.")
                 broken.add(node.code)
         for node in self.data.objectives:
@@ -687,17 +816,12 @@ class _Reader:
         if self.errors:
             return
         # depth and sibling position, in sheet order
-        depth: dict[str, int] = {}
-
-        def depth_of(code: str) -> int:
-            if code not in depth:
-                parent = parent_of.get(code, "")
-                depth[code] = 0 if not parent else depth_of(parent) + 1
-            return depth[code]
-
+        depth = self._check_depth(sheet, [(o.code, o.parent_code, o.row) for o in self.data.objectives])
+        if self.errors:
+            return
         counters: dict[str, int] = {}
         for node in self.data.objectives:
-            node.depth = depth_of(node.code)
+            node.depth = depth[node.code]
             counters[node.parent_code] = counters.get(node.parent_code, 0) + 1
             node.position = counters[node.parent_code]
         self._check_weights(
@@ -809,6 +933,8 @@ class _Reader:
             baseline_value = baseline.value if baseline.kind == Kind.NUMBER else None
             if baseline.kind == Kind.BOOL:
                 baseline_value = Decimal(1) if baseline.value else Decimal(0)
+            self.fits(rows.name, number, "Baseline", Baseline, "raw", cell_text(baseline_cell))
+            baseline_value = self.number(rows.name, number, "Baseline", Baseline, "value", baseline_value)
             for w in baseline.warnings:
                 self.warn(rows.name, number, "Baseline", w.message)
             positions[objective_code] = positions.get(objective_code, 0) + 1
@@ -829,6 +955,8 @@ class _Reader:
                 derived=self._yes_no(rows.name, number, "Derivato", get("Derivato")),
                 position=positions[objective_code],
             )
+            for column, field_name in INDICATOR_TEXT_FIELDS:
+                self.fits(rows.name, number, column, Indicator, field_name, getattr(indicator, field_name))
             indicator_unit = Unit(unit) if unit else None
             for year, index in target_columns.items():
                 cell = values[index] if index < len(values) else None
@@ -847,6 +975,7 @@ class _Reader:
                         self.error(rows.name, number, column, w.message)
                     else:
                         self.warn(rows.name, number, column, w.message)
+                self._check_target(rows.name, number, column, parsed)
                 indicator.targets[year] = TargetCell(year, parsed, [w.code for w in warnings])
             if not indicator.unit:
                 indicator.unit = infer_unit(indicator.targets.values())
@@ -865,6 +994,17 @@ class _Reader:
         self._check_weights(
             rows.name, [(i.objective_code, i.row, i.weight) for i in self.data.indicators], "indicatori di «{}»"
         )
+
+    def _check_target(self, sheet: str, row: int, column: str, parsed: ParsedTarget) -> None:
+        """Every part of a read target against its column of Target (the writer stores them as they are)."""
+        values = [("raw", parsed.raw), ("absolute", parsed.absolute), ("qualifier", parsed.qualifier)]
+        if isinstance(parsed.value, Decimal):
+            values.append(("number", parsed.value))
+        elif isinstance(parsed.value, str):
+            values.append(("level", parsed.value))
+        for name, value in values:
+            if not self.fits(sheet, row, column, Target, name, value):
+                return
 
     # -- Consuntivi -------------------------------------------------------------------------------------------
     def read_measurements(self) -> None:
@@ -917,13 +1057,20 @@ class _Reader:
             m.manual_reason = cell_text(get("Motivazione"))
             for column, attr in (("Numeratore", "numerator"), ("Denominatore", "denominator")):
                 try:
-                    setattr(m, attr, to_decimal(get(column)))
+                    setattr(m, attr, self.number(rows.name, number, column, Measurement, attr, to_decimal(get(column))))
                 except ValueError:
                     self.error(rows.name, number, column, f"Non è un numero: «{cell_text(get(column))}».")
             if (m.numerator is None) != (m.denominator is None):
                 self.error(rows.name, number, "Denominatore", "Indicare sia il numeratore sia il denominatore.")
             try:
-                m.manual_achievement = to_decimal(get("Raggiungimento manuale"))
+                m.manual_achievement = self.number(
+                    rows.name,
+                    number,
+                    "Raggiungimento manuale",
+                    Measurement,
+                    "manual_achievement",
+                    to_decimal(get("Raggiungimento manuale")),
+                )
             except ValueError:
                 self.error(
                     rows.name,
@@ -940,6 +1087,9 @@ class _Reader:
                     self.error(rows.name, number, "Motivazione", "Il raggiungimento manuale richiede la motivazione.")
             m.variables = self._variables(rows.name, number, get("Variabili"))
             self._value(rows.name, number, get("Valore"), m, indicator)
+            self.fits(rows.name, number, "Valore", Measurement, "raw", m.raw)
+            m.value_number = self.number(rows.name, number, "Valore", Measurement, "value_number", m.value_number)
+            self.fits(rows.name, number, "Valore", Measurement, "value_level", m.value_level)
             has_measures = m.numerator is not None or m.variables
             if not m.raw and not has_measures and m.manual_achievement is None:
                 self.error(
@@ -960,7 +1110,8 @@ class _Reader:
             if not part.strip():
                 continue
             name, sep, value = part.partition("=")
-            if not sep or not name.strip() or parse_decimal(value) is None:
+            number = parse_decimal(value) if sep else None
+            if not sep or not name.strip() or number is None:
                 self.error(
                     sheet,
                     row,
@@ -968,7 +1119,8 @@ class _Reader:
                     f"Scrivere le variabili come «Nome=valore; Nome=valore», non «{part.strip()}».",
                 )
                 continue
-            result[name.strip()] = str(parse_decimal(value))
+            if self.fits(sheet, row, "Variabili", Measurement, "value_number", number):
+                result[name.strip()] = str(number)
         return result
 
     def _value(self, sheet: str, row: int, cell: Any, m: MeasurementRow, indicator: IndicatorRow) -> None:
@@ -1048,6 +1200,6 @@ def read_plan_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> Rea
         elif reader.data.years:
             reader.read_indicators()
             reader.read_measurements()
-        return ReadResult(reader.data, reader.errors, reader.warnings)
+        return ReadResult(reader.data, reader.errors, reader.warnings, reader.errors_omitted, reader.warnings_omitted)
     finally:
         wb.close()

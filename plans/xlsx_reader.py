@@ -24,15 +24,17 @@ import datetime as dt
 import os
 import posixpath
 import re
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser, fromstring
 
-__all__ = ["XlsxError", "XlsxReader", "percent_text"]
+__all__ = ["ReadLimits", "XlsxError", "XlsxLimitError", "XlsxReader", "percent_text"]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -120,6 +122,69 @@ _DAMAGE = (ParseError, ValueError, KeyError, IndexError, OverflowError, zipfile.
 
 class XlsxError(Exception):
     """The file is not an .xlsx this reader understands (damaged, unexpected content, unsupported variant)."""
+
+
+class XlsxLimitError(XlsxError):
+    """The file is readable but larger than the reader was allowed to read (ReadLimits)."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What the reader may hold in memory, so that a hostile file is refused before it costs memory or time.
+
+    None means no bound. The values come from perfplan/limits.py (import_limits); the reader stays Django-free.
+    """
+
+    uncompressed_bytes: int | None = None  # every zip entry together, from the zip directory
+    compression_ratio: int | None = None  # one entry's uncompressed size over its compressed size...
+    ratio_floor_bytes: int = 1_048_576  # ...for entries larger than this (a small entry cannot hurt)
+    structure_bytes: int | None = None  # a part read whole (workbook, relationships, styles)
+    element_bytes: int | None = None  # XML of one row (or one shared string) not yet released
+    rows_per_sheet: int | None = None  # data rows, the header row excluded
+    cell_chars: int | None = None
+    text_bytes: int | None = None  # memory of every text the reader keeps (shared strings, inline strings)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f}".replace(".", ",") + " MB"
+
+
+def _damage_text(exc: BaseException) -> str:
+    """A reading failure in Italian: the parser's and zlib's own messages are English and say nothing useful."""
+    if isinstance(exc, ParseError):
+        line, column = getattr(exc, "position", (0, 0))
+        return f"XML non valido (riga {line}, colonna {column} della parte)"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        return "archivio compresso danneggiato"
+    if isinstance(exc, OverflowError):
+        return "numero fuori dall'intervallo ammesso"
+    return "valore non valido"
+
+
+_FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")  # entities are how «billion laughs» files multiply their text
+
+
+def _forbidden_xml(chunk: bytes) -> bool:
+    return any(word in chunk for word in _FORBIDDEN_XML)
+
+
+class _Guarded:
+    """A zip member read in chunks, refused at the first DTD declaration (the overlap catches one split in two)."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+        self._tail = b""
+
+    def read(self, size: int) -> bytes:
+        chunk = self._source.read(size)
+        if _forbidden_xml(self._tail + chunk):
+            raise XlsxLimitError("dichiarazioni DTD (<!DOCTYPE>, <!ENTITY>) non ammesse in una cartella di lavoro")
+        self._tail = chunk[-16:]
+        return chunk
 
 
 def percent_text(value: int | float) -> str:
@@ -218,21 +283,24 @@ def _column_index(letters: str) -> int:
 class XlsxReader:
     """An .xlsx opened for reading its sheets' values, one row at a time. Close it (or use `with`)."""
 
-    def __init__(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
+    def __init__(self, source: str | os.PathLike[str] | IO[bytes], *, limits: ReadLimits | None = None) -> None:
+        self.limits = limits or ReadLimits()
+        self._text_bytes = 0  # memory of the texts kept so far, against limits.text_bytes
         try:
             self._zip = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise XlsxError(f"non è un archivio zip leggibile ({exc})") from exc
+            raise XlsxError(f"non è un archivio zip leggibile ({_damage_text(exc)})") from exc
         try:
             self._parts = {name.lower(): name for name in self._zip.namelist()}
             self._column_of: dict[str, int] = {}  # "AB" → 28, filled as columns are met
+            self._check_directory()
             self._load()
         except XlsxError:
             self.close()
             raise
         except _DAMAGE as exc:
             self.close()
-            raise XlsxError(f"struttura della cartella di lavoro non valida ({type(exc).__name__}: {exc})") from exc
+            raise XlsxError(f"struttura della cartella di lavoro non valida ({_damage_text(exc)})") from exc
 
     # -- public ---------------------------------------------------------------------------------------------------
     @property
@@ -264,6 +332,70 @@ class XlsxReader:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    # -- bounds ---------------------------------------------------------------------------------------------------
+    def _check_directory(self) -> None:
+        """Sizes from the zip directory, before any part is parsed: a «zip bomb» is refused without inflating it.
+
+        zipfile never inflates an entry past the size its directory declares (the CRC check fails first), so the
+        declared sizes bound what reading can cost.
+        """
+        limits = self.limits
+        total = 0
+        for info in self._zip.infolist():
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if (
+                limits.compression_ratio is not None
+                and info.file_size > limits.ratio_floor_bytes
+                and ratio > limits.compression_ratio
+            ):
+                raise XlsxLimitError(
+                    f"{self._part_label(info.filename)} è compressa {_number(int(ratio))} volte "
+                    f"({_megabytes(info.compress_size)} → {_megabytes(info.file_size)}): "
+                    f"il limite è {_number(limits.compression_ratio)} volte"
+                )
+        if limits.uncompressed_bytes is not None and total > limits.uncompressed_bytes:
+            raise XlsxLimitError(
+                f"una volta decompresso il file occuperebbe {_megabytes(total)}: "
+                f"il limite è {_megabytes(limits.uncompressed_bytes)}"
+            )
+
+    def _part_label(self, member: str) -> str:
+        """«foglio «Indicatori»» for a worksheet part when the workbook says so, else the part's name."""
+        try:
+            self._load_sheets()  # workbook and relationships: small parts, each read through _read_whole
+        except (XlsxError, *_DAMAGE):
+            return f"la parte «{member}»"
+        for name, (_kind, part) in self._sheets.items():
+            if part.lower() == member.lower():
+                return f"la parte del foglio «{name}»"
+        return f"la parte «{member}»"
+
+    def _read_whole(self, member: str) -> bytes:
+        """A part read at once (workbook, relationships, styles): small in any real file, so bounded."""
+        info = self._zip.getinfo(member)
+        limit = self.limits.structure_bytes
+        if limit is not None and info.file_size > limit:
+            raise XlsxLimitError(
+                f"la parte «{member}» occupa {_megabytes(info.file_size)}: il limite è {_megabytes(limit)}"
+            )
+        data = self._zip.read(member)
+        if _forbidden_xml(data):
+            raise XlsxLimitError("dichiarazioni DTD (<!DOCTYPE>, <!ENTITY>) non ammesse in una cartella di lavoro")
+        return data
+
+    def _keep_text(self, text: str) -> None:
+        limit = self.limits.text_bytes
+        if limit is not None:
+            self._text_bytes += sys.getsizeof(text)
+            if self._text_bytes > limit:
+                raise XlsxLimitError(f"il file contiene più di {_megabytes(limit)} di testo: è il limite")
+
+    def _too_long(self, text: str) -> XlsxLimitError:
+        return XlsxLimitError(
+            f"il testo ha {_number(len(text))} caratteri: al massimo {_number(self.limits.cell_chars)} per cella"
+        )
+
     # -- package --------------------------------------------------------------------------------------------------
     def _part(self, name: str) -> str:
         """The archive member of a part name (part names are case-insensitive)."""
@@ -278,7 +410,7 @@ class XlsxReader:
         rels = posixpath.join(folder, "_rels", base + ".rels")
         if rels.lower() not in self._parts:
             return []
-        root = fromstring(self._zip.read(self._part(rels)))
+        root = fromstring(self._read_whole(self._part(rels)))
         result = []
         for rel in root.iter(RELATIONSHIP):
             rel_id, rel_type, target = rel.get("Id"), rel.get("Type"), rel.get("Target")
@@ -293,11 +425,24 @@ class XlsxReader:
         return result
 
     def _load(self) -> None:
+        rels = self._load_sheets()
+
+        def related(kind: str, fallback: str) -> str | None:
+            target = next((t for _, k, t in rels if k == kind and t), fallback)
+            return target if target.lower() in self._parts else None
+
+        strings = related(REL_TYPE_SHARED_STRINGS, "xl/sharedStrings.xml")
+        self._shared: list[str] = self._read_shared_strings(self._part(strings)) if strings else []
+        styles = related(REL_TYPE_STYLES, "xl/styles.xml")
+        self._style_kinds = self._read_styles(self._part(styles)) if styles else {"0": _PLAIN}
+
+    def _load_sheets(self) -> list[tuple[str, str, str]]:
+        """The workbook part: date system and sheets; returns its relationships."""
         workbook_part = next(
             (target for _, kind, target in self._relationships("") if kind == REL_TYPE_OFFICE_DOCUMENT and target),
             "xl/workbook.xml",
         )
-        root = fromstring(self._zip.read(self._part(workbook_part)))
+        root = fromstring(self._read_whole(self._part(workbook_part)))
         if root.tag != WORKBOOK:
             if root.tag.startswith("{%s}" % STRICT_MAIN_NS):  # noqa: UP031
                 raise XlsxError("formato «Strict Open XML» non supportato: salvare come cartella di lavoro Excel")
@@ -317,33 +462,44 @@ class XlsxReader:
             if not name or rel_id not in by_id:
                 raise XlsxError(f"foglio senza nome o senza parte collegata: {name!r}")
             self._sheets.setdefault(name, by_id[rel_id])
-
-        def related(kind: str, fallback: str) -> str | None:
-            target = next((t for _, k, t in rels if k == kind and t), fallback)
-            return target if target.lower() in self._parts else None
-
-        strings = related(REL_TYPE_SHARED_STRINGS, "xl/sharedStrings.xml")
-        self._shared: list[str] = self._read_shared_strings(self._part(strings)) if strings else []
-        styles = related(REL_TYPE_STYLES, "xl/styles.xml")
-        self._style_kinds = self._read_styles(self._part(styles)) if styles else {"0": _PLAIN}
+        return rels
 
     def _read_shared_strings(self, member: str) -> list[str]:
         strings: list[str] = []
-        with self._zip.open(member) as src:
-            events = _iterparse(src, ("start", "end"))
-            table = next(events, (None, None))[1]
-            if table is None or table.tag != SST:
-                raise XlsxError(f"parte «{member}» inattesa: {getattr(table, 'tag', 'vuota')}")
-            for event, element in events:
-                if event == "end" and element.tag == SHARED_ITEM:
-                    # openpyxl drops "x005F_" (the escape of a literal "_x...._" sequence): same text as before.
-                    strings.append(_rich_text(element).replace("x005F_", ""))
-                    table.clear()
+        limit = self.limits.element_bytes
+        fed = released = 0  # bytes given to the parser; bytes up to the end of the last item read
+        with self._zip.open(member) as raw:
+            src = _Guarded(raw)
+            parser = XMLPullParser(events=("start", "end"))
+            table = None
+            while chunk := src.read(_READ_CHUNK):
+                fed += len(chunk)
+                parser.feed(chunk)
+                for event, element in parser.read_events():
+                    if table is None:
+                        if element.tag != SST:
+                            raise XlsxError(f"parte «{member}» inattesa: {element.tag}")
+                        table = element
+                    elif event == "end" and element.tag == SHARED_ITEM:
+                        # openpyxl drops "x005F_" (the escape of a literal "_x...._" sequence): same text as before.
+                        text = _rich_text(element).replace("x005F_", "")
+                        self._keep_text(text)
+                        strings.append(text)
+                        table.clear()
+                        released = fed
+                if limit is not None and fed - released > limit:
+                    raise XlsxLimitError(
+                        f"il testo condiviso n. {_number(len(strings) + 1)} supera {_megabytes(limit)} di XML: "
+                        "è il limite per un testo"
+                    )
+            parser.close()
+            if table is None:
+                raise XlsxError(f"parte «{member}» inattesa: vuota")
         return strings
 
     def _read_styles(self, member: str) -> dict[str, int]:
         """How a number cell reads, by its style index (the `s` attribute as written): date, percent or plain."""
-        root = fromstring(self._zip.read(member))
+        root = fromstring(self._read_whole(member))
         custom = {}
         for fmt in root.iterfind(f"{_M}numFmts/{_M}numFmt"):
             custom[int(fmt.get("numFmtId", ""))] = fmt.get("formatCode", "")
@@ -365,18 +521,30 @@ class XlsxReader:
         # Only "start" events, half as many as start + end: a <row> is complete once the next one starts (or the
         # part ends); it is then read and removed from <sheetData>, so memory stays flat on large sheets.
         number = 0  # the last row number read
+        limits = self.limits
+        element_bytes, max_rows = limits.element_bytes, limits.rows_per_sheet
+        filled = 0  # rows with a value, the header included
+        fed = released = 0  # bytes given to the parser; bytes before the row being read (earlier ones are freed)
+        self._row_number = 0
         try:
-            with self._zip.open(member) as src:
+            with self._zip.open(member) as raw:
+                src = _Guarded(raw)
                 parser = XMLPullParser(events=("start",))
                 root = sheet_data = pending = None
                 more = True
                 while more:
                     chunk = src.read(_READ_CHUNK)
                     if chunk:
+                        fed += len(chunk)
                         parser.feed(chunk)
                     else:
                         parser.close()
                         more = False
+                    if element_bytes is not None and fed - released > element_bytes + _READ_CHUNK:
+                        raise XlsxLimitError(
+                            f"la riga dopo la {number} occupa più di {_megabytes(element_bytes)} di XML: "
+                            "è il limite per una riga"
+                        )
                     for _event, element in parser.read_events():
                         if element.tag != ROW:
                             if sheet_data is None:
@@ -391,18 +559,30 @@ class XlsxReader:
                             raise XlsxError("riga fuori da <sheetData>")
                         if pending is not None:
                             number, values = self._take(sheet_data, pending, number, max_col)
+                            if values.count(None) != len(values):
+                                filled += 1
+                                if max_rows is not None and filled > max_rows + 1:
+                                    raise self._too_many_rows()
                             yield number, values
                         pending = element
+                        released = fed - _READ_CHUNK  # the row started within the last chunk
                 if pending is not None:
                     number, values = self._take(sheet_data, pending, number, max_col)
+                    if values.count(None) != len(values) and max_rows is not None and filled + 1 > max_rows + 1:
+                        raise self._too_many_rows()
                     yield number, values
                 if root is None:
                     raise XlsxError("parte vuota")
         except XlsxError as exc:
-            raise XlsxError(f"foglio «{sheet_name}», {f'riga {number}' if number else 'inizio'}: {exc}") from exc
+            where = f"riga {self._row_number}" if self._row_number else "inizio"
+            raise type(exc)(f"foglio «{sheet_name}», {where}: {exc}") from exc
         except _DAMAGE as exc:
-            where = f"riga {number}" if number else "inizio"
-            raise XlsxError(f"foglio «{sheet_name}», {where}: {type(exc).__name__}: {exc}") from exc
+            where = f"riga {self._row_number}" if self._row_number else "inizio"
+            raise XlsxError(f"foglio «{sheet_name}», {where}: {_damage_text(exc)}") from exc
+
+    def _too_many_rows(self) -> XlsxLimitError:
+        limit = _number(self.limits.rows_per_sheet)
+        return XlsxLimitError(f"più di {limit} righe di dati: il limite è {limit} righe per foglio")
 
     def _take(self, sheet_data: Element, row: Element, previous: int, max_col: int | None) -> tuple[int, tuple]:
         """Read a complete <row> (the first child of <sheetData>) and remove it: (its number, its values)."""
@@ -416,6 +596,7 @@ class XlsxReader:
                 raise XlsxError(f"riga {number} dopo la riga {previous}: righe non in ordine")
         if number > MAX_ROW:
             raise XlsxError(f"riga {number} oltre il limite di Excel")
+        self._row_number = number  # the row errors are about, from here on
         values = self._row_values(row, number, written, max_col)
         if sheet_data[0] is not row:
             raise XlsxError(f"elemento inatteso in <sheetData>: {sheet_data[0].tag}")
@@ -426,6 +607,7 @@ class XlsxReader:
         """The values of a <row>, placed by column; raises XlsxError naming the cell."""
         shared, style_kinds, column_of = self._shared, self._style_kinds, self._column_of
         cell_tag, value_tag, inline_tag, text_tag = CELL, VALUE, INLINE, TEXT  # locals: this loop runs per cell
+        cell_chars = self.limits.cell_chars
         values: list[Any] = []
         column = 0
         ref = None
@@ -459,6 +641,8 @@ class XlsxReader:
                         value = inline[0].text or ""
                     else:
                         value = _rich_text(inline)
+                    if value is not None:
+                        self._keep_text(value)
                 else:
                     value = cell.findtext(value_tag) or None
                     if value is None:
@@ -477,15 +661,19 @@ class XlsxReader:
                         value = bool(int(value))
                     elif kind == "d":
                         value = from_iso(value)
-                    elif kind != "str" and kind != "e":  # formula text, error: as written
+                    elif kind == "str" or kind == "e":  # formula text, error: as written
+                        self._keep_text(value)
+                    else:
                         raise XlsxError(f"tipo di cella sconosciuto {kind!r}")
+                if cell_chars is not None and value.__class__ is str and len(value) > cell_chars:
+                    raise self._too_long(value)
                 if column > len(values) + 1:
                     values.extend([None] * (column - 1 - len(values)))
                 values.append(value)
         except XlsxError as exc:
-            raise XlsxError(f"cella {ref or f'n. {column}'}: {exc}") from exc
+            raise type(exc)(f"cella {ref or f'n. {column}'}: {exc}") from exc
         except _DAMAGE as exc:
-            raise XlsxError(f"cella {ref or f'n. {column}'}: {type(exc).__name__}: {exc}") from exc
+            raise XlsxError(f"cella {ref or f'n. {column}'}: {_damage_text(exc)}") from exc
         if max_col is not None and len(values) < max_col:
             values.extend([None] * (max_col - len(values)))
         return tuple(values)
@@ -505,13 +693,3 @@ class XlsxReader:
             return from_excel(value, date1904=self.date1904, elapsed=kind == _ELAPSED)
         except (OverflowError, ValueError):
             return "#VALUE!"  # a date out of range, as openpyxl reads it
-
-
-def _iterparse(source: IO[bytes], events: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
-    """ElementTree's iterparse, reading bigger chunks."""
-    parser = XMLPullParser(events=events)
-    while chunk := source.read(_READ_CHUNK):
-        parser.feed(chunk)
-        yield from parser.read_events()
-    parser.close()
-    yield from parser.read_events()

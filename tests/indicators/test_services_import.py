@@ -4,6 +4,7 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from indicators.models import Measurement, MeasurementChange
@@ -150,3 +151,13 @@ def test_a_responsabile_downloads_only_the_sheets_of_their_units(rnd, who):
     client = client_for(who["head_u1"])
     assert client.get(f"/consuntivi/rilevazioni/{rnd.pk}/unita/{who['units']['U1'].pk}/foglio.xlsx").status_code == 200
     assert client.get(f"/consuntivi/rilevazioni/{rnd.pk}/unita/{who['units']['U2'].pk}/foglio.xlsx").status_code == 403
+
+
+def test_a_sheet_past_the_upload_limit_is_stopped_while_it_streams(rnd, who, settings):
+    settings.MAX_WORKBOOK_BYTES = 100 * 1024
+    client = client_for(who["planner"])
+    big = SimpleUploadedFile("consuntivi.xlsx", b"x" * (300 * 1024))
+    response = client.post(reverse("indicators:round_import", args=[rnd.pk]), {"file": big, "dry_run": "on"})
+    assert response.status_code == 200
+    assert "Il file è troppo grande: il limite è 0,1 MB." in response.content.decode()
+    assert not MeasurementChange.objects.exists()

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             self.stderr.write(f"Avviso – {warning}")
         if not report.ok:
             self.stderr.write(
-                self.style.ERROR(f"Importazione rifiutata: {len(report.errors)} errori, nulla è stato scritto.")
+                self.style.ERROR(f"Importazione rifiutata: {report.error_count} errori, nulla è stato scritto.")
             )
             for error in report.errors:
                 self.stderr.write(f"Errore – {error}")
