@@ -43,6 +43,7 @@ from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
 from perfplan.audit import audited, record_bulk
 from perfplan.formats import date_it
+from perfplan.limits import field_problem, fit_errors, problem_message
 from perfplan.permissions import Action, require
 from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
 from plans.models import OrgUnit, Plan, PlanYear, YearState
@@ -285,6 +286,10 @@ class _Rollback(Exception):
 
 def _check_entry(row: EntryRow, values: EntryValues, plan: Plan, result: SaveResult) -> None:
     """Field errors of one row: a value that the rules cannot read, or a missed target without a note."""
+    too_large = {"value" if k == "value_number" else k: v for k, v in fit_errors(_scratch(row, values)).items()}
+    if too_large:  # the database could not hold it: nothing to score
+        result.errors[row.indicator.pk] = too_large
+        return
     score = measurement_preview(row=row, values=values, plan=plan)
     result.scores[row.indicator.pk] = score
     errors: dict[str, str] = {}
@@ -498,6 +503,9 @@ def measurement_set_manual(
         raise ValidationError({"reason": "Il raggiungimento manuale richiede la motivazione."})
     if achievement is not None and achievement < 0:
         raise ValidationError({"achievement": "Il raggiungimento non può essere negativo."})
+    reason_too_large = field_problem(Measurement, "manual_achievement", achievement)
+    if reason_too_large:
+        raise ValidationError({"achievement": problem_message("raggiungimento manuale", reason_too_large)})
     indicator = Indicator.objects.filter(pk=indicator_id, objective__plan_id=round.plan_id).first()
     if indicator is None:
         raise ValidationError("L'indicatore non appartiene al piano della rilevazione.")

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",  # public views: @login_not_required
+    "perfplan.middleware.PlanTooDeepMiddleware",  # a stored tree too deep to walk: a page that says so (409)
 ]
 
 ROOT_URLCONF = "perfplan.urls"
