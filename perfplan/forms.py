@@ -30,4 +30,4 @@ class FitsColumnsMixin:
                 continue
             reason = field_problem(*column, value)
             if reason:
-                self.add_error(name, problem_message(str(self.fields[name].label or name).lower(), reason))
+                self.add_error(name, problem_message(str(self.fields[name].label or name), reason))
