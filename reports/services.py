@@ -329,6 +329,10 @@ def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt
         errors["number"] = "Indicare il numero dell'atto."
     if date is None:
         errors["date"] = "Indicare la data dell'atto."
+    for name, column, value in (("organ", "act_organ", organ), ("number", "act_number", number)):
+        reason = field_problem(Relazione, column, value.strip())
+        if reason:
+            errors[name] = problem_message(str(Relazione._meta.get_field(column).verbose_name), reason)
     if errors:
         raise ValidationError(errors)
     plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
