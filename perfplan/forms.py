@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django import forms
 from django.db import models
 
-from perfplan.limits import field_problem, problem_message
+from perfplan.limits import field_problem, fit_errors, problem_message
 
 Column = tuple[type[models.Model], str]
 
@@ -31,3 +32,14 @@ class FitsColumnsMixin:
             reason = field_problem(*column, value)
             if reason:
                 self.add_error(name, problem_message(str(self.fields[name].label or name), reason))
+
+
+class FitsModelForm(forms.ModelForm):
+    """The admin's forms: the instance built from the form is checked column by column (perfplan.limits) after
+    Django's own validation, so a value PostgreSQL would refuse is a form error on SQLite too."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        for name, message in fit_errors(self.instance).items():
+            if name not in self.errors:
+                self.add_error(name if name in self.fields else None, message)

@@ -273,3 +273,22 @@ def test_a_huge_or_zero_id_in_the_path_is_not_found(client, planner, small_plan)
     assert client.get(f"/piani/{2**63}/").status_code == 404
     assert client.get(f"/piani/{small_plan.pk}/obiettivi/0/nuovo/").status_code == 404
     assert client.get(f"/piani/{small_plan.pk}/obiettivi/{2**63 - 1}/").status_code == 404
+
+
+# --- the admin -----------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_refuses_a_unit_whose_values_do_not_fit_and_writes_nothing(client, admin_user, small_plan):
+    from plans.models import OrgUnit
+
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    login(client, admin_user)
+    before = list(OrgUnit.objects.order_by("pk").values_list())
+    data = {"ente": small_plan.ente_id, "code": "U" * 41, "name": "Ufficio", "head": "a\x00b"}
+    response = client.post("/admin/plans/orgunit/add/", data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "41" in errors["code"][0] and errors["head"] == ["I caratteri null non sono ammessi."]
+    assert list(OrgUnit.objects.order_by("pk").values_list()) == before
+    assert client.get(f"/admin/plans/orgunit/{'9' * 30}/change/").status_code == 302  # «non esiste», to the index
