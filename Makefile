@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup assets migrate seed lint browser bench clean
+.PHONY: run test setup assets migrate seed lint browser bench backup restore clean
 
 run: setup assets migrate seed ## install everything, migrate, load the demo when empty, serve on 127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST)
@@ -41,6 +41,13 @@ seed: setup
 browser: ## Debian's Chromium for the browser tests (installed when missing and we are root)
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)); } || \
 	  { echo "Chromium non trovato: installare il pacchetto Debian 'chromium' (apt-get install -y chromium)"; exit 1; }
+
+backup: setup ## database + media/ in one archive: backups/perfplan-AAAAMMGG-HHMMSS.zip
+	$(PY) manage.py backup
+
+restore: setup ## make restore FILE=backups/perfplan-….zip (into an empty database, migrated first)
+	@test -n "$(FILE)" || { echo "Indicare l'archivio: make restore FILE=backups/perfplan-….zip"; exit 1; }
+	$(PY) manage.py restore "$(FILE)"
 
 bench: setup ## benchmarks (not run by CI); each prints one JSON line
 	$(PY) benchmarks/run_all.py

@@ -8,7 +8,6 @@ variables and manual achievements, whether the sheet comes with the plan or alon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 from typing import IO
 
 from django.conf import settings
@@ -16,7 +15,8 @@ from django.conf import settings
 from indicators.entry_selectors import RoundData
 from indicators.models import Indicator
 from indicators.notation import format_target
-from plans.export import _new_workbook, _number, _sheet, _variables_text, measurement_value_text
+from perfplan.xlsx_safe import new_workbook, workbook_bytes
+from plans.export import _number, _sheet, _variables_text, measurement_value_text
 from plans.models import Plan
 from plans.selectors import PlanTree
 from plans.workbook import (
@@ -101,7 +101,7 @@ def unit_sheet(*, data: RoundData, unit_id: int) -> bytes:
                 row.status_label,
             ]
         )
-    wb = _new_workbook()
+    wb = new_workbook()
     _sheet(
         wb,
         SHEET_MEASUREMENTS,
@@ -109,6 +109,4 @@ def unit_sheet(*, data: RoundData, unit_id: int) -> bytes:
         rows,
         {"Nome": 45, "Note": 40, "Obiettivo": 40, "Algoritmo": 30, "Variabili": 30},
     )
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)

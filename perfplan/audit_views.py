@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from perfplan.audit_selectors import AuditFilters, audit_export_rows, audit_page, audit_users, kind_choices
 from perfplan.permissions import Action, permission_required
+from perfplan.xlsx_safe import append_row, new_workbook, text_cell, workbook_bytes
 from plans.forms import StyledForm
 from plans.selectors import plans_visible_to
 
@@ -70,34 +67,26 @@ def audit_index(request):
     return render(request, "audit/index.html", context)
 
 
-def _text_cell(ws, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"  # a value such as "=1+1" is text, never a spreadsheet formula
-    return cell
-
-
 @permission_required(Action.AUDIT_READ)
 def audit_export(request):
     filters = _form(request).filters()
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet("Storico delle modifiche")
     for index, width in enumerate(EXPORT_WIDTHS):
         ws.column_dimensions[chr(ord("A") + index)].width = width
     ws.freeze_panes = "A2"
     header = []
     for title in EXPORT_HEADERS:
-        cell = _text_cell(ws, title)
+        cell = text_cell(ws, title)
         cell.font = Font(bold=True)
         header.append(cell)
-    ws.append(header)
+    append_row(ws, header)
     for row in audit_export_rows(user=request.user, filters=filters):
         when = timezone.localtime(row.when).strftime("%d/%m/%Y %H:%M:%S")
         values = [when, str(row.user) if row.user else "Sistema", row.kind, row.label, row.action]
         values += [row.field, row.old, row.new, row.why]
-        ws.append([_text_cell(ws, value) for value in values])
-    buffer = BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        append_row(ws, values)  # a value such as "=1+1" is text, never a spreadsheet formula
+    response = HttpResponse(workbook_bytes(wb), content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="storico-modifiche-{stamp}.xlsx"'
     return response

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
@@ -13,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from indicators.models import Measurement, Target
 from indicators.notation import Unit
+from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
 from plans.models import Plan
 from plans.selectors import plan_tree_rows
 from plans.workbook import (
@@ -33,7 +32,6 @@ from plans.workbook import (
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="0066CC")
-FIXED_TIME = dt.datetime(2000, 1, 1)
 
 
 def _number(value: Decimal | None) -> Decimal | int | None:
@@ -46,31 +44,18 @@ def _number(value: Decimal | None) -> Decimal | int | None:
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], widths: dict[str, int] | None = None):
     ws = wb.create_sheet(title)
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     for row in rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a target such as "= 100 %" is text, not a spreadsheet formula
-                cell.quotePrefix = True
+        append_row(ws, row)  # a target such as "= 100 %" stays text, never a spreadsheet formula
     ws.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         width = (widths or {}).get(header, 14 if len(header) < 14 else len(header) + 2)
         ws.column_dimensions[get_column_letter(index)].width = width
     return ws
-
-
-def _new_workbook() -> Workbook:
-    wb = Workbook()
-    wb.remove(wb.active)
-    wb.properties.creator = "perfplan"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    return wb
 
 
 def _plan_sheet(wb: Workbook, values: list[tuple[str, Any]]) -> None:
@@ -104,7 +89,7 @@ def plan_export(*, plan: Plan) -> bytes:
     """The plan as a workbook in the import layout, with the final round's consuntivi."""
     tree = plan_tree_rows(plan=plan)
     years = plan.years
-    wb = _new_workbook()
+    wb = new_workbook()
     _plan_sheet(
         wb,
         [
@@ -199,18 +184,12 @@ def plan_export(*, plan: Plan) -> bytes:
         [[u.code, u.name, u.parent.code if u.parent else "", u.head] for u in tree.units],
         {"Nome": 40},
     )
-    return _save(wb)
-
-
-def _save(wb: Workbook) -> bytes:
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def plan_template() -> bytes:
     """A blank workbook with the import layout and two example rows per sheet."""
-    wb = _new_workbook()
+    wb = new_workbook()
     _plan_sheet(
         wb,
         [
@@ -339,4 +318,4 @@ def plan_template() -> bytes:
         ],
         {"Nome": 40},
     )
-    return _save(wb)
+    return workbook_bytes(wb)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
 from reports.selectors import RelazioneData
 
 BOLD = Font(bold=True)
@@ -16,11 +15,11 @@ EURO = '#,##0.00" €"'
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     ws = wb.create_sheet(title[:31])
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = BOLD
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)  # a title such as '=HYPERLINK("…")' stays text
     ws.freeze_panes = "A2"
     for column in ws.columns:
         width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
@@ -32,8 +31,7 @@ def _pct(value):
 
 
 def relazione_xlsx(*, data: RelazioneData) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = new_workbook()
     _sheet(
         wb,
         "1.1 Panoramica",
@@ -162,6 +160,4 @@ def relazione_xlsx(*, data: RelazioneData) -> bytes:
             for cell in row:
                 if ws.cell(1, cell.column).value and "%" in str(ws.cell(1, cell.column).value):
                     cell.number_format = PERCENT
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
