@@ -11,10 +11,11 @@ from decimal import Decimal
 from django import forms
 
 from indicators.entry_selectors import EntryRow
-from indicators.models import RoundPeriod
+from indicators.models import Measurement, RoundPeriod
 from indicators.notation import ORDINAL_SCALE, Kind, parse_decimal, parse_value
 from indicators.services import EntryValues
 from perfplan.formats import number_it
+from perfplan.forms import Column, FitsColumnsMixin
 
 
 def _style(form: forms.Form) -> None:
@@ -78,7 +79,8 @@ class ReturnForm(forms.Form):
     comment = forms.CharField(label="Commento per l'unità", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
-class ManualForm(forms.Form):
+class ManualForm(FitsColumnsMixin, forms.Form):
+    columns = {"achievement": (Measurement, "manual_achievement"), "version": (Measurement, "version")}
     achievement = ItalianDecimalField(
         label="Raggiungimento manuale (%)", help_text="Lasciare vuoto per tornare al calcolo automatico."
     )
@@ -99,8 +101,23 @@ class ImportForm(forms.Form):
             self.fields["file"].error_messages["required"] = refused
 
 
-class EntryForm(forms.Form):
+class EntryForm(FitsColumnsMixin, forms.Form):
     """One indicator's row of «I miei indicatori»; the controls depend on the target (date, SI/NO, level, number)."""
+
+    columns = {
+        "version": (Measurement, "version"),
+        "numerator": (Measurement, "numerator"),
+        "denominator": (Measurement, "denominator"),
+        "note": (Measurement, "note"),
+    }
+
+    def column(self, name: str) -> Column | None:
+        """A typed number is stored as value_number; a formula's variables are held to the numerator's bound."""
+        if name == "value":
+            return (Measurement, "value_number") if self.row.input_kind == "number" else (Measurement, "raw")
+        if name.startswith("var_"):
+            return (Measurement, "numerator")
+        return super().column(name)
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     value = forms.CharField(label="Valore", required=False, max_length=200)

@@ -7,5 +7,5 @@ from indicators import score_views
 app_name = "scores"
 
 urlpatterns = [
-    path("<int:plan_id>/unita/", score_views.unit_scores, name="units"),
+    path("<id:plan_id>/unita/", score_views.unit_scores, name="units"),
 ]

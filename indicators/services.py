@@ -8,6 +8,7 @@ carries the version it was based on and `UPDATE … WHERE version = …` refuses
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -43,6 +44,7 @@ from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from indicators.selectors import indicator_input
 from perfplan.audit import audited, record_bulk
 from perfplan.formats import date_it
+from perfplan.limits import field_problem, fit_errors, problem_message
 from perfplan.permissions import Action, require
 from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
 from plans.models import OrgUnit, Plan, PlanYear, YearState
@@ -285,6 +287,10 @@ class _Rollback(Exception):
 
 def _check_entry(row: EntryRow, values: EntryValues, plan: Plan, result: SaveResult) -> None:
     """Field errors of one row: a value that the rules cannot read, or a missed target without a note."""
+    too_large = {"value" if k == "value_number" else k: v for k, v in fit_errors(_scratch(row, values)).items()}
+    if too_large:  # the database could not hold it: nothing to score
+        result.errors[row.indicator.pk] = too_large
+        return
     score = measurement_preview(row=row, values=values, plan=plan)
     result.scores[row.indicator.pk] = score
     errors: dict[str, str] = {}
@@ -498,6 +504,9 @@ def measurement_set_manual(
         raise ValidationError({"reason": "Il raggiungimento manuale richiede la motivazione."})
     if achievement is not None and achievement < 0:
         raise ValidationError({"achievement": "Il raggiungimento non può essere negativo."})
+    reason_too_large = field_problem(Measurement, "manual_achievement", achievement)
+    if reason_too_large:
+        raise ValidationError({"achievement": problem_message("raggiungimento manuale", reason_too_large)})
     indicator = Indicator.objects.filter(pk=indicator_id, objective__plan_id=round.plan_id).first()
     if indicator is None:
         raise ValidationError("L'indicatore non appartiene al piano della rilevazione.")
@@ -598,6 +607,32 @@ EVIDENCE_TYPES = {
 }
 
 
+# Zip-based documents: the first bytes only say "zip"; the package must also hold the part its format requires.
+OOXML_MAIN_PART = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
+ODF_MIMETYPE = {
+    ".odt": b"application/vnd.oasis.opendocument.text",
+    ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+def _is_package(upload: UploadedFile, extension: str) -> bool:
+    """Whether a zip upload is really the OOXML or ODF document its extension says (read from the zip directory and
+    the tiny `mimetype` entry only), so a zip renamed .docx is refused."""
+    try:
+        with zipfile.ZipFile(upload) as package:
+            names = set(package.namelist())
+            if extension in OOXML_MAIN_PART:
+                return "[Content_Types].xml" in names and OOXML_MAIN_PART[extension] in names
+            if extension in ODF_MIMETYPE:
+                info = package.getinfo("mimetype")
+                return info.file_size < 200 and package.read(info).strip() == ODF_MIMETYPE[extension]
+            return True
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, ValueError, NotImplementedError):
+        return False
+    finally:
+        upload.seek(0)
+
+
 def evidence_max_bytes() -> int:
     return getattr(settings, "MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)
 
@@ -618,8 +653,11 @@ def evidence_check(upload: UploadedFile) -> str:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
+    kind = extension.lstrip(".").upper()
     if not any(head.startswith(signature) for signature in signatures):
-        raise ValidationError(f"«{name}»: il contenuto non corrisponde a un file {extension.lstrip('.').upper()}.")
+        raise ValidationError(f"«{name}»: il contenuto non corrisponde a un file {kind}.")
+    if signatures == (b"PK\x03\x04",) and not _is_package(upload, extension):
+        raise ValidationError(f"«{name}»: il contenuto non è un documento {kind} valido (è un altro archivio zip?).")
     return content_type
 
 

@@ -6,12 +6,16 @@ anything) and PostgreSQL (which refuses with a DataError) answer the same Italia
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from perfplan.formats import number_it
 
@@ -24,6 +28,12 @@ RATIO_FLOOR_BYTES = 1 * MB  # the compression ratio is checked on entries larger
 STRUCTURE_PART_BYTES = 8 * MB  # workbook, relationships and styles parts, read whole
 ELEMENT_BYTES = 4 * MB  # XML of one row, or of one shared string, held until it is complete
 TEXT_BYTES = 64 * MB  # every text a workbook brings (shared and inline strings), as Python holds it
+
+# Each integer field's range as PostgreSQL holds it (smallint, integer, bigint), by Django's internal type: the same
+# bound on SQLite, whose integers are all 64-bit.
+INTEGER_RANGES: dict[str, tuple[int, int]] = BaseDatabaseOperations.integer_field_ranges
+# The primary keys (BigAutoField): ids in URLs are refused above this before any query (perfplan/converters.py).
+MAX_ID = INTEGER_RANGES["BigAutoField"][1]
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,15 @@ def import_limits() -> ImportLimits:
     )
 
 
+def parse_id(value: Any) -> int | None:
+    """A posted or queried id: None for garbage and for numbers no primary key can be (0, negative, too large)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 def max_tree_depth() -> int:
     """Levels from an area (1) down to the deepest node; pages, the PDF and exports walk the tree recursively."""
     return settings.PLAN_MAX_TREE_DEPTH
@@ -73,8 +92,12 @@ def value_problem(field: models.Field, value: Any) -> str | None:
         return None
     if isinstance(field, models.DecimalField):
         return _decimal_problem(field, value)
-    if isinstance(field, (models.IntegerField, models.PositiveIntegerField)) and not isinstance(value, bool):
+    if isinstance(field, models.IntegerField) and not isinstance(value, bool):
         return _integer_problem(field, value)
+    if isinstance(field, models.JSONField):
+        return _json_problem(value)
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL's text cannot hold NUL
+        return "contiene un carattere non ammesso (NUL)"
     if isinstance(value, str) and field.max_length and len(value) > field.max_length:
         return f"è troppo lungo: al massimo {number_it(field.max_length)} caratteri (ne ha {number_it(len(value))})"
     return None
@@ -86,14 +109,40 @@ def field_problem(model: type[models.Model], name: str, value: Any) -> str | Non
 
 def instance_problems(instance: models.Model) -> list[tuple[str, str]]:
     """(field verbose name, reason) for every concrete field of `instance` whose value the database cannot hold."""
-    problems = []
+    return [(str(field.verbose_name), reason) for field, reason in _field_problems(instance)]
+
+
+def problem_message(label: str, reason: str) -> str:
+    """The Italian sentence of a value that does not fit: «Il campo «peso» è troppo grande: …»."""
+    return f"Il campo «{label}» {reason}."
+
+
+def fit_errors(instance: models.Model, *, prefix: str = "") -> dict[str, str]:
+    """{field name (with `prefix`): Italian message} for every value of `instance` that its column cannot hold."""
+    return {
+        f"{prefix}{field.name}": problem_message(str(field.verbose_name), reason)
+        for field, reason in _field_problems(instance)
+    }
+
+
+def require_fit(*instances: models.Model, prefix: str = "") -> None:
+    """Raise a ValidationError keyed by field name (with `prefix`) when a value of `instances` does not fit its
+    column: services call it right before writing, so no write reaches the database with a value it refuses."""
+    errors: dict[str, list[str]] = {}
+    for instance in instances:
+        for name, message in fit_errors(instance, prefix=prefix).items():
+            errors.setdefault(name, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _field_problems(instance: models.Model) -> Iterable[tuple[models.Field, str]]:
     for field in instance._meta.concrete_fields:
         if field.primary_key or field.is_relation:
             continue
         reason = value_problem(field, getattr(instance, field.attname))
         if reason:
-            problems.append((str(field.verbose_name), reason))
-    return problems
+            yield field, reason
 
 
 def _decimal_problem(field: models.DecimalField, value: Any) -> str | None:
@@ -115,11 +164,25 @@ def _decimal_problem(field: models.DecimalField, value: Any) -> str | None:
 
 
 def _integer_problem(field: models.Field, value: Any) -> str | None:
+    low, high = INTEGER_RANGES.get(field.get_internal_type(), (-MAX_INTEGER - 1, MAX_INTEGER))
+    if not isinstance(value, int):  # text or Decimal: its size is read before int(), which 1e999999999 would hang
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            return "non è un numero intero"
+        if not number.is_finite() or number != number.to_integral_value():
+            return "non è un numero intero"
+        value = int(number) if number.adjusted() < 25 else high + 1
+    if not low <= value <= high:
+        return f"è fuori dall'intervallo ammesso ({number_it(low)}–{number_it(high)})"
+    return None
+
+
+def _json_problem(value: Any) -> str | None:
     try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return "non è un numero intero"
-    low = 0 if isinstance(field, models.PositiveIntegerField) else -MAX_INTEGER - 1
-    if not low <= number <= MAX_INTEGER:
-        return f"è fuori dall'intervallo ammesso ({number_it(low)}–{number_it(MAX_INTEGER)})"
+        text = json.dumps(value, allow_nan=False, default=str)
+    except ValueError:
+        return "contiene un numero non finito"
+    if "\\u0000" in text:  # PostgreSQL's jsonb cannot hold NUL either
+        return "contiene un carattere non ammesso (NUL)"
     return None

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "perfplan.sessions.SessionTimeoutMiddleware",  # idle and absolute limits; after auth and messages
     "django.contrib.auth.middleware.LoginRequiredMiddleware",  # public views: @login_not_required
+    "perfplan.middleware.PlanTooDeepMiddleware",  # a stored tree too deep to walk: a page that says so (409)
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the page that says until when
 ]
 

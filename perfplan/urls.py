@@ -3,10 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, register_converter, reverse_lazy
 
+from perfplan.converters import IdConverter
 from perfplan.permissions import Action, can, permission_required
 from plans import views as plan_views
+
+# `<id:…>` in every URL of the apps: an id or a year a database integer can hold, else 404 (perfplan/converters.py).
+register_converter(IdConverter, "id")
 
 admin.site.site_header = "perfplan – amministrazione"
 admin.site.site_title = "perfplan"

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
 from perfplan.admin_base import AuditedAdmin, EnteScopedAdmin, ReadOnlyAdmin, ReadOnlyInline, scope_to_ente
+from perfplan.forms import FitsModelForm
 from perfplan.permissions import Action, can
 from perfplan.roles import Role, user_ente
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear, PlanYearEvent, Profile, YearState
@@ -24,6 +25,7 @@ def _own_ente_only(request, kwargs) -> None:
 
 @admin.register(Ente)
 class EnteAdmin(AuditedAdmin, EnteScopedAdmin):
+    form = FitsModelForm
     ente_path = "pk"
     list_display = ["code", "name"]
     search_fields = ["code", "name", "legal_name"]
@@ -37,6 +39,7 @@ class EnteAdmin(AuditedAdmin, EnteScopedAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(AuditedAdmin, EnteScopedAdmin):
+    form = FitsModelForm
     list_display = ["user", "ente"]
     list_filter = [("ente", RelatedOnly)]
     search_fields = ["user__username", "user__last_name"]
@@ -55,6 +58,7 @@ class ProfileAdmin(AuditedAdmin, EnteScopedAdmin):
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(AuditedAdmin, EnteScopedAdmin):
+    form = FitsModelForm
     list_display = ["code", "name", "parent", "head", "ente"]
     list_filter = [("ente", RelatedOnly)]
     search_fields = ["code", "name", "head"]

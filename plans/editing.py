@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
@@ -22,6 +22,7 @@ from indicators.models import Baseline, Indicator, Target
 from indicators.notation import Kind, Unit, parse_target, parse_value
 from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.formats import date_it
+from perfplan.limits import field_problem, problem_message, require_fit, tree_depth_problem
 from perfplan.permissions import Action, can, require
 from perfplan.roles import user_ente
 from plans.lifecycle import Write, require_open
@@ -159,7 +160,9 @@ def plan_create(*, ente: Ente, title: str, start_year: int, end_year: int, user)
     _check_years(start_year, end_year)
     if Plan.objects.filter(ente=ente, title=title).exists():
         raise ValidationError({"title": f"L'ente ha già un piano intitolato «{title}»."})
-    plan = Plan.objects.create(ente=ente, title=title, start_year=start_year, end_year=end_year)
+    plan = Plan(ente=ente, title=title, start_year=start_year, end_year=end_year)
+    require_fit(plan)
+    plan.save()
     record_bulk(
         PlanYear, PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in plan.years]), history_type="+"
     )
@@ -186,6 +189,7 @@ def plan_adopt(*, plan: Plan, organ: str, number: str, date: dt.date, user) -> P
     plan.state = PlanState.ADOPTED
     plan.act_organ, plan.act_number, plan.act_date = organ.strip(), number.strip(), date
     plan.act_text = f"{plan.act_organ} n. {plan.act_number} del {date_it(date)}"
+    require_fit(plan)
     plan.save(update_fields=["state", "act_organ", "act_number", "act_date", "act_text", "updated_at"])
     return plan
 
@@ -200,6 +204,7 @@ def plan_rules_update(*, plan: Plan, user, reason: str = "", **values: Any) -> P
     if unknown:
         raise TypeError(f"Campi sconosciuti: {sorted(unknown)}")
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    _check_fit(Plan, values)
     achieved = values.get("achieved_threshold", plan.achieved_threshold)
     partial = values.get("partial_threshold", plan.partial_threshold)
     if achieved is None or partial is None:
@@ -220,6 +225,7 @@ def plan_rules_update(*, plan: Plan, user, reason: str = "", **values: Any) -> P
     for name, old, new in changes:
         revisions.add("regole", plan.title[:200], name, old, new)
     if changes:
+        require_fit(plan)
         plan.save()
         revisions.save()
     return plan
@@ -244,13 +250,15 @@ def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
     title = _next_cycle_title(plan)
     if Plan.objects.filter(ente_id=plan.ente_id, title=title).exists():
         raise ValidationError(f"L'ente ha già un piano intitolato «{title}».")
-    new = Plan.objects.create(
+    new = Plan(
         ente_id=plan.ente_id,
         title=title,
         start_year=plan.start_year + 1,
         end_year=plan.end_year + 1,
         **{name: getattr(plan, name) for name in RULE_FIELDS},
     )
+    require_fit(new)
+    new.save()
     record_bulk(
         PlanYear, PlanYear.objects.bulk_create([PlanYear(plan=new, year=y) for y in new.years]), history_type="+"
     )
@@ -349,6 +357,23 @@ def _check_code(plan: Plan, code: str, exclude_pk: int | None = None) -> str:
     return code
 
 
+def _check_fit(model: type, values: dict[str, Any]) -> None:
+    """Every value the form passed must fit its column, before any arithmetic (1e999 breaks the rounding)."""
+    errors = {}
+    for name, value in values.items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # not a column of the model
+            continue
+        if field.is_relation:
+            continue
+        reason = field_problem(model, name, value)
+        if reason:
+            errors[name] = problem_message(str(field.verbose_name), reason)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_weight(values: dict[str, Any], name: str = "weight") -> None:
     weight = values.get(name)
     if weight is not None and weight < 0:
@@ -356,6 +381,35 @@ def _check_weight(values: dict[str, Any], name: str = "weight") -> None:
     share = values.get("indicator_share")
     if share is not None and not 0 <= share <= 100:
         raise ValidationError({"indicator_share": "La quota indicatori deve essere tra 0 e 100."})
+
+
+def _check_depth(parent: Objective | None, *, height: int = 1, moving_id: int | None = None) -> None:
+    """A node (or a moved subtree `height` levels tall) under `parent` must stay within PLAN_MAX_TREE_DEPTH: the
+    pages, the PDF and the exports walk the tree recursively. One query: the plan's (id, parent) pairs."""
+    if parent is None:
+        depth = height
+    else:
+        parents = dict(Objective.objects.filter(plan_id=parent.plan_id).values_list("pk", "parent_id"))
+        depth, node_id, seen = height, parent.pk, set()
+        while node_id is not None and node_id not in seen and node_id != moving_id:
+            seen.add(node_id)
+            depth += 1
+            node_id = parents.get(node_id)
+    problem = tree_depth_problem(depth)
+    if problem:
+        raise ValidationError({"parent": problem[0].upper() + problem[1:] + "."})
+
+
+def _subtree_height(plan: Plan, root_id: int) -> int:
+    """Levels of the subtree under `root_id`, itself included (iterative: a stored tree may be very deep)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id in Objective.objects.filter(plan=plan).values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    height, level = 0, [root_id]
+    while level:
+        height += 1
+        level = [child for pk in level for child in children.get(pk, [])]
+    return height
 
 
 def _check_unit(plan: Plan, unit: OrgUnit | None) -> None:
@@ -380,6 +434,8 @@ def objective_create(
     if not (values.get("title") or "").strip():
         raise ValidationError({"title": "Indicare il titolo dell'obiettivo."})
     _check_level(values.get("level", ""), parent)
+    _check_depth(parent)
+    _check_fit(Objective, values)
     _check_weight(values)
     _check_unit(plan, values.get("org_unit"))
     for name in ("weight", "indicator_share"):
@@ -391,6 +447,7 @@ def objective_create(
     )
     index = len(siblings) if position is None else max(0, min(position, len(siblings)))
     objective.position = 0
+    require_fit(objective)
     objective.save()
     siblings.insert(index, objective)
     _renumber(siblings)
@@ -429,6 +486,7 @@ def objective_update(*, objective: Objective, user, reason: str = "", **values: 
         bad = [lvl for lvl in child_levels if lvl not in allowed_child_levels(values["level"])]
         if bad:
             raise ValidationError({"level": "Il nuovo tipo non è compatibile con i nodi figli di questo obiettivo."})
+    _check_fit(Objective, values)
     _check_weight(values)
     _check_unit(plan, values.get("org_unit"))
     for name in ("weight", "indicator_share"):
@@ -438,6 +496,7 @@ def objective_update(*, objective: Objective, user, reason: str = "", **values: 
     changes = _apply(objective, values)
     if changes:
         reason = _needs_reason(plan, reason)
+        require_fit(objective)
         objective.save()
         revisions = RevisionLog(plan, user, reason)
         for name, old, new in changes:
@@ -477,6 +536,7 @@ def objective_move(
     reason = _needs_reason(plan, reason) if parent_changed else (reason or "").strip()
     if parent_changed:
         _check_level(objective.level, parent)
+        _check_depth(parent, height=_subtree_height(plan, objective.pk), moving_id=objective.pk)
     if parent_changed and old_parent is not None:
         old_siblings = list(
             Objective.objects.filter(plan=plan, parent=old_parent).exclude(pk=objective.pk).order_by("position", "id")
@@ -581,6 +641,9 @@ def weights_set(
     for item, weight in zip(items, weights, strict=True):
         if weight is not None and weight < 0:
             raise ValidationError("Il peso non può essere negativo.")
+        too_large = field_problem(type(item), "weight", weight)
+        if too_large:
+            raise ValidationError({f"w_{item.pk}": problem_message("peso", too_large)})
         weight = two_places(weight)
         if item.weight != weight:
             code = item.code if isinstance(item, Objective) else indicator_label(item)
@@ -602,6 +665,7 @@ def _indicator_values(values: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in values.items() if k in INDICATOR_EDIT_FIELDS}
     if "name" in values and not (values["name"] or "").strip():
         raise ValidationError({"name": "Indicare il nome dell'indicatore."})
+    _check_fit(Indicator, values)
     _check_weight(values)
     if "weight" in values:
         values["weight"] = two_places(values["weight"])
@@ -632,11 +696,14 @@ def _baseline_set(indicator: Indicator, year: int | None, raw: str, revisions: R
     if parsed.kind == Kind.BOOL:
         value = Decimal(1) if parsed.value else Decimal(0)
     if current is None:
-        Baseline.objects.create(indicator=indicator, year=year, raw=raw, value=value)
+        baseline = Baseline(indicator=indicator, year=year, raw=raw, value=value)
+        require_fit(baseline, prefix="baseline_")
+        baseline.save()
         revisions.add("indicator", indicator_label(indicator), "baseline", None, raw)
     elif current.raw != raw or current.year != year:
         revisions.add("indicator", indicator_label(indicator), "baseline", current.raw, raw)
         current.raw, current.year, current.value = raw, year, value
+        require_fit(current, prefix="baseline_")
         current.save()
 
 
@@ -661,7 +728,9 @@ def indicator_create(
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
     _check_indicator_key(objective, values.get("code", ""), values.get("name", ""))
     last = Indicator.objects.filter(objective=objective).aggregate(m=Max("position"))["m"]
-    indicator = Indicator.objects.create(objective=objective, position=(last or 0) + 1, **values)
+    indicator = Indicator(objective=objective, position=(last or 0) + 1, **values)
+    require_fit(indicator)
+    indicator.save()
     revisions = RevisionLog(plan, user, reason)
     revisions.add("indicator", indicator_label(indicator), "aggiunto", None, indicator.name)
     _baseline_set(indicator, baseline_year, baseline_raw, revisions)
@@ -695,6 +764,7 @@ def indicator_update(
     changes = _apply(indicator, values)
     revisions = RevisionLog(plan, user, reason)
     if changes:
+        require_fit(indicator)
         indicator.save()
         for field_name, old, new in changes:
             revisions.add("weight" if field_name == "weight" else "indicator", label, field_name, old, new)
@@ -756,6 +826,7 @@ def target_check(*, raw: str, year: int | None = None, unit: str = "") -> Target
     raw = (raw or "").strip()
     parsed, warnings = parse_target(raw, year=year, indicator_unit=Unit(unit) if unit else None)
     errors = [w.message.replace("AAAA", str(year or "AAAA")) for w in warnings if w.is_error]
+    errors += [problem_message(f"target ({label})", reason) for label, reason in _target_problems(parsed)]
     notes = tuple(w.message for w in warnings if not w.is_error)
     return TargetCheck(
         raw=raw,
@@ -764,6 +835,16 @@ def target_check(*, raw: str, year: int | None = None, unit: str = "") -> Target
         warnings=notes,
         error=errors[0] if errors else "",
     )
+
+
+def _target_problems(parsed) -> list[tuple[str, str]]:
+    """(column label, reason) of a parsed target the Target row could not hold (a 40-digit or 1e32 value)."""
+    problems = []
+    for name, value in target_fields(parsed, []).items():
+        reason = field_problem(Target, name, value)
+        if reason:
+            problems.append((str(Target._meta.get_field(name).verbose_name), reason))
+    return problems
 
 
 @audited

@@ -7,12 +7,21 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from indicators.models import Indicator, IndicatorUnit, Polarity
-from perfplan.limits import import_limits
+from indicators.models import Baseline, Indicator, IndicatorUnit, Polarity
+from indicators.notation import Kind, parse_value
+from perfplan.forms import Column, FitsColumnsMixin
+from perfplan.limits import field_problem, import_limits, problem_message
 from perfplan.uploads import too_large_message
 from plans.editing import allowed_child_levels, target_check
 from plans.models import Level, MissingPolicy, Objective, ObjectiveKind, OrgUnit, Plan, PlanState
 
+RULE_COLUMNS = (
+    "min_threshold",
+    "default_indicator_share",
+    "equality_tolerance",
+    "achieved_threshold",
+    "partial_threshold",
+)
 REASON_HELP = "Il piano è adottato: la modifica sarà registrata come revisione con questa motivazione."
 
 
@@ -28,8 +37,14 @@ def _decimal(label: str, *, required: bool = False, help_text: str = "", **kwarg
     )
 
 
-class StyledForm(forms.Form):
-    """Bootstrap Italia classes and the ARIA links (help text, errors) on every widget, set when rendered."""
+def _columns(model, *names: str, **renamed: str) -> dict[str, Column]:
+    """Form field → the column it is written to: same-named fields of `model`, and form name=model field."""
+    return {**{name: (model, name) for name in names}, **{form: (model, name) for form, name in renamed.items()}}
+
+
+class StyledForm(FitsColumnsMixin, forms.Form):
+    """Bootstrap Italia classes and the ARIA links (help text, errors) on every widget, set when rendered; every
+    value checked against its column (perfplan.forms.FitsColumnsMixin)."""
 
     def __getitem__(self, name):
         bound = super().__getitem__(name)
@@ -74,6 +89,7 @@ class ReasonMixin:
 
 
 class PlanCreateForm(StyledForm):
+    columns = _columns(Plan, "title", "start_year", "end_year")
     title = forms.CharField(label="Titolo", max_length=300, help_text="Es. «Piano della performance 2025-2027».")
     start_year = forms.IntegerField(label="Anno di inizio", min_value=1990, max_value=2100)
     end_year = forms.IntegerField(label="Anno di fine", min_value=1990, max_value=2100)
@@ -87,6 +103,7 @@ class PlanCreateForm(StyledForm):
 
 
 class PlanAdoptForm(StyledForm):
+    columns = _columns(Plan, organ="act_organ", number="act_number")
     organ = forms.CharField(label="Organo", max_length=150, initial="Giunta camerale")
     number = forms.CharField(label="Numero dell'atto", max_length=40)
     date = forms.DateField(
@@ -98,6 +115,7 @@ class PlanAdoptForm(StyledForm):
 
 
 class RulesForm(ReasonMixin, StyledForm):
+    columns = _columns(Plan, *RULE_COLUMNS)
     cap = forms.BooleanField(label="Limita ogni punteggio al 100 %", required=False)
     min_threshold = _decimal(
         "Soglia minima (%)", help_text="Sotto questa soglia un raggiungimento vale 0. Vuoto: nessuna soglia."
@@ -133,6 +151,7 @@ class RulesForm(ReasonMixin, StyledForm):
 
 
 class ObjectiveForm(ReasonMixin, StyledForm):
+    columns = _columns(Objective, "code", "title", "description", "weight", "indicator_share", "owner", "perspective")
     code = forms.CharField(label="Codice", max_length=60, help_text="Unico nel piano, es. 1.2.3 o 1011.01.")
     level = forms.ChoiceField(label="Tipo")
     title = forms.CharField(label="Titolo", widget=forms.Textarea(attrs={"rows": 2}))
@@ -211,6 +230,10 @@ class TargetField(forms.CharField):
 
 
 class IndicatorForm(ReasonMixin, StyledForm):
+    columns = {
+        **_columns(Indicator, "code", "name", "description", "formula", "source", "weight"),
+        **_columns(Baseline, baseline_year="year", baseline_raw="raw"),
+    }
     code = forms.CharField(label="Codice", max_length=60, required=False, help_text="Facoltativo, es. F101.")
     name = forms.CharField(label="Nome", widget=forms.Textarea(attrs={"rows": 2}))
     description = forms.CharField(label="Descrizione", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -246,6 +269,16 @@ class IndicatorForm(ReasonMixin, StyledForm):
             )
         self.add_reason(plan)
 
+    def clean_baseline_raw(self):
+        """The number read from the baseline text is stored too (Baseline.value): it must fit as well."""
+        raw = self.cleaned_data["baseline_raw"]
+        parsed = parse_value(raw.strip())
+        if parsed.kind == Kind.NUMBER:
+            reason = field_problem(Baseline, "value", parsed.value)
+            if reason:
+                raise ValidationError(problem_message("baseline", reason))
+        return raw
+
     def target_fields(self):
         return [self[f"target_{year}"] for year in self.years]
 
@@ -276,6 +309,9 @@ class WeightsForm(ReasonMixin, StyledForm):
             label = f"{item.code} – {item.title}" if isinstance(item, Objective) else item.label
             self.fields[f"w_{item.pk}"] = _decimal(label[:120], min_value=Decimal(0), initial=item.weight)
         self.add_reason(plan, required=False)
+
+    def column(self, name: str) -> Column | None:
+        return (type(self.items[0]), "weight") if name.startswith("w_") else None
 
     def rows(self):
         return [(item, self[f"w_{item.pk}"]) for item in self.items]

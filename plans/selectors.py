@@ -25,6 +25,7 @@ from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 
 from indicators.models import Baseline, Indicator, Measurement, Target
+from perfplan.limits import max_tree_depth, tree_depth_problem
 from perfplan.permissions import Action, can
 from perfplan.roles import user_ente
 from plans.models import Ente, Objective, OrgUnit, Plan
@@ -45,6 +46,19 @@ class PlanTree:
     @property
     def roots(self) -> list[Objective]:
         return self.children_of.get(None, [])
+
+
+class PlanTooDeep(Exception):  # noqa: N818 - reads as the condition, like Http404
+    """A stored tree deeper than PLAN_MAX_TREE_DEPTH, which no form, service or import lets in any more but an older
+    database may hold: the scoring core, the pages, the PDF and the exports walk the tree recursively, so every
+    reader refuses it here, once, with the nodes to move or delete (perfplan.middleware shows them), not a crash."""
+
+    def __init__(self, *, plan: Plan, depth: int, tops: list[Objective]) -> None:
+        self.plan, self.depth, self.tops = plan, depth, tops
+        super().__init__(
+            f"Il piano «{plan.title}» ha un albero di {depth} livelli: {tree_depth_problem(depth)}. "
+            "Spostare più in alto o eliminare gli obiettivi oltre il limite."
+        )
 
 
 M = TypeVar("M", bound=Model)
@@ -149,6 +163,10 @@ def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
         ordered.append(node)
         depth[node.pk] = level
         stack.extend((child, level + 1) for child in reversed(children_of.get(node.pk, [])))
+    deepest = max(depth.values(), default=-1) + 1  # levels, an area being 1
+    if deepest > max_tree_depth():
+        tops = [node for node in ordered if depth[node.pk] == max_tree_depth()]
+        raise PlanTooDeep(plan=plan, depth=deepest, tops=tops)
 
     indicators_of: dict[int, list[Indicator]] = defaultdict(list)
     for ind in _loaded(Indicator.objects.filter(objective__plan=plan).order_by("position", "id")):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from indicators.models import Indicator, Target
 from indicators.notation import format_target
 from perfplan.collector import collector_paused
+from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, permission_required
 from perfplan.roles import user_ente
 from perfplan.uploads import bounded_uploads, upload_refusal
@@ -88,10 +89,12 @@ def _node_url(plan: Plan, objective_id: int | None = None) -> str:
 
 
 def _int(value) -> int | None:
+    """A query parameter as an id or a year; garbage, and numbers no database integer holds, read as absent."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) <= MAX_ID else None
 
 
 # --- lists and the plan page -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils import timezone
 from indicators.models import Indicator
 from indicators.services import year_close
 from perfplan.audit import audited, delete_with_history, record_bulk
+from perfplan.limits import field_problem, problem_message, require_fit
 from perfplan.permissions import Action, require
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Level, Objective, Plan, PlanYear, YearState
@@ -90,11 +91,15 @@ def relazione_update_texts(*, relazione: Relazione, texts: dict[str, str], user)
         stored[key] = sanitize_html(value)
     relazione.texts = stored
     relazione.updated_by = user
+    require_fit(relazione)
     relazione.save(update_fields=["texts", "updated_by", "updated_at"])
     return relazione
 
 
-def _decimal(raw: str, field: str, *, allow_negative: bool = False, whole: bool = False) -> Decimal | None:
+def _decimal(
+    raw: str, field: str, *, column: tuple[type, str], allow_negative: bool = False, whole: bool = False
+) -> Decimal | None:
+    """An amount as typed (1.234.567,00), refused with an Italian message unless `column` (model, field) holds it."""
     text = (raw or "").strip().replace("€", "").replace(" ", "")
     if not text:
         return None
@@ -112,6 +117,10 @@ def _decimal(raw: str, field: str, *, allow_negative: bool = False, whole: bool 
         raise ValidationError({field: "L'importo non può essere negativo."})
     if whole and value != value.to_integral_value():
         raise ValidationError({field: "Indicare euro interi, senza decimali."})
+    model, name = column
+    reason = field_problem(model, name, value)
+    if reason:
+        raise ValidationError({field: problem_message(str(model._meta.get_field(name).verbose_name), reason)})
     return value
 
 
@@ -125,7 +134,7 @@ def relazione_update_budget(*, relazione: Relazione, values: dict[str, str], use
     errors, parsed = {}, {}
     for voce in BudgetVoce:
         try:
-            parsed[voce] = _decimal(values.get(voce, ""), f"budget-{voce.value}")
+            parsed[voce] = _decimal(values.get(voce, ""), f"budget-{voce.value}", column=(BudgetLine, "preventivo"))
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
@@ -156,7 +165,11 @@ def relazione_update_bilancio(*, relazione: Relazione, values: dict[tuple[int, s
             raise ValidationError(f"Voce di bilancio non prevista: anno {year}, voce {code}.")
         try:
             parsed[(year, code)] = _decimal(
-                raw, f"bilancio-{year}-{code}", allow_negative=code in NEGATIVE_ALLOWED, whole=True
+                raw,
+                f"bilancio-{year}-{code}",
+                column=(BilancioLine, "amount"),
+                allow_negative=code in NEGATIVE_ALLOWED,
+                whole=True,
             )
         except ValidationError as exc:
             errors.update(exc.message_dict)
@@ -193,7 +206,7 @@ def relazione_update_promo(*, relazione: Relazione, values: dict[int, str], user
         if objective_id not in allowed:
             raise ValidationError("Obiettivo strategico non appartenente al piano.")
         try:
-            parsed[objective_id] = _decimal(raw, f"promo-{objective_id}")
+            parsed[objective_id] = _decimal(raw, f"promo-{objective_id}", column=(PromoAmount, "amount"))
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
@@ -220,7 +233,9 @@ def relazione_add_key_indicator(*, relazione: Relazione, indicator_id: int, grou
         raise ValidationError({"indicator": "Indicatore non appartenente al piano."})
     if KeyIndicator.objects.filter(relazione=relazione, indicator_id=indicator_id).exists():
         raise ValidationError({"indicator": "Indicatore già selezionato."})
-    KeyIndicator.objects.create(relazione=relazione, indicator_id=indicator_id, group=group[:200], order=order)
+    key = KeyIndicator(relazione=relazione, indicator_id=indicator_id, group=group[:200], order=order)
+    require_fit(key)
+    key.save()
 
 
 @audited
@@ -286,6 +301,7 @@ def cycle_activities_replace(*, relazione: Relazione, rows: list[ActivityInput],
         )
     if errors:
         raise ValidationError(errors)
+    require_fit(*built)
     delete_with_history(CycleActivity.objects.filter(ente_id=relazione.plan.ente_id))
     record_bulk(CycleActivity, CycleActivity.objects.bulk_create(built), history_type="+")
 
@@ -313,6 +329,10 @@ def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt
         errors["number"] = "Indicare il numero dell'atto."
     if date is None:
         errors["date"] = "Indicare la data dell'atto."
+    for name, column, value in (("organ", "act_organ", organ), ("number", "act_number", number)):
+        reason = field_problem(Relazione, column, value.strip())
+        if reason:
+            errors[name] = problem_message(str(Relazione._meta.get_field(column).verbose_name), reason)
     if errors:
         raise ValidationError(errors)
     plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
@@ -330,6 +350,7 @@ def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt
     relazione.act_organ, relazione.act_number, relazione.act_date = organ.strip(), number.strip(), date
     relazione.state = RelazioneState.APPROVED
     relazione.updated_by = user
+    require_fit(relazione)
     relazione.save()
     return relazione
 
@@ -437,6 +458,7 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
         checklist=[key for key, _ in CHECKLIST if key in data.checklist],
         created_by=user,
     )
+    require_fit(validation)
     if data.attachment is not None:
         validation.attachment_sha256 = hashlib.sha256(data.attachment).hexdigest()
         safe_name = Path(data.attachment_name or "validazione.pdf").name[-80:]

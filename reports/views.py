@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from indicators.models import Indicator
 from perfplan.collector import collector_paused
+from perfplan.limits import parse_id
 from perfplan.permissions import Action, can, permission_required
 from plans.models import Level, Objective
 from plans.selectors import plan_for_user
@@ -182,21 +183,32 @@ def _save_section(request, relazione: Relazione, section: str) -> None:
         values = {}
         for key, raw in post.items():
             if key.startswith("bilancio-"):
-                _, year, code = key.split("-", 2)
+                _, year, code = (key.split("-", 2) + ["", ""])[:3]
+                if parse_id(year) is None:
+                    raise ValidationError(f"Voce di bilancio non prevista: «{key[:40]}».")
                 values[(int(year), code)] = raw
         services.relazione_update_bilancio(relazione=relazione, values=values, user=user)
     elif section == "importi":
-        values = {int(k.split("-", 1)[1]): v for k, v in post.items() if k.startswith("promo-")}
+        values = {}
+        for key, raw in post.items():
+            if key.startswith("promo-"):
+                objective_id = parse_id(key.split("-", 1)[1])
+                if objective_id is None:
+                    raise ValidationError("Obiettivo strategico non appartenente al piano.")
+                values[objective_id] = raw
         services.relazione_update_promo(relazione=relazione, values=values, user=user)
     elif section == "indicatori":
         if post.get("remove"):
-            services.relazione_remove_key_indicator(relazione=relazione, key_id=int(post["remove"]), user=user)
+            key_id = parse_id(post["remove"])
+            if key_id is None:
+                raise ValidationError("Indicatore chiave non trovato.")
+            services.relazione_remove_key_indicator(relazione=relazione, key_id=key_id, user=user)
         else:
-            try:
-                indicator_id = int(post.get("indicator", ""))
-                order = int(post.get("order") or 0)
-            except ValueError as exc:
-                raise ValidationError({"indicator": "Scegliere un indicatore e un ordine numerico."}) from exc
+            indicator_id = parse_id(post.get("indicator", ""))
+            order_text = (post.get("order") or "0").strip()
+            order = 0 if order_text == "0" else parse_id(order_text)
+            if indicator_id is None or order is None:
+                raise ValidationError({"indicator": "Scegliere un indicatore e un ordine numerico."})
             services.relazione_add_key_indicator(
                 relazione=relazione, indicator_id=indicator_id, group=post.get("group", ""), order=order, user=user
             )
