@@ -152,7 +152,7 @@ def build(scenario: str, path: Path) -> None:
 def child(scenario: str, path: Path, workdir: Path) -> dict:
     """One scenario, in this process: the import of the file, timed, and this process's peak memory."""
     setup_django(workdir)
-    from plans.services import plan_import
+    from workbook.plan_import import plan_import
 
     setup_mb = maxrss_mb()
     started = time.perf_counter()

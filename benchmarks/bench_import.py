@@ -71,7 +71,7 @@ def import_synthetic_plan(title: str):
     """The default-shape synthetic plan, imported under a new title (call after setup_django): the Plan."""
     from benchmarks.synthetic import synthetic_workbook
     from plans.models import Plan
-    from plans.services import plan_import
+    from workbook.plan_import import plan_import
 
     workbook = synthetic_workbook(**DEFAULT_SHAPE, ente_code="BENCH", title=f"{title} {time.time()}")
     report = plan_import(source=io.BytesIO(workbook))
@@ -92,10 +92,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     from django.conf import settings
 
     from benchmarks.synthetic import build_workbook
-    from indicators.models import Indicator, Measurement, Target
+    from consuntivi.models import Measurement
+    from indicators.models import Indicator, Target
     from plans.models import Objective
-    from plans.services import plan_import
-    from plans.workbook import read_plan_workbook
+    from workbook.plan_import import plan_import
+    from workbook.reader import read_plan_workbook
 
     shape = {name: getattr(args, name) for name in DEFAULT_SHAPE}
     run_id = uuid.uuid4().hex[:8]  # a new plan on every run, also in a reused PostgreSQL database

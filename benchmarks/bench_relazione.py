@@ -140,7 +140,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     from benchmarks.synthetic import synthetic_workbook
     from indicators.models import Indicator
     from plans.models import Plan
-    from plans.services import plan_import
+    from workbook.plan_import import plan_import
 
     line: dict = {"benchmark": "relazione"}
     if not args.synthetic_only:

@@ -28,10 +28,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from consuntivi.scores import build_inputs, plan_score
+    from consuntivi.trees import plan_tree_with_values
     from indicators.scoring import score_tree, score_units
-    from indicators.selectors import build_inputs, plan_score
     from perfplan.collector import gc_paused
-    from plans.selectors import plan_tree_rows
 
     plan = import_synthetic_plan("Punteggi")
     year = plan.start_year
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
             cpu_started = time.process_time()
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
-                tree = plan_tree_rows(plan=plan, year=year)
+                tree = plan_tree_with_values(plan=plan, year=year)
             loaded = time.perf_counter()
             roots = build_inputs(tree, year)
             built = time.perf_counter()

@@ -81,7 +81,7 @@ LEVEL_LETTER = {0: "A", 1: "S", 2: "O", 3: "Z"}
 
 
 def _ensure_django() -> None:
-    """The layout constants live in plans.workbook, which needs Django's app registry."""
+    """The layout constants live in workbook.reader, which needs Django's app registry."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perfplan.settings")
@@ -387,7 +387,7 @@ def build_workbook(
     from openpyxl.cell import WriteOnlyCell
 
     from plans.models import Level, ObjectiveKind
-    from plans.workbook import (
+    from workbook.reader import (
         INDICATOR_COLUMNS,
         KIND_LABELS,
         LEVEL_LABELS,

@@ -1,8 +1,8 @@
-"""Indicators, targets and consuntivi are read here and changed in the app (perfplan.admin_base)."""
+"""Indicators, baselines and targets are read here and changed in the app (perfplan.admin_base)."""
 
 from django.contrib import admin
 
-from indicators.models import Baseline, Evidence, Indicator, Measurement, MeasurementChange, Round, Target
+from indicators.models import Baseline, Indicator, Target
 from perfplan.admin_base import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 RelatedOnly = admin.RelatedOnlyFieldListFilter
@@ -34,38 +34,6 @@ class TargetAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_filter = ["year", "kind", "is_current", ("indicator__objective__plan", RelatedOnly)]
     search_fields = ["raw", "indicator__name", "indicator__code"]
     list_select_related = ["indicator"]
-
-
-@admin.register(Round)
-class RoundAdmin(AuditedAdmin, ReadOnlyAdmin):
-    ente_path = "plan__ente"
-    list_display = ["__str__", "plan", "year", "period", "state", "final", "deadline"]
-    list_filter = [("plan", RelatedOnly), "year", "period", "state", "final"]
-
-
-@admin.register(Measurement)
-class MeasurementAdmin(ReadOnlyAdmin):
-    ente_path = "indicator__objective__plan__ente"
-    list_display = ["indicator", "year", "raw", "value_number", "status", "manual_achievement", "updated_at"]
-    list_filter = ["year", "status", ("round", RelatedOnly)]
-    search_fields = ["indicator__name", "indicator__code", "note", "manual_reason"]
-    list_select_related = ["indicator", "round"]
-
-
-@admin.register(MeasurementChange)
-class MeasurementChangeAdmin(ReadOnlyAdmin):
-    """The audit history of consuntivi: readable, never editable."""
-
-    ente_path = "measurement__indicator__objective__plan__ente"
-    list_display = ["at", "measurement", "user", "action", "field", "old_value", "new_value"]
-    search_fields = ["measurement__indicator__name", "old_value", "new_value"]
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdmin):
-    ente_path = "measurement__indicator__objective__plan__ente"
-    list_display = ["measurement", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
-    search_fields = ["original_name"]
 
 
 @admin.register(Baseline)

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
 
-from indicators.models import MeasurementChange
+from consuntivi.models import MeasurementChange
 from perfplan.audit import BASELINE_REASON, history_model_of, is_audited
 from perfplan.formats import date_it, number_it
 from perfplan.history import NOISE_FIELDS

@@ -65,7 +65,7 @@ PERMISSIONS: dict[Action, tuple[frozenset[str], str]] = {
 SCOPES = {
     "ente": "plans.selectors.plans_visible_to / plan_for_user: only the user's ente (without one: every ente for a "
     "user who may manage enti, ADMIN_SITE; nothing for the others)",
-    "unità": "indicators.entry_selectors.user_unit_ids: a Responsabile only the units they lead and their sub-units",
+    "unità": "consuntivi.selectors.user_unit_ids: a Responsabile only the units they lead and their sub-units",
 }
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "perfplan",  # login stamps of the session (perfplan/sessions.py) and the HTTPS system check
     "plans",
     "indicators",
+    "consuntivi",
     "reports",
 ]
 

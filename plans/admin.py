@@ -12,6 +12,8 @@ from perfplan.forms import FitsModelForm
 from perfplan.permissions import Action, can
 from perfplan.roles import Role, user_ente
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear, PlanYearEvent, Profile, YearState
+from reports.models import Relazione
+from reports.services import relazione_reopen
 
 RelatedOnly = admin.RelatedOnlyFieldListFilter
 
@@ -175,9 +177,6 @@ class PlanYearAdmin(AuditedAdmin, ReadOnlyAdmin):
 
     @admin.action(description="Riapri l'anno validato (con motivazione)", permissions=["reopen"])
     def reopen_validated(self, request, queryset):
-        from reports.models import Relazione
-        from reports.services import relazione_reopen
-
         form = ReopenForm(request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
             context = {

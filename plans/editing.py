@@ -16,10 +16,10 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from indicators.models import Baseline, Indicator, Target
-from indicators.notation import Kind, Unit, parse_target, parse_value
+from indicators.notation import Kind, Unit, format_target, parse_target, parse_value
 from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.formats import date_it
 from perfplan.limits import field_problem, problem_message, require_fit, tree_depth_problem
@@ -37,8 +37,7 @@ from plans.models import (
     PlanYear,
 )
 from plans.revisions import RevisionLog
-from plans.services import TARGET_FIELDS, target_fields
-from plans.values import two_places
+from plans.values import TARGET_FIELDS, target_fields, two_places
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -577,14 +576,12 @@ class DeleteImpact:
 
 
 def objective_delete_impact(*, objective: Objective) -> DeleteImpact:
-    from indicators.models import Measurement
-
     ids = _descendant_ids(objective.plan, objective.pk)
     return DeleteImpact(
         objectives=len(ids) - 1,
         indicators=Indicator.objects.filter(objective_id__in=ids).count(),
         targets=Target.objects.filter(indicator__objective_id__in=ids, is_current=True).exclude(kind=Kind.NONE).count(),
-        measurements=Measurement.objects.filter(indicator__objective_id__in=ids).count(),
+        measurements=Indicator.objects.filter(objective_id__in=ids).aggregate(n=Count("measurements"))["n"],
     )
 
 
@@ -782,8 +779,6 @@ def indicator_update(
 @transaction.atomic
 def indicator_delete(*, indicator: Indicator, user, reason: str = "") -> DeleteImpact:
     """Delete an indicator with its targets (every version) and consuntivi."""
-    from indicators.models import Measurement
-
     plan = indicator.objective.plan
     _check_editor(user=user, plan=plan)
     _check_structure_open(plan)
@@ -791,20 +786,18 @@ def indicator_delete(*, indicator: Indicator, user, reason: str = "") -> DeleteI
     impact = indicator_delete_impact(indicator=indicator)
     revisions = RevisionLog(plan, user, reason)
     revisions.add("indicator", indicator_label(indicator), "eliminato", indicator.name, None)
-    Measurement.objects.filter(indicator=indicator).delete()
+    indicator.measurements.all().delete()  # its consuntivi (consuntivi.Measurement) go with it
     delete_with_history(indicator)
     revisions.save()
     return impact
 
 
 def indicator_delete_impact(*, indicator: Indicator) -> DeleteImpact:
-    from indicators.models import Measurement
-
     return DeleteImpact(
         objectives=0,
         indicators=1,
         targets=indicator.targets.filter(is_current=True).exclude(kind=Kind.NONE).count(),
-        measurements=Measurement.objects.filter(indicator=indicator).count(),
+        measurements=indicator.measurements.count(),
     )
 
 
@@ -821,8 +814,6 @@ class TargetCheck:
 
 def target_check(*, raw: str, year: int | None = None, unit: str = "") -> TargetCheck:
     """Parse a target as typed in a form (the live preview and the save use the same reading)."""
-    from indicators.notation import format_target
-
     raw = (raw or "").strip()
     parsed, warnings = parse_target(raw, year=year, indicator_unit=Unit(unit) if unit else None)
     errors = [w.message.replace("AAAA", str(year or "AAAA")) for w in warnings if w.is_error]

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history import register
 
+from indicators.scoring import ScoringRules
 from perfplan.history import AuditedRecords
 
 MAX_LOGO_BYTES = 1024 * 1024
@@ -176,8 +177,6 @@ class Plan(models.Model):
         return list(range(self.start_year, self.end_year + 1))
 
     def scoring_rules(self):
-        from indicators.scoring import ScoringRules
-
         return ScoringRules(
             cap=self.cap,
             min_threshold=self.min_threshold,

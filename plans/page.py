@@ -1,7 +1,7 @@
 """Reads for the plan page: the tree with targets of every year, the scores of one year, filters, history.
 
 Constant number of queries whatever the plan size: the tree loader (6), the scoring loader (6), the plan years
-and the latest revisions. Every number comes from `indicators.selectors.plan_score`; this module only picks and
+and the latest revisions. Every number comes from `consuntivi.scores.plan_score`; this module only picks and
 formats what the templates print.
 """
 
@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from indicators.models import Indicator, Measurement, Target
+from consuntivi.models import Measurement
+from consuntivi.scores import PlanScoring, plan_score
+from indicators.models import Indicator, Target
 from indicators.notation import format_target
 from indicators.scoring import (
     BAND_ACHIEVED,
@@ -28,7 +30,6 @@ from indicators.scoring import (
     NodeScore,
     count_by_band,
 )
-from indicators.selectors import PlanScoring, plan_score
 from perfplan.collector import gc_paused
 from perfplan.formats import date_it, number_it, percent_it
 from plans.models import LEVEL_ORDER, Level, Objective, OrgUnit, Plan, PlanRevision, PlanYear, YearState

@@ -24,7 +24,8 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 
-from indicators.models import Baseline, Indicator, Measurement, Target
+from indicators.models import Baseline, Indicator, Target
+from indicators.notation import format_target
 from perfplan.limits import max_tree_depth, tree_depth_problem
 from perfplan.permissions import Action, can
 from perfplan.roles import user_ente
@@ -40,7 +41,8 @@ class PlanTree:
     indicators_of: dict[int, list[Indicator]] = field(default_factory=dict)
     targets_of: dict[int, dict[int, Target]] = field(default_factory=dict)  # indicator → year → current target
     baseline_of: dict[int, Baseline] = field(default_factory=dict)
-    measurements_of: dict[int, list[Measurement]] = field(default_factory=dict)  # final-round consuntivi
+    # indicator → its final-round consuntivi (consuntivi.Measurement), filled by consuntivi.trees
+    measurements_of: dict[int, list] = field(default_factory=dict)
     units: list[OrgUnit] = field(default_factory=list)
 
     @property
@@ -109,7 +111,7 @@ def _converted_rows(queryset: QuerySet) -> Iterator[list]:
             yield row
 
 
-def _loaded(queryset: QuerySet[M], *, skip: Collection[str] = ()) -> list[M]:
+def loaded_rows(queryset: QuerySet[M], *, skip: Collection[str] = ()) -> list[M]:
     """The model instances of a query, as iterating it gives them, at about a third of the cost.
 
     A large plan loads some 40,000 rows; most of the time went into Model.__init__ (a setattr per field, the init
@@ -139,14 +141,14 @@ def _loaded(queryset: QuerySet[M], *, skip: Collection[str] = ()) -> list[M]:
 
 # Columns the tree's readers (scoring, the plan page, the Relazione, the export) never read: the audit columns.
 TREE_SKIPS_TARGET = ("changed_at", "reason")
-TREE_SKIPS_MEASUREMENT = ("updated_at", "updated_by_id", "review_comment", "status", "version")
 
 
 def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
-    """Load nodes, indicators, targets, baselines, final consuntivi and units: six queries whatever the size."""
+    """Load nodes, indicators, targets, baselines and units: five queries whatever the size (the final consuntivi are
+    added by consuntivi.trees.plan_tree_with_values, one more)."""
     units = list(OrgUnit.objects.filter(ente_id=plan.ente_id).select_related("parent").order_by("code"))
     unit_of = {u.pk: u for u in units}
-    nodes = _loaded(Objective.objects.filter(plan=plan).order_by("position", "id"))
+    nodes = loaded_rows(Objective.objects.filter(plan=plan).order_by("position", "id"))
     if any(n.org_unit_id is not None and n.org_unit_id not in unit_of for n in nodes):  # a unit of another ente
         nodes = list(Objective.objects.filter(plan=plan).select_related("org_unit").order_by("position", "id"))
     else:
@@ -169,7 +171,7 @@ def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
         raise PlanTooDeep(plan=plan, depth=deepest, tops=tops)
 
     indicators_of: dict[int, list[Indicator]] = defaultdict(list)
-    for ind in _loaded(Indicator.objects.filter(objective__plan=plan).order_by("position", "id")):
+    for ind in loaded_rows(Indicator.objects.filter(objective__plan=plan).order_by("position", "id")):
         indicators_of[ind.objective_id].append(ind)
     targets_of: dict[int, dict[int, Target]] = defaultdict(dict)
     # No ORDER BY: rows go into dicts. Target's Meta ordering would sort by indicator → objective → plan → ente
@@ -177,15 +179,9 @@ def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
     targets = Target.objects.filter(indicator__objective__plan=plan, is_current=True).order_by()
     if year is not None:
         targets = targets.filter(year=year)
-    for target in _loaded(targets, skip=TREE_SKIPS_TARGET):
+    for target in loaded_rows(targets, skip=TREE_SKIPS_TARGET):
         targets_of[target.indicator_id][target.year] = target
-    baseline_of = {b.indicator_id: b for b in _loaded(Baseline.objects.filter(indicator__objective__plan=plan))}
-    measurements_of: dict[int, list[Measurement]] = defaultdict(list)
-    measurements = Measurement.objects.filter(round__plan=plan, round__final=True).order_by("year")
-    if year is not None:
-        measurements = measurements.filter(year=year)
-    for m in _loaded(measurements, skip=TREE_SKIPS_MEASUREMENT):
-        measurements_of[m.indicator_id].append(m)
+    baseline_of = {b.indicator_id: b for b in loaded_rows(Baseline.objects.filter(indicator__objective__plan=plan))}
     return PlanTree(
         plan=plan,
         objectives=ordered,
@@ -194,7 +190,6 @@ def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
         indicators_of=dict(indicators_of),
         targets_of=dict(targets_of),
         baseline_of=baseline_of,
-        measurements_of=dict(measurements_of),
         units=units,
     )
 
@@ -233,8 +228,6 @@ class NodeLine:
 
 def plan_page_lines(*, tree: PlanTree) -> list[NodeLine]:
     """The tree as lines for the plan page, targets formatted for reading."""
-    from indicators.notation import format_target
-
     years = tree.plan.years
     lines = []
     for node in tree.objectives:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from indicators.models import Indicator, Target
+from indicators.models import Indicator, IndicatorUnit, Target
 from indicators.notation import format_target
 from perfplan.collector import collector_paused
 from perfplan.limits import MAX_ID
@@ -20,7 +20,6 @@ from perfplan.permissions import Action, permission_required
 from perfplan.roles import user_ente
 from perfplan.uploads import bounded_uploads, upload_refusal
 from plans import editing
-from plans.export import plan_export, plan_template
 from plans.forms import (
     ImportConfirmForm,
     ImportUploadForm,
@@ -35,10 +34,11 @@ from plans.forms import (
     TargetForm,
     WeightsForm,
 )
-from plans.imports import ENTITY_LABELS, import_discard, import_get, import_run, import_store, import_target
 from plans.models import Objective, Plan, PlanState
 from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
 from plans.selectors import plan_for_user, plans_visible_to
+from workbook.uploads import ENTITY_LABELS, import_discard, import_get, import_run, import_store, import_target
+from workbook.writer import plan_export, plan_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -568,8 +568,6 @@ def target_preview(request):
     raw = request.GET.get("raw", "")
     if not raw:  # the field name is target_<year> in the indicator form
         raw = next((v for k, v in request.GET.items() if k.startswith("target_")), "")
-    from indicators.models import IndicatorUnit
-
     check = editing.target_check(raw=raw[:300], year=year, unit=unit if unit in IndicatorUnit.values else "")
     return render(request, "plans/_target_preview.html", {"check": check})
 

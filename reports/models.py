@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from indicators.models import Indicator
+from perfplan.formats import date_it
 from perfplan.history import AuditedRecords
 from plans.models import Ente, Objective, Plan
 
@@ -55,8 +56,6 @@ class Relazione(models.Model):
 
     @property
     def act_line(self) -> str:
-        from perfplan.formats import date_it
-
         if not (self.act_organ and self.act_number and self.act_date):
             return ""
         return f"Approvata con {self.act_organ} n. {self.act_number} del {date_it(self.act_date)}"

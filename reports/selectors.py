@@ -1,6 +1,6 @@
 """Reads for the Relazione: `relazione_build` turns the scored plan year into plain data, one entry per section.
 
-Every number comes from `indicators.selectors.plan_score` (called once), so the page, the PDF and the xlsx agree.
+Every number comes from `consuntivi.scores.plan_score` (called once), so the page, the PDF and the xlsx agree.
 The builder runs a constant number of queries whatever the plan size; templates only lay its rows out.
 Formatted text (`*_text`) is kept apart from raw values so that the xlsx export can write numbers.
 """
@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from consuntivi.scores import PlanScoring, plan_score
 from indicators.notation import Kind, Unit, format_number
 from indicators.scoring import (
     BAND_ACHIEVED,
@@ -29,7 +30,6 @@ from indicators.scoring import (
     NodeScore,
     count_by_band,
 )
-from indicators.selectors import PlanScoring, plan_score
 from perfplan.formats import date_it, number_it, percent_it
 from perfplan.permissions import Action, can
 from perfplan.roles import user_ente
@@ -43,7 +43,8 @@ from plans.models import (
     YearState,
     logo_dimensions_ok,
 )
-from reports.bilancio import bilancio_rows
+from plans.selectors import plans_visible_to
+from reports.bilancio import bilancio_rows, bilancio_totals
 from reports.charts import BAND_SYMBOLS, Bar, bar_chart_svg
 from reports.models import (
     ArtifactKind,
@@ -353,8 +354,6 @@ def relazioni_visible_to(*, user) -> QuerySet[Relazione]:
 
 def relazione_list(*, user) -> list[dict]:
     """Every plan year of the user's plans with its Relazione (if any): three queries."""
-    from plans.selectors import plans_visible_to
-
     plans = list(plans_visible_to(user=user).order_by("-start_year", "title"))
     relazioni = {(r.plan_id, r.year): r for r in Relazione.objects.filter(plan__in=plans)}
     year_states = {(py.plan_id, py.year): py for py in PlanYear.objects.filter(plan__in=plans)}
@@ -659,8 +658,6 @@ def relazione_build(*, plan: Plan, year: int, relazione: Relazione | None = None
 
     # 1.2 Risorse
     totals_n = {}
-    from reports.bilancio import bilancio_totals
-
     year_lines = typed.get(year, {})
     totals = bilancio_totals(year_lines) if year_lines else None
     if totals is not None:

@@ -20,8 +20,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from consuntivi.services import year_close
 from indicators.models import Indicator
-from indicators.services import year_close
 from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.limits import field_problem, problem_message, require_fit
 from perfplan.permissions import Action, require

@@ -5,8 +5,8 @@ from hypothesis import settings as hypothesis_settings
 
 from perfplan.roles import Role
 from plans.models import Ente, Plan
-from plans.services import plan_import
 from tests.factories import FIXTURES, make_user, workbook_bytes
+from workbook.plan_import import plan_import
 
 # Property tests check behaviour, not speed: a loaded CI machine must not turn them into timing failures.
 hypothesis_settings.register_profile("perfplan", deadline=None)

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from indicators.models import Indicator, MeasurementChange, Target
+from consuntivi.models import MeasurementChange
+from indicators.models import Indicator, Target
 from perfplan.audit import audit_context, delete_with_history, record_bulk
 from perfplan.audit_selectors import AuditFilters, audit_export_rows
 from perfplan.roles import Role
@@ -170,7 +171,7 @@ def test_a_role_change_in_the_admin_is_one_audited_change(client, small_plan, ad
 
 
 def test_measurement_changes_are_listed_with_their_comment(client, small_plan, planner):
-    from indicators.models import Measurement
+    from consuntivi.models import Measurement
 
     measurement = Measurement.objects.filter(indicator__objective__plan=small_plan).first()
     MeasurementChange.objects.create(
@@ -320,7 +321,7 @@ def test_the_nav_links_the_page_for_the_roles_that_read_it(client, small_plan, p
 
 
 def test_the_page_runs_a_constant_number_of_queries(client, small_plan, planner, django_assert_max_num_queries):
-    from indicators.models import Measurement
+    from consuntivi.models import Measurement
 
     adopt(small_plan, planner)
     objectives = list(Objective.objects.filter(plan=small_plan))

@@ -19,7 +19,7 @@ from django.db import connections, models
 from django.db.utils import load_backend
 
 from perfplan.backup import BackupError, backed_up_models, backup_create, backup_restore, database_contents
-from plans.demo import demo_seed
+from perfplan.demo import demo_seed
 from plans.models import Ente, Plan
 from reports.models import ArtifactKind, RelazioneArtifact
 from tests.factories import FIXTURES

@@ -18,15 +18,14 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from indicators import services as entry_services
-from indicators.models import Indicator, Measurement, MeasurementChange, Round, Target
-from indicators.selectors import plan_score
+from consuntivi import services as entry_services
+from consuntivi.models import Measurement, MeasurementChange, Round
+from consuntivi.scores import plan_score
+from indicators.models import Indicator, Target
 from perfplan.actors import SYSTEM_LABEL
 from perfplan.roles import Role
 from plans import editing
-from plans.export import plan_export
 from plans.models import Objective, Plan, PlanRevision, PlanYear, YearState
-from plans.services import plan_import
 from reports import services as report_services
 from reports.models import (
     ArtifactKind,
@@ -47,6 +46,9 @@ from tests.reports.conftest import (  # noqa: F401 - fixtures
     relazione,
     validated_relazione,
 )
+from workbook import round_sheet
+from workbook.plan_import import plan_import
+from workbook.writer import plan_export
 
 FROZEN_MODELS = [
     Plan,
@@ -174,7 +176,7 @@ WRITES = {
     ),
     "round_open": lambda c: entry_services.round_open(plan=c["plan"], year=YEAR, period="semester", user=c["planner"]),
     "round_reopen": lambda c: entry_services.round_reopen(round=c["round"], user=c["planner"], reason="x"),
-    "round_import": lambda c: entry_services.round_import(
+    "round_import": lambda c: round_sheet.round_import(
         round=c["round"],
         source=workbook_bytes(
             {"Consuntivi": [sheets()["Consuntivi"][0], ["101", "F1", "", YEAR, "100", None, None, "Corretto"]]}

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
-from indicators.models import Measurement, Target
+from consuntivi.models import Measurement
+from indicators.models import Target
 from perfplan.converters import IdConverter
 from perfplan.limits import MAX_ID, field_problem, fit_errors, parse_id, require_fit
 from plans.models import Objective, OrgUnit, Plan

@@ -25,8 +25,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from indicators.models import Evidence, Indicator, Measurement, MeasurementChange, Round, Target
-from indicators.services import measurements_save, round_close, unit_submit
+from consuntivi.models import Evidence, Measurement, MeasurementChange, Round
+from consuntivi.services import measurements_save, round_close, unit_submit
+from indicators.models import Indicator, Target
 from perfplan.permissions import PERMISSIONS, SCOPES, Action, roles_table
 from perfplan.roles import Role, user_roles
 from plans.lifecycle import plan_year_get, plan_year_transition
@@ -100,26 +101,26 @@ plans:indicator_edit            302  200  403  403  403  200  404
 plans:indicator_delete          302  200  403  403  403  200  404
 plans:target_edit               302  200  403  403  403  200  404
 scores:units                    302  200  200  200  200  200  404
-indicators:index                302  200  200  200  200  200  200
-indicators:round_create         302  405  405  405  405  405  405
-indicators:year_close           302  200  403  403  403  200  404
-indicators:round                302  200  302  302  200  200  404
-indicators:round_close          302  405  405  405  405  405  405
-indicators:round_reopen         302  405  405  405  405  405  405
-indicators:round_remind         302  405  405  405  405  405  405
-indicators:round_import         302  200  403  403  403  200  404
-indicators:mine                 302  403  200  200  403  403  403
-indicators:review               302  200  403  403  200  200  404
-indicators:unit_save            302  405  405  405  405  405  405
-indicators:unit_accept          302  405  405  405  405  405  405
-indicators:unit_sheet           302  200  200  403  403  200  404
-indicators:preview              302  405  405  405  405  405  405
-indicators:accept               302  405  405  405  405  405  405
-indicators:return               302  405  405  405  405  405  405
-indicators:manual               302  405  405  405  405  405  405
-indicators:history              302  200  403  403  200  200  404
-indicators:evidence             302  200  200  403  200  200  404
-indicators:evidence_delete      302  405  405  405  405  405  405
+consuntivi:index                302  200  200  200  200  200  200
+consuntivi:round_create         302  405  405  405  405  405  405
+consuntivi:year_close           302  200  403  403  403  200  404
+consuntivi:round                302  200  302  302  200  200  404
+consuntivi:round_close          302  405  405  405  405  405  405
+consuntivi:round_reopen         302  405  405  405  405  405  405
+consuntivi:round_remind         302  405  405  405  405  405  405
+consuntivi:round_import         302  200  403  403  403  200  404
+consuntivi:mine                 302  403  200  200  403  403  403
+consuntivi:review               302  200  403  403  200  200  404
+consuntivi:unit_save            302  405  405  405  405  405  405
+consuntivi:unit_accept          302  405  405  405  405  405  405
+consuntivi:unit_sheet           302  200  200  403  403  200  404
+consuntivi:preview              302  405  405  405  405  405  405
+consuntivi:accept               302  405  405  405  405  405  405
+consuntivi:return               302  405  405  405  405  405  405
+consuntivi:manual               302  405  405  405  405  405  405
+consuntivi:history              302  200  403  403  200  200  404
+consuntivi:evidence             302  200  200  403  200  200  404
+consuntivi:evidence_delete      302  405  405  405  405  405  405
 reports:index                   302  200  200  200  200  200  200
 reports:detail                  302  200  200  200  200  200  404
 reports:edit                    302  200  403  403  403  200  404
@@ -160,19 +161,19 @@ plans:indicator_create          302   ·   403  403  403   ·   404
 plans:indicator_edit            302   ·   403  403  403   ·   404
 plans:indicator_delete          302   ·   403  403  403   ·   404
 plans:target_edit               302   ·   403  403  403   ·   404
-indicators:round_create         302   ·   403  403  403   ·   404
-indicators:year_close           302   ·   403  403  403   ·   404
-indicators:round_close          302   ·   403  403  403   ·   404
-indicators:round_reopen         302   ·   403  403  403   ·   404
-indicators:round_remind         302   ·   403  403  403   ·   404
-indicators:round_import         302   ·   403  403  403   ·   404
-indicators:unit_save            302  403   ·   403  403  403  403
-indicators:unit_accept          302   ·   403  403  403   ·   404
-indicators:preview              302  403   ·   403  403  403  403
-indicators:accept               302   ·   403  403  403   ·   404
-indicators:return               302   ·   403  403  403   ·   404
-indicators:manual               302   ·   403  403  403   ·   404
-indicators:evidence_delete      302  403   ·   403  403  403  403
+consuntivi:round_create         302   ·   403  403  403   ·   404
+consuntivi:year_close           302   ·   403  403  403   ·   404
+consuntivi:round_close          302   ·   403  403  403   ·   404
+consuntivi:round_reopen         302   ·   403  403  403   ·   404
+consuntivi:round_remind         302   ·   403  403  403   ·   404
+consuntivi:round_import         302   ·   403  403  403   ·   404
+consuntivi:unit_save            302  403   ·   403  403  403  403
+consuntivi:unit_accept          302   ·   403  403  403   ·   404
+consuntivi:preview              302  403   ·   403  403  403  403
+consuntivi:accept               302   ·   403  403  403   ·   404
+consuntivi:return               302   ·   403  403  403   ·   404
+consuntivi:manual               302   ·   403  403  403   ·   404
+consuntivi:evidence_delete      302  403   ·   403  403  403  403
 reports:edit                    302   ·   403  403  403   ·   404
 reports:approve                 302   ·   403  403  403   ·   404
 reports:validate                302  403  403  403   ·   403  403
@@ -293,26 +294,26 @@ def _build() -> World:
         "plans:indicator_delete": indicator_,
         "plans:target_edit": {**indicator_, "year": ROUND_YEAR},
         "scores:units": plan_,
-        "indicators:index": {},
-        "indicators:round_create": plan_,
-        "indicators:year_close": {**plan_, "year": ROUND_YEAR},
-        "indicators:round": round_,
-        "indicators:round_close": round_,
-        "indicators:round_reopen": round_,
-        "indicators:round_remind": round_,
-        "indicators:round_import": round_,
-        "indicators:mine": round_,
-        "indicators:review": unit_,
-        "indicators:unit_save": unit_,
-        "indicators:unit_accept": unit_,
-        "indicators:unit_sheet": unit_,
-        "indicators:preview": value_,
-        "indicators:accept": value_,
-        "indicators:return": value_,
-        "indicators:manual": value_,
-        "indicators:history": value_,
-        "indicators:evidence": evidence_,
-        "indicators:evidence_delete": evidence_,
+        "consuntivi:index": {},
+        "consuntivi:round_create": plan_,
+        "consuntivi:year_close": {**plan_, "year": ROUND_YEAR},
+        "consuntivi:round": round_,
+        "consuntivi:round_close": round_,
+        "consuntivi:round_reopen": round_,
+        "consuntivi:round_remind": round_,
+        "consuntivi:round_import": round_,
+        "consuntivi:mine": round_,
+        "consuntivi:review": unit_,
+        "consuntivi:unit_save": unit_,
+        "consuntivi:unit_accept": unit_,
+        "consuntivi:unit_sheet": unit_,
+        "consuntivi:preview": value_,
+        "consuntivi:accept": value_,
+        "consuntivi:return": value_,
+        "consuntivi:manual": value_,
+        "consuntivi:history": value_,
+        "consuntivi:evidence": evidence_,
+        "consuntivi:evidence_delete": evidence_,
         "reports:index": {},
         "audit:index": {},
         "audit:export": {},
@@ -344,19 +345,19 @@ def _build() -> World:
         "plans:indicator_delete": {"reason": changed},
         "plans:target_edit": {"raw": ">= 99", "reason": changed},
         "plans:import_confirm": {"reason": changed},
-        "indicators:round_create": {f"p{plan.pk}-year": 2019, f"p{plan.pk}-period": "annual"},
-        "indicators:year_close": {"conferma": "1"},
-        "indicators:round_reopen": {"reason": changed},
-        "indicators:round_import": {"file": SimpleUploadedFile("consuntivi.xlsx", sheet.getvalue())},
-        "indicators:unit_save": {
+        "consuntivi:round_create": {f"p{plan.pk}-year": 2019, f"p{plan.pk}-period": "annual"},
+        "consuntivi:year_close": {"conferma": "1"},
+        "consuntivi:round_reopen": {"reason": changed},
+        "consuntivi:round_import": {"file": SimpleUploadedFile("consuntivi.xlsx", sheet.getvalue())},
+        "consuntivi:unit_save": {
             f"m{events.pk}-version": measurement.version,
             f"m{events.pk}-value": "15",
             f"m{events.pk}-note": changed,
             "invia": "1",
         },
-        "indicators:preview": {f"m{events.pk}-version": measurement.version, f"m{events.pk}-value": "15"},
-        "indicators:return": {"comment": changed},
-        "indicators:manual": {"achievement": "80", "reason": changed, "version": measurement.version},
+        "consuntivi:preview": {f"m{events.pk}-version": measurement.version, f"m{events.pk}-value": "15"},
+        "consuntivi:return": {"comment": changed},
+        "consuntivi:manual": {"achievement": "80", "reason": changed, "version": measurement.version},
         "reports:edit": {"section": "testi", "text-premessa": changed},
         "reports:approve": {"organ": "Giunta camerale", "number": "46", "date": "2018-06-21"},
         "reports:validate": {"date": "2018-06-28", "outcome": "non_validata", "text": changed, "members": "OIV"},
@@ -427,11 +428,11 @@ def test_the_matrix_lists_every_url_of_the_apps():
 # Where a role with the view's action is still refused: the Responsabile outside the units they lead (403), another
 # ente's objects and import tokens of another session (404). Everything else follows from PERMISSIONS alone.
 LED_UNITS = {
-    "indicators:unit_save",
-    "indicators:preview",
-    "indicators:unit_sheet",
-    "indicators:evidence",
-    "indicators:evidence_delete",
+    "consuntivi:unit_save",
+    "consuntivi:preview",
+    "consuntivi:unit_sheet",
+    "consuntivi:evidence",
+    "consuntivi:evidence_delete",
 }
 TOKENS = {"plans:import_preview", "plans:import_analysis", "plans:import_confirm", "plans:import_cancel"}
 
@@ -468,9 +469,9 @@ def _ready_to_write(world: World, name: str) -> None:
         relazione_approve(
             relazione=relazione, organ="Giunta camerale", number="46", date=dt.date(2018, 7, 2), user=planner
         )
-    if name in ("indicators:unit_accept", "indicators:accept", "indicators:return"):
+    if name in ("consuntivi:unit_accept", "consuntivi:accept", "consuntivi:return"):
         assert unit_submit(round=rnd, unit_id=world.unit.pk, user=head).ok
-    if name == "indicators:round_reopen":
+    if name == "consuntivi:round_reopen":
         round_close(round=rnd, user=planner, confirmed=True)
 
 
@@ -488,7 +489,7 @@ def test_every_url_answers_every_persona_as_the_table_says(world, db, name, pers
     if response.status_code == 302 and persona == "anon":
         assert response.url.startswith(f"{reverse('login')}?next={url}")
     elif response.status_code == 302:
-        assert response.url == reverse("indicators:mine", kwargs=world.args[name])
+        assert response.url == reverse("consuntivi:mine", kwargs=world.args[name])
 
 
 @pytest.mark.parametrize(

@@ -10,19 +10,19 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from indicators.consuntivi_workbook import unit_sheet
-from indicators.entry_selectors import round_data
-from indicators.models import Round
+from consuntivi.models import Round
+from consuntivi.selectors import round_data
 from perfplan.roles import Role
+from perfplan.xlsx_reader import XlsxReader
 from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
-from plans.export import plan_export, plan_template
 from plans.models import Plan
-from plans.services import plan_import
-from plans.xlsx_reader import XlsxReader
 from reports.export import relazione_xlsx
 from reports.selectors import relazione_build
 from tests.factories import PASSWORD, make_user, sheets
 from tests.plans.test_export import round_trip
+from workbook.plan_import import plan_import
+from workbook.round_sheet import unit_sheet
+from workbook.writer import plan_export, plan_template
 
 pytestmark = pytest.mark.django_db
 

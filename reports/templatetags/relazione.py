@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from reports.parts import body_parts, front_part, render_part
+
 register = template.Library()
 
 
@@ -25,7 +27,5 @@ def toc_page(context, anchor: str) -> SafeString:
 @register.simple_tag
 def relazione_body(r, preview: bool = False) -> SafeString:
     """Cover, sommario and every section whole: the parts that the PDF renders in chunks (reports.parts)."""
-    from reports.parts import body_parts, front_part, render_part
-
     parts = [front_part(), *body_parts(r)]
     return mark_safe("".join(render_part(part, r, preview=preview) for part in parts))  # noqa: S308 - templates

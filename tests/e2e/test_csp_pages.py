@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from indicators.models import Round
-from plans.demo import DEMO_USERS
+from consuntivi.models import Round
+from perfplan.demo import DEMO_USERS
 from plans.models import Plan
 from tests.e2e.conftest import log_in
 

@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 
 from perfplan.roles import Role
 from plans.models import Plan
-from plans.services import plan_import
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_user, workbook_bytes
 from tests.reports.conftest import add_bilancio
+from workbook.plan_import import plan_import
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from indicators.models import Indicator, Round
-from indicators.services import EntryValues, round_open
+from consuntivi.models import Round
+from consuntivi.services import EntryValues, round_open
+from indicators.models import Indicator
 from perfplan.roles import Role
 from plans.models import Plan
-from plans.services import plan_import
 from tests.factories import make_user, workbook_bytes
+from workbook.plan_import import plan_import
 
 TITLE = "Piano della performance 2017-2019 (consuntivi)"
 

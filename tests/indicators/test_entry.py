@@ -12,13 +12,13 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.synthetic import synthetic_workbook
-from indicators.models import Evidence, Measurement, MeasurementChange, Round
-from indicators.services import measurements_save, round_close, unit_submit
+from consuntivi.models import Evidence, Measurement, MeasurementChange, Round
+from consuntivi.services import measurements_save, round_close, unit_submit
 from perfplan.roles import Role
 from plans.models import OrgUnit, Plan, PlanYear, YearState
-from plans.services import plan_import
 from tests.factories import make_user
 from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
+from workbook.plan_import import plan_import
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from indicators.models import Evidence, Measurement, MeasurementChange
-from indicators.services import evidence_check, measurements_save
+from consuntivi.models import Evidence, Measurement, MeasurementChange
+from consuntivi.services import evidence_check, measurements_save
 from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
 
 TOO_LARGE = "è troppo grande: al massimo 18 cifre prima della virgola"

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from indicators.models import Measurement, MeasurementChange
-from indicators.selectors import plan_score
-from indicators.services import measurement_return, measurement_set_manual, measurements_save, unit_submit
+from consuntivi.models import Measurement, MeasurementChange
+from consuntivi.scores import plan_score
+from consuntivi.services import measurement_return, measurement_set_manual, measurements_save, unit_submit
 from plans.models import PlanYear, YearState
 from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
 

@@ -6,15 +6,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from indicators.models import Round
-from indicators.services import (
-    measurements_save,
-    round_close,
-    round_open,
-    round_remind,
-    round_reopen,
-    unit_submit,
-)
+from consuntivi.models import Round
+from consuntivi.services import measurements_save, round_close, round_open, round_remind, round_reopen, unit_submit
 from plans.models import PlanYear, PlanYearEvent, YearState
 from tests.factories import make_user
 from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people

@@ -52,7 +52,7 @@ def test_a_year_outside_the_plan_is_refused(small_plan):
 
 
 def test_the_command_works_on_a_plan_imported_twice(db):
-    from plans.services import plan_import
+    from workbook.plan_import import plan_import
 
     plan_id = plan_import(source=workbook_bytes()).plan_id
     plan_import(source=workbook_bytes())

@@ -6,11 +6,12 @@ from io import BytesIO
 import pytest
 
 from benchmarks.synthetic import synthetic_workbook
-from indicators.models import Indicator, Measurement, Round, Target
-from indicators.selectors import plan_score, unit_score_lines
+from consuntivi.models import Measurement, Round
+from consuntivi.scores import plan_score, unit_score_lines
+from indicators.models import Indicator, Target
 from plans.models import Objective, Plan
-from plans.services import plan_import
 from tests.factories import FIXTURES
+from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db
 
@@ -104,10 +105,11 @@ def _fields(instance, skip=()) -> dict:
 def test_the_tree_loader_gives_the_same_values_as_the_orm(modena, django_assert_num_queries):
     """The loader converts each distinct raw value once and shares it between rows: every loaded field must still
     equal what Django's own iteration gives, type included (Decimal places, dates, JSON)."""
-    from plans.selectors import TREE_SKIPS_MEASUREMENT, TREE_SKIPS_TARGET, plan_tree_rows
+    from consuntivi.trees import TREE_SKIPS_MEASUREMENT, plan_tree_with_values
+    from plans.selectors import TREE_SKIPS_TARGET
 
     Measurement.objects.filter(indicator__objective__plan=modena).update(variables={"A": "1"})
-    tree = plan_tree_rows(plan=modena, year=2017)
+    tree = plan_tree_with_values(plan=modena, year=2017)
     targets = {t.pk: t for by_year in tree.targets_of.values() for t in by_year.values()}
     measurements = {m.pk: m for ms in tree.measurements_of.values() for m in ms}
     assert len(targets) == 237 and len(measurements) > 0  # Modena: 237 indicators, each with a 2017 target

@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from indicators.models import Measurement, MeasurementChange
+from consuntivi.models import Measurement, MeasurementChange
 from perfplan.roles import Role
 from tests.factories import make_user
 from tests.indicators.consuntivi_factories import client_for, entry_plan, indicator, open_round, people

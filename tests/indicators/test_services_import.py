@@ -7,10 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from indicators.models import Measurement, MeasurementChange
-from indicators.services import measurements_save, round_close, round_import
+from consuntivi.models import Measurement, MeasurementChange
+from consuntivi.services import measurements_save, round_close
 from tests.factories import workbook_bytes
 from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
+from workbook.round_sheet import round_import
 
 HEADER = ["Codice obiettivo", "Codice indicatore", "Nome", "Anno", "Valore", "Numeratore", "Denominatore", "Note"]
 
@@ -157,7 +158,7 @@ def test_a_sheet_past_the_upload_limit_is_stopped_while_it_streams(rnd, who, set
     settings.MAX_WORKBOOK_BYTES = 100 * 1024
     client = client_for(who["planner"])
     big = SimpleUploadedFile("consuntivi.xlsx", b"x" * (300 * 1024))
-    response = client.post(reverse("indicators:round_import", args=[rnd.pk]), {"file": big, "dry_run": "on"})
+    response = client.post(reverse("consuntivi:round_import", args=[rnd.pk]), {"file": big, "dry_run": "on"})
     assert response.status_code == 200
     assert "Il file è troppo grande: il limite è 0,1 MB." in response.content.decode()
     assert not MeasurementChange.objects.exists()

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from indicators.models import Indicator, Measurement, MeasurementChange, Target
-from indicators.selectors import plan_score
+from consuntivi.models import Measurement, MeasurementChange
+from consuntivi.scores import plan_score
+from indicators.models import Indicator, Target
 from perfplan.roles import Role
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear, PlanYearEvent, Profile, YearState
 from reports.models import ArtifactKind, BilancioLine, Relazione, RelazioneArtifact

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from indicators.models import Indicator, Measurement, Target
+from consuntivi.models import Measurement
+from indicators.models import Indicator, Target
 from plans import editing
 from plans.lifecycle import plan_year_get
 from plans.models import Level, Objective, Plan, PlanRevision, PlanState, PlanYear, YearState

@@ -5,11 +5,12 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from indicators.models import Baseline, Indicator, Measurement, Target
-from plans.export import plan_export, plan_template
+from consuntivi.models import Measurement
+from indicators.models import Baseline, Indicator, Target
 from plans.models import Ente, Objective, OrgUnit, Plan
-from plans.services import plan_import
 from tests.factories import FIXTURES, workbook_bytes
+from workbook.plan_import import plan_import
+from workbook.writer import plan_export, plan_template
 
 pytestmark = pytest.mark.django_db
 

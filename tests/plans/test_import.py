@@ -5,11 +5,12 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from indicators.models import Baseline, Indicator, Measurement, Round, Target
+from consuntivi.models import Measurement, Round
+from indicators.models import Baseline, Indicator, Target
 from perfplan.roles import Role
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanState
-from plans.services import plan_import
 from tests.factories import BASE_SHEETS, FIXTURES, make_user, sheets, workbook_bytes
+from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from indicators.models import Baseline, Indicator, Measurement, Round, Target
+from consuntivi.models import Measurement, Round
+from indicators.models import Baseline, Indicator, Target
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear
-from plans.services import plan_import
-from plans.workbook import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, OBJECTIVE_COLUMNS, PLAN_LABELS, UNIT_COLUMNS
+from workbook.plan_import import plan_import
+from workbook.reader import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, OBJECTIVE_COLUMNS, PLAN_LABELS, UNIT_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

@@ -19,12 +19,13 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import Baseline, Indicator, Measurement, Round, Target
+from consuntivi.models import Measurement, Round
+from indicators.models import Baseline, Indicator, Target
 from perfplan.actors import system_actor
-from plans.imports import import_purge_abandoned
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision
-from plans.services import plan_import
 from tests.factories import BASE_SHEETS, PASSWORD, sheets, workbook_bytes
+from workbook.plan_import import plan_import
+from workbook.uploads import import_purge_abandoned
 
 pytestmark = pytest.mark.django_db
 
@@ -424,7 +425,7 @@ if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgre
 def test_bounds_have_one_home():
     """The numbers live in settings and perfplan/limits.py only (no second copy in the import code)."""
     root = Path(__file__).resolve().parents[2]
-    for module in ("plans/workbook.py", "plans/xlsx_reader.py", "plans/services.py", "plans/imports.py"):
+    for module in ("workbook/reader.py", "perfplan/xlsx_reader.py", "workbook/plan_import.py", "workbook/uploads.py"):
         text = (root / module).read_text()
         for number in ("32767", "32_767", "100000", "100_000", "20 * 1024"):
             assert number not in text, (module, number)

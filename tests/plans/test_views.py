@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from benchmarks.synthetic import synthetic_workbook
 from plans.models import Plan
-from plans.services import plan_import
 from tests.factories import PASSWORD
+from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db
 

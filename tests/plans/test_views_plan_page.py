@@ -9,8 +9,8 @@ from benchmarks.synthetic import synthetic_workbook
 from indicators.models import Indicator
 from plans.models import Objective, Plan
 from plans.page import PlanFilters, plan_page
-from plans.services import plan_import
 from tests.factories import PASSWORD
+from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db
 

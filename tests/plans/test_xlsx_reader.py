@@ -1,4 +1,4 @@
-"""plans.xlsx_reader: the same values as openpyxl's read-only reader (data_only), percent cells as Italian text."""
+"""perfplan.xlsx_reader: the same values as openpyxl's read-only reader (data_only), percent cells as Italian text."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from plans.workbook import WorkbookRejected, open_workbook, read_plan_workbook
-from plans.xlsx_reader import XlsxError, XlsxReader, from_excel, is_percent_format, percent_text
+from perfplan.xlsx_reader import XlsxError, XlsxReader, from_excel, is_percent_format, percent_text
+from workbook.reader import WorkbookRejected, open_workbook, read_plan_workbook
 
 # openpyxl, the reference, warns about the minimal styles of the workbooks written by hand.
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")

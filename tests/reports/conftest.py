@@ -7,7 +7,6 @@ import pytest
 
 from benchmarks.synthetic import synthetic_workbook
 from plans.models import Plan, YearState
-from plans.services import plan_import
 from reports.models import BilancioLine, Relazione
 from reports.services import (
     ValidationInput,
@@ -16,6 +15,7 @@ from reports.services import (
     relazione_get_or_create,
     relazione_validate,
 )
+from workbook.plan_import import plan_import
 
 YEAR = 2017
 

@@ -4,10 +4,9 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from indicators.selectors import plan_score
+from consuntivi.scores import plan_score
 from perfplan.formats import percent_it
 from plans.models import Plan
-from plans.services import plan_import
 from reports.parts import body_parts, render_part
 from reports.pdf import chunk_parts
 from reports.selectors import relazione_build
@@ -15,6 +14,7 @@ from reports.services import relazione_render_pdf, relazione_validate
 from tests.factories import FIXTURES
 from tests.reports.conftest import YEAR, validation_input
 from tests.reports.pdf_text import first_page_with_heading, pdf_pages, sommario_entries
+from workbook.plan_import import plan_import
 
 SECTION_TITLES = [
     "Premessa",

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.export import plan_export
 from plans.models import Plan
+from workbook.writer import plan_export
 
 
 class Command(BaseCommand):

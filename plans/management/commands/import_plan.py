@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from perfplan.permissions import Action, require
 from perfplan.roles import user_ente
-from plans.services import plan_import
+from workbook.plan_import import plan_import
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.demo import DEMO_WORKBOOKS, demo_seed
+from perfplan.demo import DEMO_WORKBOOKS, demo_seed
 from plans.models import Plan
 
 

@@ -1,0 +1,156 @@
+"""Reads for scoring: the whole plan of a year in a constant number of queries, then the pure core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from consuntivi.models import Measurement
+from consuntivi.trees import plan_tree_with_values
+from indicators.models import Indicator
+from indicators.notation import Unit
+from indicators.scoring import (
+    IndicatorInput,
+    MeasurementInput,
+    NodeInput,
+    TreeScore,
+    UnitInput,
+    UnitScore,
+    score_tree,
+    score_units,
+)
+from perfplan.collector import gc_paused
+from plans.models import Plan
+from plans.selectors import PlanTree
+
+
+@dataclass
+class PlanScoring:
+    """A scored plan year: the loaded tree (ORM rows, for display) and the pure results, keyed by id."""
+
+    plan: Plan
+    year: int
+    tree: PlanTree
+    roots: tuple[NodeInput, ...]
+    result: TreeScore
+    units: dict[int, UnitScore]
+
+    def node(self, objective_id: int):
+        return self.result.nodes.get(objective_id)
+
+    def indicator(self, indicator_id: int):
+        return self.result.indicators.get(indicator_id)
+
+
+def measurement_input(m: Measurement | None) -> MeasurementInput | None:
+    if m is None:
+        return None
+    variables = {}
+    for name, value in (m.variables or {}).items():
+        try:
+            variables[name] = Decimal(str(value))
+        except InvalidOperation:
+            continue
+    return MeasurementInput(
+        value_number=m.value_number,
+        value_date=m.value_date,
+        value_bool=m.value_bool,
+        value_level=m.value_level,
+        not_done=m.not_done,
+        numerator=m.numerator,
+        denominator=m.denominator,
+        variables=variables,
+        manual_achievement=m.manual_achievement,
+        manual_reason=m.manual_reason,
+    )
+
+
+_UNITS = {unit.value: unit for unit in Unit}
+
+
+def indicator_input(ind: Indicator, tree: PlanTree, year: int, measurement: Measurement | None) -> IndicatorInput:
+    target = tree.targets_of.get(ind.id, {}).get(year)
+    baseline = tree.baseline_of.get(ind.id)
+    return IndicatorInput(
+        id=ind.id,
+        code=ind.code,
+        name=ind.name,
+        weight=ind.weight,
+        polarity=ind.polarity,
+        unit=(_UNITS.get(ind.unit) or Unit(ind.unit)) if ind.unit else None,
+        formula=ind.formula,
+        derived=ind.derived,
+        target=target.parsed() if target is not None else None,
+        target_version=target.version if target is not None else None,
+        baseline=baseline.value if baseline is not None else None,
+        measurement=measurement_input(measurement),
+    )
+
+
+def build_inputs(tree: PlanTree, year: int) -> tuple[NodeInput, ...]:
+    """Plain inputs for the pure core, built bottom-up from the rows already in memory."""
+    measurement_of = {
+        ind_id: next((m for m in ms if m.year == year), None) for ind_id, ms in tree.measurements_of.items()
+    }
+    built: dict[int, NodeInput] = {}
+    for node in reversed(tree.objectives):  # children come after their parent in depth-first order
+        built[node.id] = NodeInput(
+            id=node.id,
+            code=node.code,
+            level=node.level,
+            title=node.title,
+            weight=node.weight,
+            indicator_share=node.indicator_share,
+            org_unit_id=node.org_unit_id,
+            indicators=tuple(
+                indicator_input(ind, tree, year, measurement_of.get(ind.id))
+                for ind in tree.indicators_of.get(node.id, ())
+            ),
+            children=tuple(built[child.id] for child in tree.children_of.get(node.id, ())),
+        )
+    return tuple(built[root.pk] for root in tree.roots)
+
+
+def plan_score(*, plan: Plan, year: int) -> PlanScoring:
+    """Score a plan year: six queries to load it whatever its size, then pure functions."""
+    with gc_paused():
+        tree = plan_tree_with_values(plan=plan, year=year)
+        roots = build_inputs(tree, year)
+        rules = plan.scoring_rules()
+        result = score_tree(roots, rules)
+        units = score_units(result, roots, [UnitInput(u.pk, u.parent_id, u.code, u.name) for u in tree.units])
+    return PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units)
+
+
+@dataclass
+class UnitLine:
+    unit_id: int
+    code: str
+    name: str
+    head: str
+    depth: int
+    score: UnitScore
+    objectives: list[tuple[object, object, Decimal | None]]  # (Objective, NodeScore, normalised weight)
+
+
+def unit_score_lines(*, scoring: PlanScoring) -> list[UnitLine]:
+    """Units in tree order with their score and the objectives that make it (no extra queries)."""
+    tree = scoring.tree
+    objectives = {o.pk: o for o in tree.objectives}
+    children: dict[int | None, list] = {}
+    for unit in tree.units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    lines: list[UnitLine] = []
+    stack = [(u, 0) for u in reversed(children.get(None, []))]
+    while stack:
+        unit, depth = stack.pop()
+        score = scoring.units[unit.pk]
+        own = set(score.own_objectives)
+        listed = [
+            (objectives[w.id], scoring.result.nodes[w.id], w.weight)
+            for w in score.objectives
+            if w.id in own and w.id in objectives
+        ]
+        lines.append(UnitLine(unit.pk, unit.code, unit.name, unit.head, depth, score, listed))
+        stack.extend((child, depth + 1) for child in reversed(children.get(unit.pk, [])))
+    return lines

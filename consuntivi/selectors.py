@@ -1,0 +1,378 @@
+"""Reads for consuntivi (issue 5): rounds, «I miei indicatori», the review of a round — constant query counts.
+
+A round's page loads the plan tree once (consuntivi.trees.plan_tree_with_values, six queries) plus this round's
+consuntivi, last year's final values and the evidence, then assembles everything in memory. Achievements come
+from the scoring core (indicators.scoring.score_indicator) on the same plain inputs plan_score uses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import ngettext
+
+from consuntivi.models import Evidence, Measurement, MeasurementChange, MeasurementStatus, Round
+from consuntivi.scores import indicator_input
+from consuntivi.trees import plan_tree_with_values
+from indicators.formula import FormulaError, parse_formula
+from indicators.models import Baseline, Indicator, Target
+from indicators.notation import Kind, format_target
+from indicators.scoring import IndicatorScore, score_indicator
+from perfplan.permissions import Action, can
+from plans.lifecycle import Write, write_refusal
+from plans.models import Objective, OrgUnit, Plan, PlanYear, YearState
+from plans.selectors import PlanTree, plans_visible_to
+
+S = MeasurementStatus
+
+
+class UnitStatus:
+    """A unit's status in a round follows from its consuntivi (domain.md §4)."""
+
+    NOT_STARTED = "non_iniziato"
+    DRAFT = "bozza"
+    SUBMITTED = "inviato"
+    ACCEPTED = "verificato"
+    RETURNED = "da_rivedere"
+
+    LABELS = {
+        NOT_STARTED: "Non iniziato",
+        DRAFT: "In compilazione",
+        SUBMITTED: "Inviato",
+        ACCEPTED: "Verificato",
+        RETURNED: "Restituito",
+    }
+
+
+# --- Access -------------------------------------------------------------------------------------------------
+
+
+def rounds_visible_to(*, user) -> QuerySet[Round]:
+    return Round.objects.filter(plan__in=plans_visible_to(user=user)).select_related("plan", "plan__ente")
+
+
+def round_for_user(*, user, round_id: int) -> Round:
+    """The one access helper for a round: 404 when it does not exist or belongs to another ente."""
+    return get_object_or_404(rounds_visible_to(user=user), pk=round_id)
+
+
+def round_year_state(*, round: Round) -> str:
+    state = PlanYear.objects.filter(plan_id=round.plan_id, year=round.year).values_list("state", flat=True).first()
+    return state or YearState.PLANNED
+
+
+def units_led_by(*, user, units: list[OrgUnit]) -> set[int]:
+    """The units a Responsabile leads and all their sub-units (ids), among the ente's `units`."""
+    led = set(user.led_units.values_list("pk", flat=True))
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id].append(unit.pk)
+    known = {unit.pk for unit in units}
+    result: set[int] = set()
+    stack = [u for u in led if u in known]
+    while stack:
+        current = stack.pop()
+        if current in result:
+            continue
+        result.add(current)
+        stack.extend(children.get(current, []))
+    return result
+
+
+def effective_units(tree: PlanTree) -> dict[int, int | None]:
+    """Objective id → its unit: its own, else its nearest ancestor's (scoring.md §2)."""
+    result: dict[int, int | None] = {}
+    for node in tree.objectives:  # depth-first: a parent comes before its children
+        inherited = result.get(node.parent_id) if node.parent_id is not None else None
+        result[node.pk] = node.org_unit_id if node.org_unit_id is not None else inherited
+    return result
+
+
+# --- Rows ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryRow:
+    """One indicator to measure in a round, with everything the entry and review screens show."""
+
+    indicator: Indicator
+    objective: Objective
+    unit_id: int
+    year: int
+    target: Target
+    baseline: Baseline | None
+    previous: Measurement | None  # last year's final consuntivo
+    measurement: Measurement | None
+    score: IndicatorScore
+    variables: tuple[str, ...]  # the Algoritmo's named variables, when it has some
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def target_text(self) -> str:
+        """The target as people read it: `≥ 350`, `entro il 30/09/2017`."""
+        return format_target(self.target.parsed())
+
+    @property
+    def baseline_text(self) -> str:
+        if self.baseline is None:
+            return ""
+        return self.baseline.raw + (f" ({self.baseline.year})" if self.baseline.year else "")
+
+    @property
+    def status(self) -> str:
+        return self.measurement.status if self.measurement is not None else "mancante"
+
+    @property
+    def status_label(self) -> str:
+        return self.measurement.get_status_display() if self.measurement is not None else "Mancante"
+
+    @property
+    def version(self) -> int:
+        return self.measurement.version if self.measurement is not None else 0
+
+    @property
+    def input_kind(self) -> str:
+        """Which control the value needs: date (deadline), bool (SI/NO), level (giudizio) or number."""
+        if self.target.kind == Kind.DEADLINE or self.indicator.unit == "date":
+            return "date"
+        if self.target.kind == Kind.BOOL or self.indicator.unit == "boolean":
+            return "bool"
+        if self.target.kind == Kind.ORDINAL:
+            return "level"
+        return "number"
+
+    @property
+    def note_required(self) -> bool:
+        return self.score.met is False
+
+
+@dataclass
+class UnitBlock:
+    unit: OrgUnit
+    rows: list[EntryRow]
+    status: str = UnitStatus.NOT_STARTED
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def status_label(self) -> str:
+        return UnitStatus.LABELS[self.status]
+
+    @property
+    def groups(self) -> list[tuple[Objective, list[EntryRow]]]:
+        """Rows grouped by objective, in plan order."""
+        grouped: dict[int, tuple[Objective, list[EntryRow]]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.objective.pk, (row.objective, []))[1].append(row)
+        return list(grouped.values())
+
+    @property
+    def returned_rows(self) -> list[EntryRow]:
+        return [row for row in self.rows if row.status == S.RETURNED]
+
+    @property
+    def done(self) -> int:
+        return self.counts.get(S.SUBMITTED, 0) + self.counts.get(S.ACCEPTED, 0)
+
+
+def unit_status(rows: list[EntryRow]) -> str:
+    statuses = [row.status for row in rows]
+    if any(s == S.RETURNED for s in statuses):
+        return UnitStatus.RETURNED
+    if statuses and all(s == S.ACCEPTED for s in statuses):
+        return UnitStatus.ACCEPTED
+    if statuses and all(s in (S.SUBMITTED, S.ACCEPTED) for s in statuses):
+        return UnitStatus.SUBMITTED
+    if all(s == "mancante" for s in statuses):
+        return UnitStatus.NOT_STARTED
+    return UnitStatus.DRAFT
+
+
+def formula_variables(formula: str) -> tuple[str, ...]:
+    """Named variables of an Algoritmo that is a real formula (`Liq_Imm / PassCorr`); () for prose or none."""
+    try:
+        parsed = parse_formula(formula) if formula else None
+    except FormulaError:
+        return ()
+    return parsed.variables if parsed is not None else ()
+
+
+@dataclass
+class RoundData:
+    round: Round
+    plan: Plan
+    year_state: str
+    tree: PlanTree
+    blocks: list[UnitBlock]  # units in code order, only those with indicators to measure
+    measurements: dict[int, Measurement]  # indicator id → consuntivo of this round
+
+    @property
+    def year_state_label(self) -> str:
+        return YearState(self.year_state).label
+
+    @property
+    def locked(self) -> bool:
+        return self.year_state == YearState.VALIDATED
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the year takes no values now (the lifecycle guard's words), or None."""
+        return write_refusal(action=Write.MEASUREMENT, year=self.round.year, states={self.round.year: self.year_state})
+
+    @property
+    def accepts_values(self) -> bool:
+        return self.round.state == "open" and self.refusal is None
+
+    def block(self, unit_id: int) -> UnitBlock | None:
+        return next((b for b in self.blocks if b.unit.pk == unit_id), None)
+
+    def row(self, indicator_id: int) -> EntryRow | None:
+        return next((r for b in self.blocks for r in b.rows if r.indicator.pk == indicator_id), None)
+
+
+def round_data(*, round: Round, unit_ids: set[int] | None = None) -> RoundData:
+    """Everything about a round, limited to `unit_ids` when given: 11 queries whatever the plan size.
+
+    The rows are the indicators with a target in the round's year (not N/D) and not derived (a derived value is
+    the score of the children, never typed), each under its effective unit.
+    """
+    plan = round.plan
+    tree = plan_tree_with_values(plan=plan, year=round.year)
+    unit_of = effective_units(tree)
+    measurements = {
+        m.indicator_id: m
+        for m in Measurement.objects.filter(round=round).select_related("updated_by")  # one per indicator
+    }
+    previous: dict[int, Measurement] = {}
+    if round.year - 1 in plan.years:
+        previous = {
+            m.indicator_id: m
+            for m in Measurement.objects.filter(round__plan=plan, round__final=True, year=round.year - 1)
+        }
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
+    for item in Evidence.objects.filter(measurement__round=round).order_by("uploaded_at", "id"):
+        evidence[item.measurement_id].append(item)
+    rules = plan.scoring_rules()
+    units = {u.pk: u for u in tree.units}
+    rows_of: dict[int, list[EntryRow]] = defaultdict(list)
+    for node in tree.objectives:
+        unit_id = unit_of.get(node.pk)
+        if unit_id is None or (unit_ids is not None and unit_id not in unit_ids):
+            continue
+        for ind in tree.indicators_of.get(node.pk, []):
+            target = tree.targets_of.get(ind.pk, {}).get(round.year)
+            if target is None or target.kind == Kind.NONE or ind.derived:
+                continue
+            measurement = measurements.get(ind.pk)
+            score = score_indicator(indicator_input(ind, tree, round.year, measurement), rules)
+            rows_of[unit_id].append(
+                EntryRow(
+                    indicator=ind,
+                    objective=node,
+                    unit_id=unit_id,
+                    year=round.year,
+                    target=target,
+                    baseline=tree.baseline_of.get(ind.pk),
+                    previous=previous.get(ind.pk),
+                    measurement=measurement,
+                    score=score,
+                    variables=formula_variables(ind.formula),
+                    evidence=evidence.get(measurement.pk, []) if measurement is not None else [],
+                )
+            )
+    blocks = []
+    for unit_id, rows in sorted(rows_of.items(), key=lambda item: units[item[0]].code):
+        counts: dict[str, int] = defaultdict(int)
+        for row in rows:
+            counts[row.status] += 1
+        blocks.append(UnitBlock(units[unit_id], rows, unit_status(rows), dict(counts)))
+    return RoundData(
+        round=round,
+        plan=plan,
+        year_state=round_year_state(round=round),
+        tree=tree,
+        blocks=blocks,
+        measurements=measurements,
+    )
+
+
+def round_data_for_user(*, round: Round, user) -> RoundData:
+    """What a user may see of a round: a Responsabile their units (and sub-units), the others every unit."""
+    if can(user, Action.MEASUREMENT_READ):
+        return round_data(round=round)
+    units = list(OrgUnit.objects.filter(ente_id=round.plan.ente_id).only("pk", "parent_id"))
+    return round_data(round=round, unit_ids=units_led_by(user=user, units=units))
+
+
+def user_unit_ids(*, user, round: Round) -> set[int]:
+    """Units whose consuntivi the user may write in this round's ente (a Responsabile's own and sub-units)."""
+    if not can(user, Action.MEASUREMENT_ENTER):
+        return set()
+    units = list(OrgUnit.objects.filter(ente_id=round.plan.ente_id).only("pk", "parent_id"))
+    return units_led_by(user=user, units=units)
+
+
+def measurement_history(*, round: Round, indicator_id: int) -> list[MeasurementChange]:
+    return list(
+        MeasurementChange.objects.filter(measurement__round=round, measurement__indicator_id=indicator_id)
+        .select_related("user")
+        .order_by("-at", "-id")
+    )
+
+
+def late_blocks(*, data: RoundData, today) -> list[UnitBlock]:
+    """Units that have not submitted everything when the round's deadline has passed."""
+    if data.round.deadline is None or today <= data.round.deadline:
+        return []
+    return [b for b in data.blocks if b.status in (UnitStatus.NOT_STARTED, UnitStatus.DRAFT, UnitStatus.RETURNED)]
+
+
+@dataclass
+class YearPending:
+    """What is still open when the planning office closes a year's consuntivi, for the confirmation page."""
+
+    year: int
+    open_rounds: list[Round]
+    units: list[UnitBlock]  # units not yet submitted or accepted, or with returned values
+    returned: int  # values sent back to their unit and not corrected
+    submitted: int  # values submitted and not yet accepted
+    missing: int  # indicators with no value
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.units or self.returned or self.submitted or self.missing)
+
+    @property
+    def summary(self) -> str:
+        """One Italian sentence of what is pending, for refusals and messages."""
+        counts = [
+            (ngettext("%(n)d unità non ha inviato", "%(n)d unità non hanno inviato", len(self.units)), len(self.units)),
+            (ngettext("%(n)d valore mancante", "%(n)d valori mancanti", self.missing), self.missing),
+            (ngettext("%(n)d valore restituito", "%(n)d valori restituiti", self.returned), self.returned),
+            (ngettext("%(n)d valore da verificare", "%(n)d valori da verificare", self.submitted), self.submitted),
+        ]
+        return ", ".join(text % {"n": n} for text, n in counts if n) or "nulla in sospeso"
+
+
+def year_close_pending(*, plan: Plan, year: int) -> YearPending:
+    """The open rounds of the year and, from the final round, the units and values still pending."""
+    rounds = list(Round.objects.filter(plan=plan, year=year).order_by("-final", "period"))
+    final = next((r for r in rounds if r.final), None)
+    units: list[UnitBlock] = []
+    counts: dict[str, int] = defaultdict(int)
+    if final is not None:
+        for block in round_data(round=final).blocks:
+            for row in block.rows:
+                counts[row.status] += 1
+            if block.status not in (UnitStatus.SUBMITTED, UnitStatus.ACCEPTED):
+                units.append(block)
+    return YearPending(
+        year=year,
+        open_rounds=[r for r in rounds if r.state == "open"],
+        units=units,
+        returned=counts[S.RETURNED],
+        submitted=counts[S.SUBMITTED],
+        missing=counts["mancante"],
+    )

@@ -1,0 +1,509 @@
+"""Consuntivi pages (issue 5): rounds, «I miei indicatori», review by the planning office, history, import/export.
+
+Thin views: check access with the helpers of entry_selectors, validate a form, call one service or selector.
+A PermissionDenied raised by a service (other unit, closed round, validated year) becomes HTTP 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from consuntivi.forms import EntryForm, ImportForm, ManualForm, ReasonForm, ReturnForm, RoundForm
+from consuntivi.models import Evidence
+from consuntivi.scores import plan_score
+from consuntivi.selectors import (
+    RoundData,
+    late_blocks,
+    measurement_history,
+    round_data,
+    round_data_for_user,
+    round_for_user,
+    rounds_visible_to,
+    user_unit_ids,
+    year_close_pending,
+)
+from consuntivi.services import (
+    EDITABLE_BY_UNIT,
+    evidence_delete,
+    measurement_accept,
+    measurement_preview,
+    measurement_return,
+    measurement_set_manual,
+    measurements_save,
+    round_close,
+    round_open,
+    round_remind,
+    round_reopen,
+    unit_submit,
+    year_close,
+)
+from perfplan.collector import collector_paused
+from perfplan.permissions import Action, can, permission_required
+from perfplan.uploads import bounded_uploads, upload_refusal
+from plans.models import PlanYear
+from plans.selectors import plan_for_user, plans_visible_to
+from workbook.round_sheet import round_import, unit_sheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Rounds -------------------------------------------------------------------------------------------------
+
+
+@permission_required(Action.READ)
+def index(request):
+    """The rounds of the user's plans; the planning office opens new ones here."""
+    plans = list(plans_visible_to(user=request.user))
+    rounds = list(rounds_visible_to(user=request.user).order_by("plan_id", "-year", "period"))
+    states = {
+        (py.plan_id, py.year): py for py in PlanYear.objects.filter(plan__in=[p.pk for p in plans])
+    }  # one query for every plan's years
+    by_plan = {p.pk: [] for p in plans}
+    for r in rounds:
+        r.year_state = states.get((r.plan_id, r.year))
+        by_plan[r.plan_id].append(r)
+    opens_rounds = can(request.user, Action.ROUND_MANAGE)
+    lines = [
+        {
+            "plan": p,
+            "rounds": by_plan[p.pk],
+            "form": RoundForm(years=p.years, prefix=f"p{p.pk}") if opens_rounds else None,
+        }
+        for p in plans
+    ]
+    return render(request, "consuntivi/index.html", {"lines": lines})
+
+
+@require_POST
+@permission_required(Action.ROUND_MANAGE)
+def round_create(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    form = RoundForm(request.POST, years=plan.years, prefix=f"p{plan.pk}")
+    if not form.is_valid():
+        messages.error(request, "Rilevazione non aperta: " + "; ".join(e for es in form.errors.values() for e in es))
+        return redirect("consuntivi:index")
+    try:
+        created = round_open(
+            plan=plan,
+            year=form.cleaned_data["year"],
+            period=form.cleaned_data["period"],
+            label=form.cleaned_data["label"],
+            deadline=form.cleaned_data["deadline"],
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("consuntivi:index")
+    messages.success(request, f"Rilevazione «{created}» aperta.")
+    return redirect("consuntivi:round", round_id=created.pk)
+
+
+@permission_required(Action.READ)
+@collector_paused
+def round_detail(request, round_id: int):
+    """The round overview: progress and status per unit, late units, the plan's score with these values."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    if not can(request.user, Action.MEASUREMENT_READ):
+        return redirect("consuntivi:mine", round_id=rnd.pk)
+    data = round_data(round=rnd)
+    scoring = plan_score(plan=rnd.plan, year=rnd.year) if rnd.final else None
+    context = {
+        "round": rnd,
+        "data": data,
+        "late": late_blocks(data=data, today=timezone.localdate()),
+        "today": timezone.localdate(),
+        "scoring": scoring,
+        "reason_form": ReasonForm(),
+        "total": sum(len(b.rows) for b in data.blocks),
+        "done": sum(b.done for b in data.blocks),
+    }
+    return render(request, "consuntivi/round.html", context)
+
+
+@require_POST
+@permission_required(Action.ROUND_MANAGE)
+def round_close_view(request, round_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    if rnd.final:  # closing the final round closes the year: the confirmation page lists what is pending
+        return redirect("consuntivi:year_close", plan_id=rnd.plan_id, year=rnd.year)
+    try:
+        round_close(round=rnd, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Rilevazione «{rnd}» chiusa: non accetta più valori.")
+    return redirect("consuntivi:round", round_id=rnd.pk)
+
+
+@permission_required(Action.ROUND_MANAGE)
+def year_close_view(request, plan_id: int, year: int):
+    """Close a year's consuntivi after a confirmation that lists what is still pending (units, values)."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    if year not in plan.years:
+        raise Http404("Anno fuori dal piano.")
+    pending = year_close_pending(plan=plan, year=year)
+    final = next((r for r in pending.open_rounds if r.final), None)
+    back = (
+        reverse("reports:detail", args=[plan.pk, year]) if request.GET.get("da") == "relazione" or not final else None
+    )
+    back = back or reverse("consuntivi:round", args=[final.pk])
+    error = ""
+    if request.method == "POST":
+        try:
+            year_close(plan=plan, year=year, user=request.user, confirmed=bool(request.POST.get("conferma")))
+        except ValidationError as exc:
+            error = _error_text(exc)
+        else:
+            messages.success(request, f"Consuntivi {year} chiusi: le unità non possono più inserire valori.")
+            return redirect(back)
+    context = {"plan": plan, "year": year, "pending": pending, "back": back, "error": error}
+    return render(request, "consuntivi/year_close.html", context, status=400 if error else 200)
+
+
+@require_POST
+@permission_required(Action.ROUND_MANAGE)
+def round_reopen_view(request, round_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    form = ReasonForm(request.POST)
+    try:
+        round_reopen(round=rnd, user=request.user, reason=form.data.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Rilevazione «{rnd}» riaperta.")
+    return redirect("consuntivi:round", round_id=rnd.pk)
+
+
+@require_POST
+@permission_required(Action.ROUND_MANAGE)
+def round_remind_view(request, round_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    link = request.build_absolute_uri(reverse("consuntivi:mine", args=[rnd.pk]))
+    result = round_remind(round=rnd, user=request.user, link=link)
+    if result.sent:
+        messages.success(request, "Promemoria inviato alle unità: " + ", ".join(result.sent) + ".")
+    if result.without_recipient:
+        messages.warning(
+            request, "Unità senza responsabili con indirizzo e-mail: " + ", ".join(result.without_recipient) + "."
+        )
+    if not result.sent and not result.without_recipient:
+        messages.info(request, "Tutte le unità hanno già inviato i loro valori.")
+    return redirect("consuntivi:round", round_id=rnd.pk)
+
+
+# --- «I miei indicatori» ------------------------------------------------------------------------------------
+
+
+def _entry_forms(data: RoundData, bound=None, files=None, unit_id: int | None = None) -> dict[int, EntryForm]:
+    forms = {}
+    for block in data.blocks:
+        if unit_id is not None and block.unit.pk != unit_id:
+            continue
+        for row in block.rows:
+            if row.status in (*EDITABLE_BY_UNIT, "mancante"):
+                forms[row.indicator.pk] = EntryForm(bound, files, row=row)
+    return forms
+
+
+def _render_mine(request, data: RoundData, forms: dict[int, EntryForm], status: int = 200, conflicts=None):
+    """The page, with the typed values and their errors when a save was refused (409 when it was a conflict)."""
+    return render(
+        request,
+        "consuntivi/mine.html",
+        {
+            "round": data.round,
+            "data": data,
+            "forms": forms,
+            "editable": data.accepts_values,
+            "conflicts": conflicts or {},
+        },
+        status=status,
+    )
+
+
+@permission_required(Action.MEASUREMENT_ENTER)
+def mine(request, round_id: int):
+    """«I miei indicatori»: the indicators of the units the Responsabile leads (and their sub-units)."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    data = round_data_for_user(round=rnd, user=request.user)
+    return _render_mine(request, data, _entry_forms(data) if data.accepts_values else {})
+
+
+@require_POST
+@permission_required(Action.MEASUREMENT_ENTER)
+def unit_save(request, round_id: int, unit_id: int):
+    """Save the unit's values as a draft (all rows in one transaction); with `invia`, submit them too."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    if unit_id not in user_unit_ids(user=request.user, round=rnd):
+        raise PermissionDenied("Puoi inserire i consuntivi solo delle tue unità organizzative.")
+    data = round_data_for_user(round=rnd, user=request.user)
+    if not data.accepts_values:
+        raise PermissionDenied("La rilevazione è chiusa o l'anno è validato: i valori non si possono modificare.")
+    forms = _entry_forms(data, request.POST, request.FILES, unit_id=unit_id)
+    if not all(form.is_valid() for form in forms.values()):
+        messages.error(
+            request, "Alcuni valori non sono leggibili: correggere i campi segnalati. Nulla è stato salvato."
+        )
+        return _render_mine(request, data, {**_entry_forms(data), **forms})
+    result = measurements_save(round=rnd, user=request.user, entries=[f.entry() for f in forms.values()])
+    if not result.ok:
+        for indicator_id, errors in result.errors.items():
+            for field, message in errors.items():
+                forms[indicator_id].add_error(field if field in forms[indicator_id].fields else None, message)
+        for indicator_id, current in result.conflicts.items():
+            form = forms[indicator_id]
+            form.data = form.data.copy()
+            form.data[form.add_prefix("version")] = str(current.version)
+        if result.conflicts:
+            messages.error(
+                request,
+                "Nessun valore salvato: nel frattempo un altro utente ha modificato alcuni consuntivi (vedi sotto il "
+                "valore attuale). Controllare e salvare di nuovo.",
+            )
+        else:
+            messages.error(request, "Nessun valore salvato: correggere i campi segnalati.")
+        return _render_mine(
+            request,
+            data,
+            {**_entry_forms(data), **forms},
+            status=409 if result.conflicts else 200,
+            conflicts=result.conflicts,
+        )
+    if result.saved:
+        messages.success(request, f"Salvati {result.saved} valori in bozza.")
+    if request.POST.get("invia"):
+        submitted = unit_submit(round=rnd, unit_id=unit_id, user=request.user)
+        if submitted.ok:
+            messages.success(request, f"Inviati {submitted.submitted} valori all'ufficio pianificazione.")
+        else:
+            messages.error(request, "Invio non effettuato: " + "; ".join(submitted.problems))
+    elif not result.saved:
+        messages.info(request, "Nessuna modifica da salvare.")
+    return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#unita-{unit_id}")
+
+
+@require_POST
+@permission_required(Action.MEASUREMENT_ENTER)
+def entry_preview(request, round_id: int, indicator_id: int):
+    """htmx: the live achievement of the values being typed (the scoring core decides, never JavaScript)."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    data = round_data(round=rnd, unit_ids=user_unit_ids(user=request.user, round=rnd))
+    row = data.row(indicator_id)
+    if row is None:
+        raise PermissionDenied("Indicatore non di una tua unità.")
+    form = EntryForm(request.POST, row=row)
+    form.fields["evidence"].required = False
+    if not form.is_valid():
+        return render(request, "consuntivi/_achievement.html", {"row": row, "score": None, "errors": form.errors})
+    score = measurement_preview(row=row, values=form.entry(), plan=rnd.plan)
+    return render(request, "consuntivi/_achievement.html", {"row": row, "score": score, "live": True})
+
+
+# --- Review -------------------------------------------------------------------------------------------------
+
+
+def _review_block(request, rnd, unit_id: int):
+    data = round_data(round=rnd, unit_ids={unit_id})
+    block = data.block(unit_id)
+    if block is None:
+        raise Http404("L'unità non ha indicatori in questa rilevazione.")
+    return data, block
+
+
+@permission_required(Action.MEASUREMENT_READ)
+def unit_review(request, round_id: int, unit_id: int):
+    """A unit's consuntivi for the planning office (accept, return, manual achievement) and the OIV (read only)."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    data, block = _review_block(request, rnd, unit_id)
+    return render(
+        request,
+        "consuntivi/review.html",
+        {
+            "round": rnd,
+            "data": data,
+            "unit_block": block,
+            "can_review": can(request.user, Action.MEASUREMENT_REVIEW) and data.accepts_values,
+        },
+    )
+
+
+def _back_to_unit(rnd, indicator_id: int):
+    data = round_data(round=rnd)
+    row = data.row(indicator_id)
+    if row is None:
+        raise Http404("Indicatore senza valori da rivedere in questa rilevazione.")
+    return redirect(reverse("consuntivi:review", args=[rnd.pk, row.unit_id]) + f"#ind-{indicator_id}")
+
+
+@require_POST
+@permission_required(Action.MEASUREMENT_REVIEW)
+def unit_accept(request, round_id: int, unit_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    _, block = _review_block(request, rnd, unit_id)
+    try:
+        count = measurement_accept(round=rnd, indicator_ids=[r.indicator.pk for r in block.rows], user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Accettati {count} valori dell'unità {block.unit.code}.")
+    return redirect("consuntivi:review", round_id=rnd.pk, unit_id=unit_id)
+
+
+@require_POST
+@permission_required(Action.MEASUREMENT_REVIEW)
+def indicator_accept(request, round_id: int, indicator_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    try:
+        measurement_accept(round=rnd, indicator_ids=[indicator_id], user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Valore accettato.")
+    return _back_to_unit(rnd, indicator_id)
+
+
+@require_POST
+@permission_required(Action.MEASUREMENT_REVIEW)
+def indicator_return(request, round_id: int, indicator_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    form = ReturnForm(request.POST)
+    try:
+        measurement_return(
+            round=rnd, indicator_id=indicator_id, user=request.user, comment=form.data.get("comment", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Valore restituito all'unità con il commento.")
+    return _back_to_unit(rnd, indicator_id)
+
+
+@require_POST
+@permission_required(Action.MEASUREMENT_REVIEW)
+def indicator_manual(request, round_id: int, indicator_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    form = ManualForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Raggiungimento manuale non salvato: " + "; ".join(e for es in form.errors.values() for e in es)
+        )
+        return _back_to_unit(rnd, indicator_id)
+    try:
+        measurement_set_manual(
+            round=rnd,
+            indicator_id=indicator_id,
+            user=request.user,
+            achievement=form.cleaned_data["achievement"],
+            reason=form.cleaned_data["reason"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        messages.error(request, "Raggiungimento manuale non salvato: " + _error_text(error))
+    else:
+        messages.success(request, "Raggiungimento manuale aggiornato.")
+    return _back_to_unit(rnd, indicator_id)
+
+
+@permission_required(Action.MEASUREMENT_READ)
+def indicator_history(request, round_id: int, indicator_id: int):
+    """Every change to the consuntivo: who, when, old → new (planning office and OIV)."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    data = round_data(round=rnd)
+    row = data.row(indicator_id)
+    if row is None:
+        raise Http404("Indicatore non presente in questa rilevazione.")
+    changes = measurement_history(round=rnd, indicator_id=indicator_id)
+    return render(request, "consuntivi/history.html", {"round": rnd, "row": row, "changes": changes})
+
+
+# --- Bulk: import into a round, a unit's sheet --------------------------------------------------------------
+
+
+@bounded_uploads
+@permission_required(Action.ROUND_MANAGE)
+def round_import_view(request, round_id: int):
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    report = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES, refused=upload_refusal(request))
+        if form.is_valid():
+            report = round_import(
+                round=rnd, source=form.cleaned_data["file"], user=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+            if report.ok and not report.dry_run:
+                messages.success(
+                    request,
+                    f"Importati i consuntivi: {report.counts['creati']} nuovi, "
+                    f"{report.counts['aggiornati']} aggiornati, {report.counts['invariati']} invariati.",
+                )
+                return redirect("consuntivi:round", round_id=rnd.pk)
+    else:
+        form = ImportForm()
+    return render(request, "consuntivi/import.html", {"round": rnd, "form": form, "report": report})
+
+
+@permission_required(Action.UNIT_SHEET)
+def unit_sheet_view(request, round_id: int, unit_id: int):
+    """The unit's `Consuntivi` sheet to fill offline (planning office, or the unit's own Responsabile)."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    if not can(request.user, Action.MEASUREMENT_READ) and unit_id not in user_unit_ids(user=request.user, round=rnd):
+        raise PermissionDenied("Puoi scaricare solo il foglio delle tue unità organizzative.")
+    data = round_data(round=rnd, unit_ids={unit_id})
+    block = data.block(unit_id)
+    if block is None:
+        raise Http404("L'unità non ha indicatori in questa rilevazione.")
+    response = HttpResponse(unit_sheet(data=data, unit_id=unit_id), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="consuntivi-{rnd.year}-{block.unit.code}.xlsx"'
+    return response
+
+
+# --- Evidence -----------------------------------------------------------------------------------------------
+
+
+def _evidence_for_user(user, evidence_id: int) -> Evidence:
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("measurement__round__plan"),
+        pk=evidence_id,
+        measurement__round__plan__in=plans_visible_to(user=user),
+    )
+    if not can(user, Action.MEASUREMENT_READ):
+        rnd = evidence.measurement.round
+        data = round_data(round=rnd, unit_ids=user_unit_ids(user=user, round=rnd))
+        if data.row(evidence.measurement.indicator_id) is None:
+            raise PermissionDenied("Allegato di un'altra unità organizzativa.")
+    return evidence
+
+
+@permission_required(Action.READ)
+def evidence_download(request, evidence_id: int):
+    evidence = _evidence_for_user(request.user, evidence_id)
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+@require_POST
+@permission_required(Action.MEASUREMENT_ENTER)
+def evidence_delete_view(request, evidence_id: int):
+    evidence = _evidence_for_user(request.user, evidence_id)
+    rnd = evidence.measurement.round
+    try:
+        evidence_delete(evidence=evidence, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Allegato «{evidence.original_name}» rimosso.")
+    return redirect("consuntivi:mine", round_id=rnd.pk)

@@ -1,0 +1,109 @@
+"""Demo data for a first run: the seed plans of fixtures/ and one fictitious user per role.
+
+It sits on top of every app (it fills plans, consuntivi and reports), like the commands that call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from perfplan.roles import Role
+from plans.lifecycle import plan_year_get, plan_year_transition
+from plans.models import Ente, OrgUnit, Plan, Profile, YearState
+from reports.models import BilancioLine
+from workbook.plan_import import plan_import
+
+DEMO_WORKBOOKS = ["modena_2017_2019.xlsx", "ravenna_ferrara_2021_2023.xlsx"]
+DEMO_ENTE = "MO"
+DEMO_UNITS = ["AO1", "AO2"]  # the two units the demo Responsabile leads
+DEMO_YEAR = 2017  # the year with (invented) consuntivi: in monitoraggio, ready to be closed and reported on
+
+# Invented income statements of the demo ente (whole euros, DPR 254/2005 lines of reports.bilancio), so that the
+# demo Relazione's tables 1.2 and 2.1 have figures. Plausible for a mid-size Camera di commercio; NOT real data.
+DEMO_BILANCIO = {
+    "1": [9_420_000, 9_180_000, 8_960_000, 8_870_000],
+    "2": [2_610_000, 2_580_000, 2_640_000, 2_690_000],
+    "3": [640_000, 710_000, 590_000, 620_000],
+    "4": [310_000, 295_000, 330_000, 342_000],
+    "5": [-4_000, 2_500, -1_800, 1_200],
+    "6": [4_620_000, 4_540_000, 4_470_000, 4_410_000],
+    "7": [3_060_000, 2_990_000, 2_950_000, 2_920_000],
+    "8": [3_350_000, 3_280_000, 3_150_000, 3_240_000],
+    "9": [1_580_000, 1_610_000, 1_640_000, 1_590_000],
+    "10": [160_000, 140_000, 120_000, 110_000],
+    "11": [6_000, 5_000, 5_000, 4_000],
+    "12": [210_000, 180_000, 240_000, 190_000],
+    "13": [85_000, 90_000, 70_000, 60_000],
+    "14": [0, 0, 0, 0],
+    "15": [20_000, 15_000, 25_000, 10_000],
+}
+
+
+@dataclass
+class DemoUser:
+    role: str
+    username: str
+    password: str
+    note: str = ""
+
+
+DEMO_USERS = [
+    DemoUser(Role.PLANNER, "pianificazione", "Pianifica-2017!"),
+    DemoUser(Role.OFFICE_HEAD, "responsabile", "Responsabile-2017!"),
+    DemoUser(Role.OIV, "oiv", "Valuta-2017!"),
+    DemoUser(Role.ADMIN, "admin", "Amministra-2017!", "(anche /admin/)"),
+]
+
+
+@dataclass
+class DemoResult:
+    errors: list[str] = field(default_factory=list)
+    users: list[DemoUser] = field(default_factory=list)
+
+
+@transaction.atomic
+def demo_seed(*, fixtures_dir: Path) -> DemoResult:
+    result = DemoResult()
+    for name in DEMO_WORKBOOKS:
+        report = plan_import(source=fixtures_dir / name, reason="Caricamento dati dimostrativi")
+        result.errors.extend(f"{name}: {e}" for e in report.errors)
+    if result.errors:
+        transaction.set_rollback(True)
+        return result
+    ente = Ente.objects.get(code=DEMO_ENTE)
+    User = get_user_model()
+    for demo in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=demo.username)
+        user.set_password(demo.password)
+        user.first_name = demo.role
+        user.last_name = "(demo)"
+        user.is_staff = user.is_superuser = demo.role == Role.ADMIN
+        user.save()
+        user.groups.set([Group.objects.get(name=demo.role)])
+        Profile.objects.update_or_create(user=user, defaults={"ente": ente})
+        if demo.role == Role.OFFICE_HEAD:
+            units = list(OrgUnit.objects.filter(ente=ente, code__in=DEMO_UNITS))
+            for unit in units:
+                unit.leaders.add(user)
+            demo.note = "(guida " + ", ".join(u.code for u in units) + ")"
+        result.users.append(demo)
+    _demo_year_and_accounts(ente)
+    return result
+
+
+def _demo_year_and_accounts(ente: Ente) -> None:
+    """The demo year enters monitoraggio (its consuntivi are in) and gets four years of invented accounts."""
+    planner = get_user_model().objects.get(username="pianificazione")
+    plan = Plan.objects.get(ente=ente, start_year=DEMO_YEAR)
+    plan_year = plan_year_get(plan=plan, year=DEMO_YEAR)
+    if plan_year.state == YearState.PLANNED:
+        plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=planner)
+    years = range(DEMO_YEAR - 3, DEMO_YEAR + 1)
+    for code, amounts in DEMO_BILANCIO.items():
+        for year, amount in zip(years, amounts, strict=True):
+            BilancioLine.objects.update_or_create(ente=ente, year=year, code=code, defaults={"amount": amount})
