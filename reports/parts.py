@@ -51,13 +51,13 @@ def body_parts(data: RelazioneData, *, max_rows: int | None = None) -> list[Part
     cut into pieces of at most that many rows (a single objective, unit or person longer than that stays whole)."""
     parts: list[Part] = []
     for section in SECTIONS:
-        cut = _SECTION_PARTS.get(section.name)
+        cut = SECTION_PARTS.get(section.name)
         parts += cut(data, max_rows) if cut is not None else [Part(section.name, TEXT_ROWS)]
     return parts
 
 
 # How a section is laid out in parts, when it is not one part of a free text's size (TEXT_ROWS).
-_SECTION_PARTS: dict[str, Callable[[RelazioneData, int | None], list[Part]]] = {
+SECTION_PARTS: dict[str, Callable[[RelazioneData, int | None], list[Part]]] = {
     "s1": lambda data, _max_rows: [Part("s1", _s1_rows(data))],
     "s2": lambda data, _max_rows: [
         Part("s2", TEXT_ROWS + len(data.bilancio) + sum(1 + len(a["rows"]) for a in data.promo))

@@ -24,7 +24,7 @@ from indicators.scoring import (
     round2,
 )
 from perfplan.formats import date_it, number_it, percent_it
-from plans.models import MAX_LOGO_BYTES, Objective, ObjectiveKind, logo_dimensions_ok
+from plans.models import MAX_LOGO_BYTES, Objective, ObjectiveKind, OrgUnit, logo_dimensions_ok
 from reports.bilancio import bilancio_totals
 from reports.charts import BAND_SYMBOLS
 from reports.sections.data import AreaBlock, BandView, Footnote, IndicatorRow, NodeBlock, ScoreRow
@@ -276,14 +276,14 @@ def empty_area_block(row: ScoreRow) -> AreaBlock:
     return AreaBlock(row.code, row.title, row.weight_text, row.score_text, row.band, nodes=[])
 
 
-def units_in_tree_order(ctx: RelazioneContext) -> list[tuple[object, int]]:
+def units_in_tree_order(ctx: RelazioneContext) -> list[tuple[OrgUnit, int]]:
     """The ente's org units depth first, each with its depth (a unit whose parent is not loaded is a root)."""
     units = ctx.tree.units
     by_parent: dict[int | None, list] = defaultdict(list)
     unit_ids = {unit.pk for unit in units}
     for unit in units:
         by_parent[unit.parent_id if unit.parent_id in unit_ids else None].append(unit)
-    ordered: list[tuple[object, int]] = []
+    ordered: list[tuple[OrgUnit, int]] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
         for unit in by_parent.get(parent_id, []):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from indicators.selectors import PlanScoring, plan_score
 from plans.models import Ente, Objective, Plan, PlanRevision, PlanYear
@@ -23,6 +24,10 @@ from reports.models import (
     Validation,
 )
 from reports.sections.common import IndicatorTable, indicator_table
+
+if TYPE_CHECKING:
+    from indicators.scoring import TreeScore
+    from plans.selectors import PlanTree
 
 CALENDARIO_KEY = "calendario"  # Relazione.settings: the calendario as it was when the year was validated
 
@@ -48,11 +53,11 @@ class RelazioneContext:
     indicators: IndicatorTable  # the indicator rows, built once: 1.3, 3.1, 3.2, 3.3 and section 4 print them
 
     @property
-    def tree(self):
+    def tree(self) -> PlanTree:
         return self.scoring.tree
 
     @property
-    def result(self):
+    def result(self) -> TreeScore:
         return self.scoring.result
 
 

@@ -67,11 +67,11 @@ def _overview(ctx: RelazioneContext) -> tuple[list[ScoreRow], list[Bar], list[Ba
         overview.append(area_row)
         area_bars.append(Bar(area_label(area), area_row.score, area_row.band.code))
         os_bars.append(Bar(area_label(area), area_row.score, area_row.band.code, group=True))
-        os_list = [c for c in tree.children_of.get(area.pk, []) if c.level == Level.STRATEGIC]
+        os_list = [child for child in tree.children_of.get(area.pk, []) if child.level == Level.STRATEGIC]
         os_total = weights_total(os_list)
         for os_node in os_list:
             os_score = result.nodes.get(os_node.pk)
-            oo_count = sum(1 for c, _ in descendants(ctx, os_node) if c.level == Level.OPERATIONAL)
+            oo_count = sum(1 for child, _ in descendants(ctx, os_node) if child.level == Level.OPERATIONAL)
             composition = f"{oo_count} OO · {len(tree.indicators_of.get(os_node.pk, []))} indicatori"
             if os_score is not None and os_score.share not in (Decimal(100), Decimal(0)):
                 composition += f" · quota indicatori {number_it(os_score.share)} %"
@@ -101,9 +101,9 @@ def _overview(ctx: RelazioneContext) -> tuple[list[ScoreRow], list[Bar], list[Ba
                 )
             )
         # OO counts per area (actions included)
-        area_nodes = [result.nodes[c.pk] for c, _ in descendants(ctx, area) if c.pk in result.nodes]
+        area_nodes = [result.nodes[node.pk] for node, _ in descendants(ctx, area) if node.pk in result.nodes]
         counts_by_area.append(
-            _count_row(area_label(area), [n for n in area_nodes if n.level in (Level.OPERATIONAL, Level.ACTION)])
+            _count_row(area_label(area), [s for s in area_nodes if s.level in (Level.OPERATIONAL, Level.ACTION)])
         )
     return overview, area_bars, os_bars, counts_by_area
 

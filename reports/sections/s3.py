@@ -21,7 +21,7 @@ def build(ctx: RelazioneContext) -> dict:
                     "program": os_node.budget_program or "—",
                     "perspective": os_node.perspective or "—",
                     "cofog": os_node.cofog or "—",
-                    "oo_count": sum(1 for c, _ in descendants(ctx, os_node) if c.level == Level.OPERATIONAL),
+                    "oo_count": sum(1 for child, _ in descendants(ctx, os_node) if child.level == Level.OPERATIONAL),
                 }
             )
     # The area cell spans its OS rows.

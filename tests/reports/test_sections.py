@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from indicators.models import Indicator
 from plans.models import Objective, ObjectiveKind, OrgUnit
-from reports.parts import body_parts
+from reports.parts import SECTION_PARTS, body_parts
 from reports.sections import FRONT, SECTIONS
 from reports.sections.context import load
 from reports.sections.data import RelazioneData
@@ -21,6 +21,7 @@ def test_the_section_list_orders_the_body_and_each_field_has_one_builder(small_p
     # The PDF parts follow the list: a section cut in pieces (3.3 has two tables after its own) stays in its place.
     names = [part.name for part in body_parts(data)]
     assert [name for name in names if name not in ("s3_3_units", "s3_3_end")] == [s.name for s in SECTIONS]
+    assert set(SECTION_PARTS) <= {s.name for s in SECTIONS}
     assert names.index("s3_3") < names.index("s3_3_units") < names.index("s3_3_end") < names.index("s4")
     # Every field of RelazioneData but the checks comes from exactly one builder.
     ctx = load(plan=small_plan, year=YEAR)
