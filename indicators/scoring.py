@@ -44,6 +44,26 @@ BAND_NONE = "nd"
 
 _UNIT_SUFFIX = {Unit.PERCENT: " %", Unit.EURO: " €", Unit.COUNT: " N.", Unit.DAYS: " gg"}
 
+# Kinds of the scoring warnings (ScoreWarning.kind): reports pick the ones they show by kind, never by wording.
+WARN_WEIGHT_BLANK = "weight_blank"  # a blank weight among weighted siblings: counts 0
+WARN_WEIGHT_SUM = "weight_sum"  # the given weights do not add up to 100: normalised
+WARN_DERIVED_LEAF = "derived_leaf"  # a derived indicator on a node without children
+
+
+class ScoreWarning(str):
+    """A scoring warning: its Italian message (it is the string itself, so pages, JSON and tests that print or
+    compare messages are unchanged) and its `kind`, one of the WARN_* codes."""
+
+    kind: str
+
+    def __new__(cls, message: str, kind: str) -> ScoreWarning:
+        warning = super().__new__(cls, message)
+        warning.kind = kind
+        return warning
+
+    def __getnewargs__(self) -> tuple[str, str]:  # a pickled or copied warning keeps its kind
+        return str(self), self.kind
+
 
 # --- Inputs ----------------------------------------------------------------------------------------------------
 
@@ -159,7 +179,7 @@ class NodeScore:
     share: Decimal  # percent of the score that came from the indicators part
     coverage: Decimal | None  # percent of the weight that was measured; None when nothing takes part that year
     weights: tuple[WeightUse, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[ScoreWarning, ...]
     code: str = ""
     level: str = ""
     band: str = BAND_NONE
@@ -185,7 +205,7 @@ class TreeScore:
     indicators: dict[int, IndicatorScore]
     coverage: Decimal | None
     weights: tuple[WeightUse, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ScoreWarning, ...] = ()
     steps: tuple[str, ...] = ()
     band: str = BAND_NONE
     rules: ScoringRules = field(default_factory=ScoringRules)
@@ -200,7 +220,7 @@ class UnitScore:
     coverage: Decimal | None
     objectives: tuple[WeightUse, ...]  # objectives of the unit and of its sub-units
     own_objectives: tuple[int, ...]  # node ids assigned to this unit itself (directly or by inheritance)
-    warnings: tuple[str, ...]
+    warnings: tuple[ScoreWarning, ...]
     steps: tuple[str, ...]
     band: str = BAND_NONE
 
@@ -718,7 +738,7 @@ class _Mean(NamedTuple):
     coverage: Decimal | None
     takes_part: bool
     weights: tuple[WeightUse, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[ScoreWarning, ...]
     manual: bool
 
 
@@ -732,16 +752,26 @@ def _weighted_mean(
         weights = tuple(WeightUse(item.kind, item.id, None, False) for item in items)
         return _Mean(None, None, False, weights, (), False)
 
-    warnings: list[str] = []
+    warnings: list[ScoreWarning] = []
     weighted = any(item.weight is not None and item.weight > 0 for item in participants)
     if weighted:
         for item in participants:
             if item.weight is None:
-                warnings.append(f"{item.label}: peso non indicato mentre gli altri {what} hanno un peso: conta 0")
+                warnings.append(
+                    ScoreWarning(
+                        f"{item.label}: peso non indicato mentre gli altri {what} hanno un peso: conta 0",
+                        WARN_WEIGHT_BLANK,
+                    )
+                )
         given = [item.weight for item in items if item.weight is not None]
         total = sum(given, ZERO)
         if check_sum and abs(total - HUNDRED) > WEIGHT_SUM_TOLERANCE:
-            warnings.append(f"I pesi degli {what} sommano a {format_number(total)} invece di 100: sono normalizzati")
+            warnings.append(
+                ScoreWarning(
+                    f"I pesi degli {what} sommano a {format_number(total)} invece di 100: sono normalizzati",
+                    WARN_WEIGHT_SUM,
+                )
+            )
         effective = [item.weight if item.weight is not None and item.weight > 0 else ZERO for item in items]
     else:
         effective = [ONE] * len(items)
@@ -897,7 +927,7 @@ def _score_node(
 
     warnings = [*own.warnings, *children.warnings]
     if not node.children and any(ind.derived for ind in node.indicators):
-        warnings.append("Indicatore derivato su un nodo senza obiettivi figli")
+        warnings.append(ScoreWarning("Indicatore derivato su un nodo senza obiettivi figli", WARN_DERIVED_LEAF))
     share = _node_share(node, rules)
     combined = _combine(own, children, share, None)
     result = NodeScore(
@@ -1041,6 +1071,22 @@ def score_units(tree_score: TreeScore, roots: Sequence[NodeInput], units: Sequen
                 band=band(mean.value, rules),
             )
     return results
+
+
+def objectives_mean(tree_score: TreeScore, objectives: Sequence[tuple[int, Decimal | None]]) -> Decimal | None:
+    """Weighted mean of some scored objectives, each given as (node id, its weight), e.g. one person's individual
+    objectives in the Relazione: the rules of a unit's score (§2, §3), so a blank weight counts 0 when another
+    objective has one, all blank (or all 0) are equal shares, an unmeasured one is left out or counts 0 as the
+    plan says, and one with no target that year takes no part. None when nothing is measured."""
+    items = []
+    for node_id, weight in objectives:
+        result = tree_score.nodes.get(node_id)
+        score = result.score if result is not None else None
+        applicable = result.applicable if result is not None else False
+        coverage = result.coverage if result is not None else None
+        items.append(_Item("node", node_id, str(node_id), weight, score, applicable, coverage))
+    with localcontext(_CONTEXT):
+        return _weighted_mean(items, tree_score.rules, "obiettivi", check_sum=False).value
 
 
 # --- Counts ----------------------------------------------------------------------------------------------------

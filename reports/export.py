@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
-from reports.selectors import RelazioneData
+from reports.sections.data import RelazioneData
 
 BOLD = Font(bold=True)
 PERCENT = '0.00" %"'

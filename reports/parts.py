@@ -1,4 +1,5 @@
-"""The Relazione body as a list of parts: its sections in order, the long tables cut into pieces.
+"""The Relazione body as a list of parts: its sections in order (reports.sections.SECTIONS), the long tables cut
+into pieces.
 
 The HTML preview prints every section whole; the PDF (reports.pdf) renders a few parts at a time as separate
 WeasyPrint documents, so that memory stays bounded on plans with thousands of indicators. A piece ends where a new
@@ -16,7 +17,8 @@ from typing import Any, TypeVar
 from django.template.loader import render_to_string
 
 from plans.models import Level
-from reports.selectors import AreaBlock, NodeBlock, RelazioneData
+from reports.sections import SECTIONS
+from reports.sections.data import AreaBlock, NodeBlock, RelazioneData
 
 T = TypeVar("T")
 TEXT_ROWS = 10  # a heading and a free text, counted as rows of a table
@@ -45,27 +47,45 @@ def front_part() -> Part:
 
 
 def body_parts(data: RelazioneData, *, max_rows: int | None = None) -> list[Part]:
-    """Every section after the sommario, in print order; with `max_rows`, the long ones cut into pieces of at most
-    that many rows (a single objective, unit or person longer than that stays whole)."""
-    return [
-        Part("premessa", TEXT_ROWS),
-        Part("s1", _s1_rows(data)),
-        Part("s2", TEXT_ROWS + len(data.bilancio) + sum(1 + len(a["rows"]) for a in data.promo)),
-        Part("s3", TEXT_ROWS + len(data.tree)),
+    """Every section after the sommario, in the order of reports.sections.SECTIONS; with `max_rows`, the long ones
+    cut into pieces of at most that many rows (a single objective, unit or person longer than that stays whole)."""
+    parts: list[Part] = []
+    for section in SECTIONS:
+        cut = SECTION_PARTS.get(section.name)
+        parts += cut(data, max_rows) if cut is not None else [Part(section.name, TEXT_ROWS)]
+    return parts
+
+
+# How a section is laid out in parts, when it is not one part of a free text's size (TEXT_ROWS).
+SECTION_PARTS: dict[str, Callable[[RelazioneData, int | None], list[Part]]] = {
+    "s1": lambda data, _max_rows: [Part("s1", _s1_rows(data))],
+    "s2": lambda data, _max_rows: [
+        Part("s2", TEXT_ROWS + len(data.bilancio) + sum(1 + len(a["rows"]) for a in data.promo))
+    ],
+    "s3": lambda data, _max_rows: [Part("s3", TEXT_ROWS + len(data.tree))],
+    "s3_1": lambda data, max_rows: [
         *_pieces_of(
             "s3_1", "areas", _area_pieces(data.strategic, _strategic_rows, max_rows), _areas_rows(_strategic_rows)
-        ),
+        )
+    ],
+    "s3_2": lambda data, max_rows: [
         *_pieces_of(
             "s3_2", "areas", _area_pieces(data.operational, _operational_rows, max_rows), _areas_rows(_operational_rows)
-        ),
+        )
+    ],
+    "s3_3": lambda data, max_rows: [
         Part("s3_3", TEXT_ROWS + len(data.overall)),
         *_pieces_of("s3_3_units", "units", _cut(data.units, _one, lambda u: u["kind"] == "unit", max_rows), len),
         *_pieces_of("s3_3_end", "deviations", _cut(data.deviations, _one, _always, max_rows), len),
-        *_pieces_of("s4", "individuals", _cut(data.individuals, _person_rows, _always, max_rows), _people_rows),
-        Part("s5", TEXT_ROWS + len(data.timeline) + sum(1 + len(g["rows"]) for g in data.revisions)),
-        Part("a1", TEXT_ROWS),
-        Part("a2", 2 * TEXT_ROWS),
-    ]
+    ],
+    "s4": lambda data, max_rows: [
+        *_pieces_of("s4", "individuals", _cut(data.individuals, _person_rows, _always, max_rows), _people_rows)
+    ],
+    "s5": lambda data, _max_rows: [
+        Part("s5", TEXT_ROWS + len(data.timeline) + sum(1 + len(g["rows"]) for g in data.revisions))
+    ],
+    "a2": lambda data, _max_rows: [Part("a2", 2 * TEXT_ROWS)],
+}
 
 
 def _pieces_of(name: str, key: str, pieces: list[list], rows: Callable[[list], int]) -> Iterator[Part]:

@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from reports.parts import Part, body_parts, front_part, render_part
-from reports.selectors import RelazioneData
+from reports.sections.data import RelazioneData
 
 if TYPE_CHECKING:
     from pypdf import PdfReader, PdfWriter

@@ -80,26 +80,44 @@ def app_modules() -> dict[str, Path]:
     return found
 
 
+class _ImportVisitor(ast.NodeVisitor):
+    """Every import of a module, noting those inside a function (`if TYPE_CHECKING:` blocks are module level)."""
+
+    def __init__(self, module: str, modules: dict[str, Path]) -> None:
+        self.module, self.modules, self.depth, self.found = module, modules, 0, []
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:  # noqa: N802 - ast.NodeVisitor's naming
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:  # noqa: N802
+        if node.module and not node.level:
+            # `from plans import editing`: the module plans.editing, when it is one
+            targets = [node.module] + [
+                f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in self.modules
+            ]
+            self._add(targets, tuple(a.name for a in node.names), node.lineno)
+
+    def visit_Import(self, node: ast.Import) -> None:  # noqa: N802
+        self._add([a.name for a in node.names], (), node.lineno)
+
+    def _add(self, targets: list[str], names: tuple[str, ...], line: int) -> None:
+        for target in targets:
+            if target.split(".")[0] in PACKAGE_LAYER:
+                self.found.append(Import(self.module, target, names, line, self.depth > 0))
+
+
 @cache
 def imports() -> tuple[Import, ...]:
     modules = app_modules()
     found = []
     for module, path in modules.items():
-        tree = ast.parse(path.read_text(), filename=str(path))
-        top_level = {id(node) for node in tree.body}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                targets = [node.module]
-                # `from plans import editing`: the module plans.editing, when it is one
-                targets += [f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in modules]
-                names = tuple(a.name for a in node.names)
-            elif isinstance(node, ast.Import):
-                targets, names = [a.name for a in node.names], ()
-            else:
-                continue
-            for target in targets:
-                if target.split(".")[0] in PACKAGE_LAYER:
-                    found.append(Import(module, target, names, node.lineno, id(node) not in top_level))
+        visitor = _ImportVisitor(module, modules)
+        visitor.visit(ast.parse(path.read_text(), filename=str(path)))
+        found.extend(visitor.found)
     return tuple(found)
 
 

@@ -3,13 +3,18 @@
 Every hand calculation is written next to its assertion: a reader can check it with a pencil.
 """
 
+import copy
 import datetime
+import pickle
 from decimal import Decimal
 
 import pytest
 
 from indicators.notation import Kind, ParsedTarget, Unit
 from indicators.scoring import (
+    WARN_DERIVED_LEAF,
+    WARN_WEIGHT_BLANK,
+    WARN_WEIGHT_SUM,
     IndicatorInput,
     IndicatorScore,
     MeasurementInput,
@@ -19,6 +24,7 @@ from indicators.scoring import (
     WeightUse,
     band,
     count_by_band,
+    objectives_mean,
     score_indicator,
     score_tree,
     score_units,
@@ -799,6 +805,43 @@ def test_it_counts_a_blank_weight_among_weighted_siblings_as_zero_with_a_warning
     assert tree.nodes[1].score == D("100.00")
     assert tree.nodes[1].weights[1] == WeightUse("indicator", 2, D("0.00"), False)
     assert tree.nodes[1].warnings == ("I2: peso non indicato mentre gli altri indicatori hanno un peso: conta 0",)
+
+
+def test_it_gives_each_warning_a_kind_beside_its_unchanged_message():
+    blank = score_tree([node(1, indicators=(scored(1, "100", weight="100"), scored(2, "0")))], RULES)
+    off = score_tree([node(1, indicators=(scored(1, "100", weight="30"), scored(2, "40", weight="30")))], RULES)
+    derived = indicator(number(">=", "100"), None, id=3, derived=True)
+    leafless = score_tree([node(1, indicators=(derived,))], RULES)
+
+    assert [(w, w.kind) for w in blank.nodes[1].warnings] == [
+        ("I2: peso non indicato mentre gli altri indicatori hanno un peso: conta 0", WARN_WEIGHT_BLANK)
+    ]
+    assert [(w, w.kind) for w in off.nodes[1].warnings] == [
+        ("I pesi degli indicatori sommano a 60 invece di 100: sono normalizzati", WARN_WEIGHT_SUM)
+    ]
+    assert [w.kind for w in leafless.nodes[1].warnings] == [WARN_DERIVED_LEAF]
+    assert copy.deepcopy(off.nodes[1].warnings)[0].kind == WARN_WEIGHT_SUM
+    assert pickle.loads(pickle.dumps(off.nodes[1].warnings))[0].kind == WARN_WEIGHT_SUM
+
+
+def test_the_mean_of_some_objectives_counts_a_blank_weight_as_zero_beside_weighted_ones():
+    # Three objectives of one person: 80 (peso 60), 50 (peso blank), 100 (peso 40); 4 has no target that year.
+    roots = [
+        node(
+            1,
+            level="area",
+            children=(leaf(2, "80"), leaf(3, "50"), leaf(4, "100"), node(5, indicators=(indicator(none(), "7"),))),
+        )
+    ]
+    tree = score_tree(roots, RULES)
+
+    # The blank weight counts 0 beside weighted ones: (80 × 60 + 100 × 40) / 100 = 88,00 (not 8.850 / 101 = 87,62)
+    assert objectives_mean(tree, [(2, D("60")), (3, None), (4, D("40")), (5, D("10"))]) == D("88.00")
+    # All blank: equal shares, (80 + 50 + 100) / 3 = 76,666… → 76,67
+    assert objectives_mean(tree, [(2, None), (3, None), (4, None)]) == D("76.67")
+    # Only an objective with no target that year, or none at all: N/D
+    assert objectives_mean(tree, [(5, D("10"))]) is None
+    assert objectives_mean(tree, []) is None
 
 
 def test_it_weights_child_objectives_the_same_way():

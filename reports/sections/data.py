@@ -1,0 +1,177 @@
+"""The plain data of the Relazione: the rows its tables print and `RelazioneData`, what the templates, the PDF
+and the xlsx export read (built by reports.selectors.relazione_build from the section builders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from plans.models import Plan
+    from reports.checks import Check
+    from reports.models import Relazione, RelazioneArtifact, Validation
+
+
+@dataclass(frozen=True)
+class BandView:
+    code: str
+    symbol: str
+    word: str
+
+
+@dataclass
+class ScoreRow:
+    """A node row of tables 1.1 and 3.3."""
+
+    kind: str  # "ente" | "area" | "os"
+    code: str
+    title: str
+    area: str
+    weight: Decimal | None
+    weight_text: str
+    composition: str
+    score: Decimal | None
+    score_text: str
+    band: BandView
+    coverage_text: str
+
+
+@dataclass
+class IndicatorRow:
+    id: int
+    label: str
+    description: str
+    formula: str
+    measures: str
+    value_text: str
+    target_text: str
+    revised: bool
+    weight_text: str
+    score: Decimal | None
+    score_text: str
+    rule: str
+    band: BandView
+    footnote: int | None = None  # number of the manual-achievement footnote
+    note: str = ""
+
+
+@dataclass
+class NodeBlock:
+    """An objective with its indicator rows (3.1, 3.2, section 4)."""
+
+    id: int
+    code: str
+    title: str
+    level: str
+    level_label: str
+    depth: int
+    weight_text: str
+    score: Decimal | None
+    score_text: str
+    band: BandView
+    coverage_text: str
+    split_text: str
+    perspective: str
+    owner: str
+    gender: bool
+    tags: list[str]
+    indicators: list[IndicatorRow]
+
+
+@dataclass
+class AreaBlock:
+    code: str
+    title: str
+    weight_text: str
+    score_text: str
+    band: BandView
+    nodes: list[NodeBlock]
+    continued: bool = False  # a later piece of a table cut into PDF chunks (reports.parts)
+
+
+@dataclass
+class CountRow:
+    label: str
+    total: int
+    achieved: int
+    partial: int
+    not_achieved: int
+    none: int
+    manual: int
+
+
+@dataclass
+class Footnote:
+    number: int
+    label: str
+    reason: str
+    computed_text: str
+
+
+@dataclass
+class RelazioneData:
+    """Every field is filled by one builder of reports.sections (the module named in the comment above it)."""
+
+    # front: the cover, the state and what several sections print
+    plan: Plan
+    year: int
+    relazione: Relazione
+    state: str
+    state_label: str
+    is_draft: bool
+    year_state: str
+    year_state_label: str
+    ente_name: str
+    ente_legal_name: str
+    ente_logo: str  # a data: URI, so that the page and the PDF show the same image with no request; "" when none
+    title: str
+    act_line: str
+    plan_line: str
+    texts: dict[str, str]
+    ente_score: Decimal | None
+    ente_score_text: str
+    ente_band: BandView
+    validation: Validation | None
+    final_artifact: RelazioneArtifact | None
+    # s1
+    overview: list[ScoreRow]
+    counts: list[CountRow]
+    counts_by_area: list[CountRow]
+    chart_areas: str
+    chart_os: str
+    budget: list[dict]
+    budget_enabled: bool
+    key_groups: list[dict]
+    # s2
+    bilancio_years: list[int]
+    bilancio: list[dict]
+    promo: list[dict]
+    promo_total_text: str
+    # s3
+    tree: list[dict]
+    # s3_1
+    strategic: list[AreaBlock]
+    # s3_2
+    operational: list[AreaBlock]
+    omitted_text: str
+    footnotes: list[Footnote]
+    # s3_3 (and its pieces s3_3_units, s3_3_end)
+    overall: list[ScoreRow]
+    units: list[dict]
+    deviations: list[dict]
+    # s4
+    individuals: list[dict]
+    # s5
+    timeline: list[dict]
+    month_names: list[str]
+    revisions: list[dict]
+    # a1
+    validation_checklist: list[dict]
+    validation_sections: list[tuple[str, str]]  # (section title, the OIV's conclusions on it), in report order
+    # a2
+    method: dict
+    colophon: dict
+    # reports.checks
+    blocking: list[Check] = field(default_factory=list)
+    warnings: list[Check] = field(default_factory=list)
