@@ -5,11 +5,18 @@
 
 Scenarios (files written straight as XML, so a million rows take seconds to build):
 - bomb: a 1 MB .xlsx whose one shared string inflates to 1 GB;
-- rows_400k, rows_1m: 400.000 / 1.000.000 valid objective rows (the limit is 100.000 per sheet);
+- rows_400k, rows_1m: 400.000 / 1.000.000 valid objective rows (the limits are 100.000 per sheet, 75.000 in all);
 - bad_rows_1m: 1.000.000 rows, each one an error;
-- bad_rows_100k: 100.000 bad rows, inside the row limit: read whole, 200 errors listed, the rest counted;
-- valid_100k: 100.000 valid objectives, at the row limit: imported;
-- valid_100k_plan (only when named): 100.000 objectives and 100.000 indicators with three targets each: imported.
+- bad_rows_100k: 100.000 bad rows, inside the per-sheet limit but past the total one: refused at the 75.001st;
+- valid_100k: 100.000 valid objectives, at the per-sheet limit: refused by the total one;
+- valid_total_plan: the largest workbook accepted, at the total row limit (IMPORT_MAX_ROWS_TOTAL, 75.000): the
+  Piano's 5 rows, an area, then objectives and indicators with three targets each, half and half: imported;
+- valid_total_indicators: at the total row limit too, all indicators (three targets each) under one area: imported;
+- valid_total_consuntivi: at the total row limit too, a third indicators under one area, two thirds consuntivi
+  (two years of each indicator): imported;
+- total_plus_one: valid_total_plan with one indicator more: refused by the total row limit;
+- valid_100k_plan (only when named): 100.000 objectives and 100.000 indicators with three targets each, which the
+  total row limit now refuses; with IMPORT_MAX_ROWS_TOTAL=200005 in the environment it is imported (about 440 MB).
 
 Each scenario runs in its own process (a fresh temporary SQLite database, as bench_import.py), so its peak
 resident memory (ru_maxrss) is its own. Prints one JSON line: per scenario the seconds of plan_import, the peak
@@ -21,6 +28,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,13 +44,27 @@ from benchmarks.bench_import import maxrss_mb, setup_django  # noqa: E402
 
 MB = 1_048_576
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-SCENARIOS = ["bomb", "rows_400k", "rows_1m", "bad_rows_1m", "bad_rows_100k", "valid_100k"]
+SCENARIOS = [
+    "bomb",
+    "rows_400k",
+    "rows_1m",
+    "bad_rows_1m",
+    "bad_rows_100k",
+    "valid_100k",
+    "valid_total_plan",
+    "valid_total_indicators",
+    "valid_total_consuntivi",
+    "total_plus_one",
+]
 EXTRA = ["valid_100k_plan"]  # only when named: 100.000 objectives and 100.000 indicators, about 2 minutes
+# The setting's default (perfplan/settings.py); the child process reads the same environment.
+ROWS_TOTAL = int(os.environ.get("IMPORT_MAX_ROWS_TOTAL", "75000"))
+PLAN_ROWS = 5  # data rows of the Piano sheet of base_workbook
 LIMIT_MB = 300
 
 
-def base_workbook() -> bytes:
-    """A valid small plan: Piano, one area in Obiettivi, an empty Indicatori."""
+def base_workbook(*, consuntivi: bool = False) -> bytes:
+    """A valid small plan: Piano, one area in Obiettivi, an empty Indicatori (and an empty Consuntivi)."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -62,6 +84,8 @@ def base_workbook() -> bytes:
     objectives.append(["1", "Area strategica", "", "Area"])
     indicators = wb.create_sheet("Indicatori")
     indicators.append(["Codice obiettivo", "Nome", "Target 2025", "Target 2026", "Target 2027"])
+    if consuntivi:
+        wb.create_sheet("Consuntivi").append(["Codice obiettivo", "Nome", "Anno", "Valore"])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -104,15 +128,34 @@ def objective_rows(count: int, *, valid: bool):
     yield ("".join(batch) + "</sheetData></worksheet>").encode()
 
 
-def indicator_rows(count: int):
-    """The Indicatori sheet: one indicator for each objective of objective_rows, with three targets."""
+def indicator_rows(count: int, *, objective: str | None = None):
+    """The Indicatori sheet: one indicator for each objective of objective_rows (or `count` of `objective`), with
+    three targets."""
     yield f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode()
     head = ["Codice obiettivo", "Nome", "Target 2025", "Target 2026", "Target 2027"]
     yield ('<row r="1">' + "".join(inline(f"{c}1", t) for c, t in zip("ABCDE", head, strict=True)) + "</row>").encode()
     batch = []
     for n in range(3, count + 3):
-        cells = [f"S{n}", f"Indicatore {n}", ">= 350", ">= 360", ">= 370"]
+        cells = [objective or f"S{n}", f"Indicatore {n}", ">= 350", ">= 360", ">= 370"]
         batch.append(f'<row r="{n}">' + "".join(inline(f"{c}{n}", t) for c, t in zip("ABCDE", cells, strict=True)))
+        batch.append("</row>")
+        if len(batch) >= 20_000:
+            yield "".join(batch).encode()
+            batch = []
+    yield ("".join(batch) + "</sheetData></worksheet>").encode()
+
+
+def measurement_rows(count: int, indicators: int):
+    """The Consuntivi sheet: `count` consuntivi of the indicators of indicator_rows(indicators, objective="1"), a
+    year after the other (2025, 2026, 2027)."""
+    yield f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode()
+    head = ["Codice obiettivo", "Nome", "Anno", "Valore"]
+    yield ('<row r="1">' + "".join(inline(f"{c}1", t) for c, t in zip("ABCD", head, strict=True)) + "</row>").encode()
+    batch = []
+    for n in range(2, count + 2):
+        year, indicator = divmod(n - 2, indicators)
+        cells = ["1", f"Indicatore {indicator + 3}", str(2025 + year), "360"]
+        batch.append(f'<row r="{n}">' + "".join(inline(f"{c}{n}", t) for c, t in zip("ABCD", cells, strict=True)))
         batch.append("</row>")
         if len(batch) >= 20_000:
             yield "".join(batch).encode()
@@ -130,13 +173,32 @@ def bomb_strings(size: int):
 
 def build(scenario: str, path: Path) -> None:
     base = base_workbook()
+    if scenario == "valid_total_consuntivi":
+        indicators = (ROWS_TOTAL - PLAN_ROWS - 1) // 3
+        measurements = ROWS_TOTAL - PLAN_ROWS - 1 - indicators
+        half = path.with_suffix(".part")
+        with_part(
+            base_workbook(consuntivi=True), "xl/worksheets/sheet3.xml", indicator_rows(indicators, objective="1"), half
+        )
+        with_part(half.read_bytes(), "xl/worksheets/sheet4.xml", measurement_rows(measurements, indicators), path)
+        half.unlink()
+        return
     if scenario == "bomb":
         with_part(base, "xl/sharedStrings.xml", bomb_strings(1024 * MB), path)
         return
-    if scenario == "valid_100k_plan":
+    if scenario in ("valid_100k_plan", "valid_total_plan", "total_plus_one", "valid_total_indicators"):
+        # data rows: the Piano's, the area, the objectives under it, the indicators
+        free = ROWS_TOTAL - PLAN_ROWS - 1
+        objectives, indicators = {
+            "valid_100k_plan": (99_999, 99_999),
+            "valid_total_plan": (free - free // 2, free // 2),
+            "total_plus_one": (free - free // 2, free // 2 + 1),
+            "valid_total_indicators": (0, free),
+        }[scenario]
         half = path.with_suffix(".part")
-        with_part(base, "xl/worksheets/sheet2.xml", objective_rows(99_999, valid=True), half)
-        with_part(half.read_bytes(), "xl/worksheets/sheet3.xml", indicator_rows(99_999), path)
+        with_part(base, "xl/worksheets/sheet2.xml", objective_rows(objectives, valid=True), half)
+        rows = indicator_rows(indicators, objective="1" if not objectives else None)
+        with_part(half.read_bytes(), "xl/worksheets/sheet3.xml", rows, path)
         half.unlink()
         return
     count, valid = {

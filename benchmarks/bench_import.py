@@ -17,6 +17,7 @@ import io
 import json
 import os
 import resource
+import secrets
 import shutil
 import sys
 import tempfile
@@ -50,7 +51,7 @@ def setup_django(workdir: Path) -> str:
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perfplan.settings")
     os.environ.setdefault("DEBUG", "false")  # production-like: no query log, no debug cursor wrapper
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # DEBUG off refuses a weak key (settings.py)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

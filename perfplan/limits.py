@@ -44,6 +44,7 @@ class ImportLimits:
     uncompressed_bytes: int  # every zip entry together, read from the zip directory before parsing
     compression_ratio: int  # one entry's uncompressed size over its compressed size
     rows_per_sheet: int
+    rows_total: int  # data rows of all the sheets together: what bounds the memory of an accepted import
     cell_chars: int  # Excel's own limit is 32.767
     errors_listed: int  # the rest is summarised as «e altri N errori»
     pending_hours: int = 24  # an upload neither confirmed nor cancelled is deleted after this
@@ -59,6 +60,7 @@ def import_limits() -> ImportLimits:
         uncompressed_bytes=settings.IMPORT_MAX_UNCOMPRESSED_BYTES,
         compression_ratio=settings.IMPORT_MAX_COMPRESSION_RATIO,
         rows_per_sheet=settings.IMPORT_MAX_ROWS_PER_SHEET,
+        rows_total=settings.IMPORT_MAX_ROWS_TOTAL,
         cell_chars=settings.IMPORT_MAX_CELL_CHARS,
         errors_listed=settings.IMPORT_MAX_ERRORS_LISTED,
         pending_hours=settings.IMPORT_PENDING_HOURS,

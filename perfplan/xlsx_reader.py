@@ -141,6 +141,7 @@ class ReadLimits:
     structure_bytes: int | None = None  # a part read whole (workbook, relationships, styles)
     element_bytes: int | None = None  # XML of one row (or one shared string) not yet released
     rows_per_sheet: int | None = None  # data rows, the header row excluded
+    rows_total: int | None = None  # data rows of every sheet read, together (a sheet read twice counts once)
     cell_chars: int | None = None
     text_bytes: int | None = None  # memory of every text the reader keeps (shared strings, inline strings)
 
@@ -286,6 +287,8 @@ class XlsxReader:
     def __init__(self, source: str | os.PathLike[str] | IO[bytes], *, limits: ReadLimits | None = None) -> None:
         self.limits = limits or ReadLimits()
         self._text_bytes = 0  # memory of the texts kept so far, against limits.text_bytes
+        self._data_rows: dict[str, int] = {}  # data rows met in each sheet so far...
+        self._data_rows_total = 0  # ...and in all of them, against limits.rows_total
         try:
             self._zip = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -563,13 +566,16 @@ class XlsxReader:
                                 filled += 1
                                 if max_rows is not None and filled > max_rows + 1:
                                     raise self._too_many_rows()
+                                self._count_rows(sheet_name, filled - 1)
                             yield number, values
                         pending = element
                         released = fed - _READ_CHUNK  # the row started within the last chunk
                 if pending is not None:
                     number, values = self._take(sheet_data, pending, number, max_col)
-                    if values.count(None) != len(values) and max_rows is not None and filled + 1 > max_rows + 1:
-                        raise self._too_many_rows()
+                    if values.count(None) != len(values):
+                        if max_rows is not None and filled + 1 > max_rows + 1:
+                            raise self._too_many_rows()
+                        self._count_rows(sheet_name, filled)
                     yield number, values
                 if root is None:
                     raise XlsxError("parte vuota")
@@ -583,6 +589,22 @@ class XlsxReader:
     def _too_many_rows(self) -> XlsxLimitError:
         limit = _number(self.limits.rows_per_sheet)
         return XlsxLimitError(f"più di {limit} righe di dati: il limite è {limit} righe per foglio")
+
+    def _count_rows(self, sheet_name: str, data_rows: int) -> None:
+        """`data_rows` rows of `sheet_name` read so far (the header excluded), against the total of the workbook:
+        a sheet read again (its header first, then its rows) is not counted twice."""
+        limit = self.limits.rows_total
+        counted = self._data_rows.get(sheet_name, 0)
+        if limit is None or data_rows <= counted:
+            return
+        self._data_rows[sheet_name] = data_rows
+        self._data_rows_total += data_rows - counted
+        if self._data_rows_total > limit:
+            total = _number(limit)
+            raise XlsxLimitError(
+                f"la cartella di lavoro ha più di {total} righe di dati in totale: il limite è {total} righe "
+                "per tutti i fogli insieme"
+            )
 
     def _take(self, sheet_data: Element, row: Element, previous: int, max_col: int | None) -> tuple[int, tuple]:
         """Read a complete <row> (the first child of <sheetData>) and remove it: (its number, its values)."""

@@ -42,7 +42,7 @@ def parse_act(text: str) -> tuple[str, str, Any]:
     return match["organ"].strip(), match["number"], date
 
 
-def target_fields(parsed: ParsedTarget, warnings: list[str]) -> dict[str, Any]:
+def target_fields(parsed: ParsedTarget, warnings: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """The columns of a Target row for a parsed target (the reverse is Target.parsed())."""
     value = parsed.value
     return {
@@ -56,7 +56,7 @@ def target_fields(parsed: ParsedTarget, warnings: list[str]) -> dict[str, Any]:
         "deadline": parsed.deadline,
         "absolute": parsed.absolute,
         "qualifier": parsed.qualifier or "",
-        "warnings": warnings,
+        "warnings": list(warnings),  # the workbook keeps them as a tuple
     }
 
 

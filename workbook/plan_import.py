@@ -701,8 +701,14 @@ class _Writer:
             rounds[year] = found
         existing = {(m.indicator_id, m.round_id): m for m in Measurement.objects.filter(round__in=rounds.values())}
         to_create, to_update, changes = [], [], []
+        created = 0
         user = actor_or_system(self.user)
         for row in self.d.measurements:
+            if len(to_create) >= WRITE_BATCH:
+                # The new consuntivi and the history gathered so far go now, and their rows leave memory (issue 11).
+                created += len(to_create)
+                self._insert_measurements(rounds, to_create, changes)
+                to_create, changes = [], []
             ind = self.indicators[row.indicator_key]
             rnd = rounds[row.year]
             values = {
@@ -746,24 +752,31 @@ class _Writer:
                 changes.extend((None, change) for change in found)
             else:
                 self.report.unchanged["consuntivi"] += 1
-        insert_rows(Measurement, to_create)
+        created += len(to_create)
         if to_update:
             Measurement.objects.bulk_update(to_update, [*MEASUREMENT_FIELDS, "version", "updated_by"], batch_size=500)
-        self._record_changes(rounds, changes)
-        self.report.created["consuntivi"] += len(to_create)
+        self._insert_measurements(rounds, to_create, changes)
+        self.report.created["consuntivi"] += created
         self.report.updated["consuntivi"] += len(to_update)
 
-    def _record_changes(self, rounds: dict[int, Round], changes: list) -> None:
+    def _insert_measurements(self, rounds: dict[int, Round], to_create: list, changes: list) -> None:
+        """insert_rows the new consuntivi, then record `changes` (the new ones' ids read back: above the previous
+        highest id)."""
+        last = Measurement.objects.aggregate(last=models.Max("pk"))["last"] or 0
+        insert_rows(Measurement, to_create)
+        self._record_changes(rounds, changes, after=last)
+
+    def _record_changes(self, rounds: dict[int, Round], changes: list, *, after: int) -> None:
         """The history of every consuntivo the import wrote: each changed field of an updated one, the value of
-        a new one (its id is read back in one query: the rows were inserted without reading ids)."""
+        a new one (its id is read back in one query: the rows were inserted without reading ids; they are those
+        above `after`)."""
         if not changes:
             return
         if any(key is not None for key, _ in changes):
+            new = Measurement.objects.filter(round__in=rounds.values(), pk__gt=after)
             ids = dict(
                 ((indicator_id, round_id), pk)
-                for pk, indicator_id, round_id in Measurement.objects.filter(round__in=rounds.values()).values_list(
-                    "pk", "indicator_id", "round_id"
-                )
+                for pk, indicator_id, round_id in new.values_list("pk", "indicator_id", "round_id")
             )
             for key, change in changes:
                 if key is not None:

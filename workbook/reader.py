@@ -210,7 +210,7 @@ class ObjectiveRow:
 class TargetCell:
     year: int
     parsed: ParsedTarget
-    warnings: list[str]
+    warnings: tuple[str, ...]  # a tuple: the empty one is shared, not a list per cell (300.000 in a large import)
 
 
 @dataclass(slots=True)
@@ -356,6 +356,7 @@ def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int | None = Non
         structure_bytes=limits.structure_bytes,
         element_bytes=limits.element_bytes,
         rows_per_sheet=limits.rows_per_sheet,
+        rows_total=limits.rows_total,
         cell_chars=limits.cell_chars,
         text_bytes=limits.text_bytes,
     )
@@ -976,7 +977,7 @@ class PlanReader:
                     else:
                         self.warn(rows.name, number, column, w.message)
                 self._check_target(rows.name, number, column, parsed)
-                indicator.targets[year] = TargetCell(year, parsed, [w.code for w in warnings])
+                indicator.targets[year] = TargetCell(year, parsed, tuple(w.code for w in warnings))
             if not indicator.unit:
                 indicator.unit = infer_unit(indicator.targets.values())
             if (

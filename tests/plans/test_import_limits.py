@@ -8,6 +8,7 @@ import threading
 import time
 import tracemalloc
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from consuntivi.models import Measurement, Round
+from consuntivi.models import Measurement, MeasurementChange, Round
 from indicators.models import Baseline, Indicator, Target
 from perfplan.actors import system_actor
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision
@@ -155,6 +156,68 @@ def test_one_row_more_than_the_limit_refuses_the_file_where_it_is(settings):
         "foglio «file»: Il file supera i limiti delle importazioni: foglio «Obiettivi», riga 9: "
         "più di 7 righe di dati: il limite è 7 righe per foglio."
     ]
+
+
+def test_a_workbook_may_have_as_many_data_rows_in_total_as_the_limit(settings):
+    # Piano 7, Unita organizzative 2, Obiettivi 4, Indicatori 3, Consuntivi 2: 18 data rows, headers excluded
+    settings.IMPORT_MAX_ROWS_TOTAL = 18
+    report = plan_import(source=workbook_bytes())
+    assert report.ok, messages(report)
+    assert Objective.objects.count() == 4 and Measurement.objects.count() == 2
+
+
+def test_one_row_more_than_the_total_limit_refuses_the_file_where_it_is(settings):
+    settings.IMPORT_MAX_ROWS_TOTAL = 17
+    report = plan_import(source=workbook_bytes())
+    assert not report.ok and nothing_written()
+    # every sheet within IMPORT_MAX_ROWS_PER_SHEET: the 18th data row, the last consuntivo (row 3), is one too many
+    assert messages(report) == [
+        "foglio «file»: Il file supera i limiti delle importazioni: foglio «Consuntivi», riga 3: "
+        "la cartella di lavoro ha più di 17 righe di dati in totale: il limite è 17 righe per tutti i fogli insieme."
+    ]
+
+
+def test_the_total_limit_counts_every_sheet_and_speaks_italian_numbers(settings):
+    settings.IMPORT_MAX_ROWS_TOTAL = 1_000
+    # 18 rows of the base plan and 983 actions: 1.001 data rows, the last consuntivo is one too many
+    report = plan_import(source=workbook_bytes(objectives_with_actions(983)))
+    assert not report.ok and nothing_written()
+    assert messages(report) == [
+        "foglio «file»: Il file supera i limiti delle importazioni: foglio «Consuntivi», riga 3: "
+        "la cartella di lavoro ha più di 1.000 righe di dati in totale: il limite è 1.000 righe per tutti i fogli "
+        "insieme."
+    ]
+    # one action less: at the limit, imported
+    report = plan_import(source=workbook_bytes(objectives_with_actions(982)))
+    assert report.ok, messages(report)
+    assert Objective.objects.count() == 4 + 982
+
+
+def test_the_total_limit_stops_the_reading_at_the_first_row_past_it(settings):
+    settings.IMPORT_MAX_ROWS_TOTAL = 1_000
+    # Piano 7 and units 2 come first: the 1.001st data row is the Obiettivi's 992nd, in row 993; the rest is not read
+    report = plan_import(source=workbook_bytes(objectives_with_actions(5_000)))
+    assert not report.ok and nothing_written()
+    assert messages(report) == [
+        "foglio «file»: Il file supera i limiti delle importazioni: foglio «Obiettivi», riga 993: "
+        "la cartella di lavoro ha più di 1.000 righe di dati in totale: il limite è 1.000 righe per tutti i fogli "
+        "insieme."
+    ]
+
+
+def test_consuntivi_written_a_batch_at_a_time_each_keep_their_own_history(monkeypatch):
+    monkeypatch.setattr("workbook.plan_import.WRITE_BATCH", 1)  # every consuntivo and its history goes on its own
+    report = plan_import(source=workbook_bytes())
+    assert report.ok, messages(report)
+    assert report.created["consuntivi"] == 2
+    values = {
+        m.raw or m.numerator: set(MeasurementChange.objects.filter(measurement=m).values_list("new_value", flat=True))
+        for m in Measurement.objects.all()
+    }
+    assert values == {
+        "382": {"382"},
+        Decimal("2900"): {"2.900", "100", "Ritardi di fine anno"},
+    }
 
 
 def test_a_cell_longer_than_32767_characters_is_refused_with_sheet_row_and_cell():
@@ -427,5 +490,5 @@ def test_bounds_have_one_home():
     root = Path(__file__).resolve().parents[2]
     for module in ("workbook/reader.py", "perfplan/xlsx_reader.py", "workbook/plan_import.py", "workbook/uploads.py"):
         text = (root / module).read_text()
-        for number in ("32767", "32_767", "100000", "100_000", "20 * 1024"):
+        for number in ("32767", "32_767", "100000", "100_000", "75000", "75_000", "20 * 1024"):
             assert number not in text, (module, number)
