@@ -51,24 +51,25 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         request.request_id = request_id_of(request)
-        token = request_id_var.set(request.request_id)
+        request_id_var.set(request.request_id)  # until the response is closed (forget_request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response["X-Request-ID"] = request.request_id
-            if logger.isEnabledFor(logging.INFO):
-                duration_ms = round((time.perf_counter() - started) * 1000, 1)
-                fields = {
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": duration_ms,
-                    "client": client_ip(request),
-                    "user_id": user_id_of(request),
-                }
-                logger.info(
-                    "%s %s %s %s ms", request.method, request.path, response.status_code, duration_ms, extra=fields
-                )
-            return response
-        finally:
-            request_id_var.reset(token)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        if logger.isEnabledFor(logging.INFO):
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "client": client_ip(request),
+                "user_id": user_id_of(request),
+            }
+            logger.info("%s %s %s %s ms", request.method, request.path, response.status_code, duration_ms, extra=fields)
+        return response
+
+
+def forget_request_id(**kwargs) -> None:
+    """request_finished: the request is over once its response is closed, after Django's own log of an error
+    status (django.request), which so still carries the id."""
+    request_id_var.set("-")
