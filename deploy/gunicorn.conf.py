@@ -51,6 +51,7 @@ keepalive = 5
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = max_requests // 10
 forwarded_allow_ips = ""  # see above: the application decides, from PROXY_COUNT
+secure_scheme_headers = {}  # not even from a Unix socket's peer, which gunicorn would trust
 proxy_allow_ips = ""
 limit_request_line = 8190
 # gunicorn's control socket (gunicornc) only when asked for: by default every instance would share ~/.gunicorn/.
