@@ -12,7 +12,7 @@
 | GUNICORN_ACCESS_LOG    | (off)                       | "-" for gunicorn's own access log on stdout; perfplan already|
 |                        |                             | logs each request (LOG_REQUESTS) with its request id         |
 | GUNICORN_LOG_LEVEL     | info                        | gunicorn's own messages (start, workers, errors)             |
-| LOG_FORMAT             | text                        | text or json, as the application's logs                      |
+| LOG_FORMAT             | text                        | text or json, as the application's logs (all on stdout)      |
 | GUNICORN_CONTROL_SOCKET| (off)                       | path of gunicorn's control socket, for `gunicornc`           |
 
 Forwarded headers are left to the application: gunicorn trusts none (forwarded_allow_ips is empty), and Django
@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # perfplan.logs below, whatever the working directory
+os.environ.setdefault("LOG_STREAM", "stdout")  # the application's logs, in the workers (perfplan/settings.py)
 
 
 def _cpus() -> int:

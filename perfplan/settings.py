@@ -289,12 +289,16 @@ HEALTH_CHECKS = {
 }
 
 # --- Logs ---------------------------------------------------------------------------------------------------------
-# On stdout, one record a line: readable text, or with LOG_FORMAT=json one JSON object a line (for a log collector).
+# One record a line: readable text, or with LOG_FORMAT=json one JSON object a line (for a log collector).
 # LOG_REQUESTS (on when DEBUG is off) adds one line per request: method, path, status, duration, request id
-# (perfplan/request_log.py); gunicorn's own messages use the same format (deploy/gunicorn.conf.py).
+# (perfplan/request_log.py); gunicorn's own messages use the same format (deploy/gunicorn.conf.py). The server logs
+# on stdout (gunicorn.conf.py sets LOG_STREAM=stdout); commands on stderr, their stdout being their output.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
+LOG_STREAM = os.environ.get("LOG_STREAM", "stderr").lower()
+if LOG_STREAM not in {"stdout", "stderr"}:
+    raise ImproperlyConfigured(f"LOG_STREAM must be stdout or stderr, got {LOG_STREAM!r}")
 LOG_REQUESTS = env_bool("LOG_REQUESTS", not DEBUG)
 LOGGING = {
     "version": 1,
@@ -307,7 +311,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "stream": f"ext://sys.{LOG_STREAM}",
             "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         }

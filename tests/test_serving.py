@@ -258,6 +258,7 @@ def _cookies(headers) -> dict:
 class Gunicorn:
     def __init__(self, served: Served, **env: str) -> None:
         self.port = _free_port()
+        self.output: tuple[str, str] | None = None
         environment = served.env | {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "1"}
         environment |= {"GUNICORN_THREADS": "2", "LOG_FORMAT": "json", **env}
         self.process = subprocess.Popen(
@@ -265,14 +266,14 @@ class Gunicorn:
             cwd="/",  # the config finds the project by itself
             env=environment,
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE,
             start_new_session=True,
         )
 
     def wait_until_ready(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stdout.read().decode()
+            assert self.process.poll() is None, self.process.communicate()
             try:
                 _request(self.port, "GET", "/salute/", {"Host": "127.0.0.1"})
                 return
@@ -280,15 +281,18 @@ class Gunicorn:
                 time.sleep(0.1)
         raise AssertionError(f"gunicorn did not answer on port {self.port} in {seconds} s")
 
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # the master and its worker
+    def stop(self) -> tuple[str, str]:
+        """Stops the master and its worker; what they wrote on stdout and on stderr."""
+        if self.output is None:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=15)
+                out, err = self.process.communicate(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        return self.process.stdout.read().decode()
+                out, err = self.process.communicate(timeout=5)
+            self.output = (out.decode(), err.decode())
+        return self.output
 
 
 @pytest.fixture
@@ -348,12 +352,17 @@ def test_gunicorn_on_a_plain_http_intranet_serves_health_login_and_static_files(
     )
     assert status == 200 and f'data-testid="current-user">{USER}' in body.decode() and "Esci" in body.decode()
 
-    log = server.stop()
-    requests = [json.loads(line) for line in log.splitlines() if '"perfplan.request"' in line]
+    # LOG_FORMAT=json: every line on stdout is one JSON record, gunicorn's and the application's.
+    out, err = server.stop()
+    records = [json.loads(line) for line in out.splitlines()]
+    assert {"gunicorn.error", "perfplan.request"} <= {r["logger"] for r in records}
+    requests = [r for r in records if r["logger"] == "perfplan.request"]
     assert {(r["method"], r["path"], r["status"]) for r in requests} >= {
         ("GET", "/salute/", 200),
         ("POST", "/accounts/login/", 302),
     }
+    assert all(re.fullmatch(r"[0-9a-f]{32}", r["request_id"]) for r in requests)
+    assert "perfplan.request" not in err
 
 
 def test_gunicorn_behind_an_https_proxy_trusts_its_forwarded_proto(gunicorn_server):
