@@ -1,4 +1,4 @@
-"""gunicorn's settings for perfplan, read from the environment: `gunicorn -c deploy/gunicorn.conf.py perfplan.wsgi`.
+"""gunicorn's settings for perfplan, read from the environment: `.venv/bin/gunicorn -c deploy/gunicorn.conf.py`.
 
 | variable               | default                     | meaning                                                      |
 |------------------------|-----------------------------|--------------------------------------------------------------|
@@ -7,6 +7,7 @@
 | GUNICORN_THREADS       | 4                           | threads per process (gthread): requests waiting on the DB    |
 | GUNICORN_TIMEOUT       | 60                          | seconds before a silent worker is restarted (not a limit on  |
 |                        |                             | one request: with threads the proxy's read timeout is)       |
+| GUNICORN_GRACEFUL_TIMEOUT | 30                       | seconds a stopping worker has to finish its requests         |
 | GUNICORN_MAX_REQUESTS  | 1000                        | a worker is replaced after this many requests (0: never), so |
 |                        |                             | memory freed by a big PDF goes back to the system            |
 | GUNICORN_ACCESS_LOG    | (off)                       | "-" for gunicorn's own access log on stdout; perfplan already|
