@@ -1,13 +1,16 @@
-# perfplan — two commands: `make run` and `make test`.
+# perfplan — two commands: `make run` and `make test`; `make serve` for the production stack.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup assets migrate seed lint browser bench backup restore clean
+.PHONY: run serve test setup assets migrate seed lint browser bench backup restore clean
 
 run: setup assets migrate seed ## install everything, migrate, load the demo when empty, serve on 127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST)
+
+serve: setup assets ## production stack: PostgreSQL (DATABASE_URL), DEBUG off, migrate, collectstatic, gunicorn on 127.0.0.1:8000
+	deploy/serve.sh
 
 test: setup assets browser ## lint, format check, migrations check, the whole pytest suite (browser tests included)
 	$(VENV)/bin/ruff check .
@@ -53,4 +56,4 @@ bench: setup ## benchmarks (not run by CI); each prints one JSON line
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor db.sqlite3
+	rm -rf $(VENV) node_modules static/vendor staticfiles db.sqlite3

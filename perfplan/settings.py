@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver leaves /static/ to WhiteNoise too, as gunicorn does
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
@@ -67,7 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "perfplan.request_log.RequestLogMiddleware",  # first: one log line per request, static files and redirects too
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ from STATIC_ROOT, before sessions and the login
     "csp.middleware.CSPMiddleware",  # on every response, errors and the admin too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -109,9 +113,19 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "perfplan.wsgi.application"
 
+# Persistent connections: a server thread keeps its PostgreSQL connection for CONN_MAX_AGE seconds (0: one per
+# request) and, with CONN_HEALTH_CHECKS, tests a kept connection at the start of the next request that uses it, so
+# a database restart costs a reconnect instead of one failed request per thread. Each gunicorn thread holds its own
+# connection: workers × threads of every server must fit in PostgreSQL's max_connections (README, «Produzione»).
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
+        )
+    }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -146,6 +160,19 @@ USE_THOUSAND_SEPARATOR = False
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Static files are served by the application itself (WhiteNoise's middleware, above): `collectstatic` copies them
+# into STATIC_ROOT under hashed names (css/perfplan.3f9a….css), with .gz and .br copies, and the pages link those
+# names; a hashed file is cached by browsers for a year, so a new release is fetched at once. With DEBUG on
+# (runserver, tests) the files are read from static/ directly and no collectstatic is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Not compressed: what is compressed already (WhiteNoise's list), and fonts that browsers take as woff2 (TrueType
+# and EOT copies of Bootstrap Italia, the PDF's DejaVu read from disk by WeasyPrint): half of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf", "otf", "eot"]
+# Only the hashed copies are kept (and served): every page links those; the other half of collectstatic's time.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
@@ -199,6 +226,8 @@ if PROXY_COUNT < 0:
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_COUNT else None
 # Without HTTPS Django's four HTTPS warnings (HSTS, redirect, the two cookies) say the same as perfplan.W001.
 SILENCED_SYSTEM_CHECKS = [] if PERFPLAN_HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+# The health check (/salute/) answers over plain HTTP too: monitors and load balancers call the server directly.
+SECURE_REDIRECT_EXEMPT = [r"^salute/$"]
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -256,9 +285,41 @@ AXES_CLIENT_IP_CALLABLE = "perfplan.login_throttle.client_ip"  # REMOTE_ADDR, or
 AXES_LOCKOUT_CALLABLE = "perfplan.login_throttle.lockout_response"  # the login page, in Italian, with the time
 AXES_VERBOSE = False
 
+# --- Health check (/salute/, perfplan/health.py) ----------------------------------------------------------------
+# name → a function that returns when that part works and raises when not; the answer is 503 if any raises.
+HEALTH_CHECKS = {
+    "database": "perfplan.health.check_database",
+    # the background job queue adds its check here
+}
+
+# --- Logs ---------------------------------------------------------------------------------------------------------
+# One record a line: readable text, or with LOG_FORMAT=json one JSON object a line (for a log collector).
+# LOG_REQUESTS (on when DEBUG is off) adds one line per request: method, path, status, duration, request id
+# (perfplan/request_log.py); gunicorn's own messages use the same format (deploy/gunicorn.conf.py). The server logs
+# on stdout (gunicorn.conf.py sets LOG_STREAM=stdout); commands on stderr, their stdout being their output.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
+LOG_STREAM = os.environ.get("LOG_STREAM", "stderr").lower()
+if LOG_STREAM not in {"stdout", "stderr"}:
+    raise ImproperlyConfigured(f"LOG_STREAM must be stdout or stderr, got {LOG_STREAM!r}")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "perfplan.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "perfplan.logs.TextFormatter"},
+        "json": {"()": "perfplan.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": f"ext://sys.{LOG_STREAM}",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"perfplan.request": {"level": "INFO" if LOG_REQUESTS else "WARNING"}},
 }

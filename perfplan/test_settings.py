@@ -8,5 +8,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Static files straight from static/ as in development: no collectstatic before the tests, and no scan of STATIC_ROOT
+# by every test client (tests/test_serving.py collects them and sets the production values back).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 # Client.login() has no request for django-axes to count (tests/login_backend.py); the login view is throttled.
 AUTHENTICATION_BACKENDS = ["tests.login_backend.AxesBackendForTestClient", "django.contrib.auth.backends.ModelBackend"]

@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.urls import include, path, register_converter, reverse_lazy
 
 from perfplan.converters import IdConverter
+from perfplan.health import health
 from perfplan.permissions import Action, can, permission_required
 from plans import views as plan_views
 
@@ -50,6 +51,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("favicon.ico", favicon, name="favicon"),
+    path("salute/", health, name="health"),  # monitors: 200 or 503 with JSON (perfplan/health.py)
     path("piani/", include("plans.urls")),
     path("punteggi/", include("consuntivi.score_urls")),
     path("consuntivi/", include("consuntivi.urls")),

@@ -53,7 +53,8 @@ CONSUNTIVI = ["Codice obiettivo", "Codice indicatore", "Nome", "Anno", "Valore",
 PERSONAS = ("anon", "P", "H", "H2", "V", "A", "X")
 ROLES = {"P": {Role.PLANNER}, "H": {Role.OFFICE_HEAD}, "H2": {Role.OFFICE_HEAD}, "V": {Role.OIV}}
 ROLES |= {"A": {Role.ADMIN}, "X": {Role.PLANNER}, "anon": set()}
-PUBLIC = {"login", "logout", "favicon"}  # the only views without an action: LoginRequiredMiddleware lets them be
+# The only views without an action: LoginRequiredMiddleware lets them be.
+PUBLIC = {"login", "logout", "favicon", "health"}
 
 
 def _table(text: str) -> dict[str, dict[str, int | None]]:
@@ -512,8 +513,9 @@ def test_a_refused_post_changes_nothing_in_the_database(world, db, mailoutbox, n
 # --- public views, the login ---------------------------------------------------------------------------------------
 
 
-def test_only_the_login_and_logout_views_and_the_icon_are_public(client, db):
+def test_only_the_login_and_logout_views_the_icon_and_the_health_check_are_public(client, db):
     assert client.get(reverse("login")).status_code == 200
+    assert client.get(reverse("health")).json() == {"status": "ok", "database": "ok"}
     assert client.get("/admin/login/").status_code == 200
     icon = client.get("/favicon.ico")
     assert icon.status_code == 301 and icon.url.endswith("/static/favicon.svg")
