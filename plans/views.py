@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.models import Indicator, IndicatorUnit, Target
@@ -34,9 +35,10 @@ from plans.forms import (
     TargetForm,
     WeightsForm,
 )
+from plans.home import home_for
 from plans.models import Objective, Plan, PlanState
 from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
-from plans.selectors import plan_for_user, plans_visible_to
+from plans.selectors import plan_for_user
 from workbook.uploads import ENTITY_LABELS, import_discard, import_get, import_run, import_store, import_target
 from workbook.writer import plan_export, plan_template
 
@@ -101,9 +103,10 @@ def _int(value) -> int | None:
 
 
 @permission_required(Action.READ)
+@collector_paused
 def home(request):
-    plans = plans_visible_to(user=request.user)
-    return render(request, "plans/home.html", {"plans": plans})
+    """What the user's roles have to do now (plans.home), the charts of the current year and the plans."""
+    return render(request, "plans/home.html", {"home": home_for(user=request.user, today=timezone.localdate())})
 
 
 def _page_filters(request) -> tuple[int | None, PlanFilters]:
