@@ -827,7 +827,7 @@ class PlanReader:
         self._check_weights(
             sheet,
             [(o.parent_code, o.row, o.weight) for o in self.data.objectives],
-            "obiettivi figli di «{}»",
+            "degli obiettivi figli di «{}»",
         )
 
     def _check_weights(self, sheet: str, items: list[tuple[str, int, Decimal | None]], label: str) -> None:
@@ -844,7 +844,7 @@ class PlanReader:
                     sheet,
                     members[0][0],
                     "Peso",
-                    f"I pesi dei {label.format(parent or 'piano')} sommano a {format_it(total)} % invece di 100 %:"
+                    f"I pesi {label.format(parent or 'piano')} sommano a {format_it(total)} % invece di 100 %:"
                     " verranno normalizzati.",
                 )
             for row, weight in members:
@@ -992,7 +992,7 @@ class PlanReader:
                 )
             self.data.indicators.append(indicator)
         self._check_weights(
-            rows.name, [(i.objective_code, i.row, i.weight) for i in self.data.indicators], "indicatori di «{}»"
+            rows.name, [(i.objective_code, i.row, i.weight) for i in self.data.indicators], "degli indicatori di «{}»"
         )
 
     def _check_target(self, sheet: str, row: int, column: str, parsed: ParsedTarget) -> None:
