@@ -340,14 +340,16 @@ def plans_health(*, plans: list[Plan]) -> list[PlanHealth]:
 
 def users_to_set_up(*, user) -> list:
     """Active users of the administrator's ente without a role, and (for an administrator without an ente, or a
-    superuser) users without an ente: one query."""
+    superuser) users without a role or without an ente (administrators excepted): one query."""
     users = User.objects.filter(is_active=True).select_related("profile__ente").order_by("username")
     ente = user_ente(user)
     no_role = Q(is_superuser=False) & ~Q(groups__name__in=Role.ALL)
     if ente is not None and not user.is_superuser:
         wanted = users.filter(no_role, profile__ente=ente)
     else:
-        wanted = users.filter(no_role | Q(profile__isnull=True))
+        # Without an ente a user sees nothing, except an administrator (every ente, by design).
+        no_ente = Q(profile__isnull=True, is_superuser=False) & ~Q(groups__name=Role.ADMIN)
+        wanted = users.filter(no_role | no_ente)
     return list(wanted.annotate(role_count=Count("groups", filter=Q(groups__name__in=Role.ALL))))
 
 
