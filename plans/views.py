@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.models import Indicator, IndicatorUnit, Target
@@ -438,7 +439,8 @@ def weights_edit(request, plan_id: int, objective_id: int | None = None, of: str
             ),
         )
         if ok:
-            messages.success(request, f"Pesi salvati ({changed} modificati).")
+            saved = ngettext("Pesi salvati (%(n)d modificato).", "Pesi salvati (%(n)d modificati).", changed)
+            messages.success(request, saved % {"n": changed})
             return redirect(_node_url(plan, parent.pk if parent else None))
     return render(
         request,
@@ -634,7 +636,12 @@ def import_confirm(request, token: str):
             messages.success(
                 request,
                 f"Importazione completata: piano «{plan.title}»"
-                + (f", {report.revisions} revisioni registrate." if report.revisions else "."),
+                + (
+                    ngettext(", %(n)d revisione registrata.", ", %(n)d revisioni registrate.", report.revisions)
+                    % {"n": report.revisions}
+                    if report.revisions
+                    else "."
+                ),
             )
             url = plan.get_absolute_url()
             if _is_htmx(request):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from consuntivi.views import accepted_message, saved_message, sent_message
 from perfplan.admin_base import permission_label
 from tests.factories import make_user, sheets, workbook_bytes
-from workbook.reader import read_plan_workbook
+from workbook.reader import more_errors, read_plan_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 FONTS_CSS = ROOT / "static" / "css" / "fonts.css"
@@ -144,3 +144,8 @@ def test_the_pages_load_the_fonts_and_the_icon():
         source = (ROOT / "templates" / template).read_text()
         assert "css/fonts.css" in source and "favicon.svg" in source, template
     assert (ROOT / "static" / "favicon.svg").is_file()
+
+
+def test_the_count_of_errors_left_out_agrees():
+    assert more_errors(1) == "… e un altro errore."
+    assert more_errors(2800) == "… e altri 2.800 errori."

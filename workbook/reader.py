@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import models
+from django.utils.translation import ngettext
 
 from consuntivi.models import Measurement
 from indicators.models import Baseline, Indicator, Target
 from indicators.notation import Kind, ParsedTarget, Unit, parse_decimal, parse_target, parse_value
+from perfplan.formats import number_it
 from perfplan.limits import field_problem, import_limits, tree_depth_problem
 from perfplan.xlsx_reader import ReadLimits, XlsxError, XlsxLimitError, XlsxReader
 from plans.models import LEVEL_ORDER, Ente, Level, Objective, ObjectiveKind, OrgUnit, Plan
@@ -1179,6 +1181,11 @@ def infer_unit(targets: Iterable[TargetCell]) -> str:
         if cell.parsed.unit and cell.parsed.kind in (Kind.NUMBER,):
             return cell.parsed.unit.value
     return ""
+
+
+def more_errors(count: int) -> str:
+    """«… e altri N errori.» after the listed ones (IMPORT_MAX_ERRORS_LISTED), in words that agree with N."""
+    return ngettext("… e un altro errore.", "… e altri %(n)s errori.", count) % {"n": number_it(count)}
 
 
 def format_it(value: Decimal) -> str:
