@@ -56,16 +56,18 @@ def home_for(*, user, today) -> Home:
     head = can(user, Action.MEASUREMENT_ENTER)
     oiv = can(user, Action.RELAZIONE_VALIDATE)
     admin = can(user, Action.ADMIN_SITE)
-    plans = list(plans_visible_to(user=user).order_by("-start_year", "title"))
-    if not (planner or oiv or admin):  # a Responsabile works on adopted plans: drafts are the planning office's
-        plans = [plan for plan in plans if plan.state == PlanState.ADOPTED]
+    visible = list(plans_visible_to(user=user).order_by("-start_year", "title"))
+    plans = visible
+    if not (planner or oiv or admin):  # a Responsabile is shown adopted plans: drafts are the planning office's
+        plans = [plan for plan in visible if plan.state == PlanState.ADOPTED]
     home = Home(plans=plans, planner=planner, head=head, oiv=oiv, admin=admin)
     if planner:
         home.health = plans_health(plans=plans)
         home.rounds = open_rounds_progress(plans=plans, today=today)
     if head:
         home.leads_units = user.led_units.exists()
-        home.work = open_rounds_work(user=user, plans=plans, today=today)
+        # A round the planning office opened is the Responsabile's business, whatever the state of its plan.
+        home.work = open_rounds_work(user=user, plans=visible, today=today)
     if planner or oiv:
         home.to_prepare, home.to_validate = relazioni_pending(plans=plans)
     if admin:
