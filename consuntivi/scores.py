@@ -5,17 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from consuntivi.models import Measurement
+from consuntivi.models import Measurement, Round
 from consuntivi.trees import plan_tree_with_values
 from indicators.models import Indicator
 from indicators.notation import Unit
 from indicators.scoring import (
+    BAND_ACHIEVED,
+    BAND_NONE,
+    BAND_NOT_ACHIEVED,
+    BAND_PARTIAL,
     IndicatorInput,
     MeasurementInput,
     NodeInput,
     TreeScore,
     UnitInput,
     UnitScore,
+    count_by_band,
     score_tree,
     score_units,
 )
@@ -154,3 +159,60 @@ def unit_score_lines(*, scoring: PlanScoring) -> list[UnitLine]:
         lines.append(UnitLine(unit.pk, unit.code, unit.name, unit.head, depth, score, listed))
         stack.extend((child, depth + 1) for child in reversed(children.get(unit.pk, [])))
     return lines
+
+
+# --- The home page's charts: achievement by area and indicators by traffic light ---------------------------------
+
+BAND_ORDER = (BAND_ACHIEVED, BAND_PARTIAL, BAND_NOT_ACHIEVED, BAND_NONE)
+BAND_LABELS = {BAND_ACHIEVED: "Raggiunto", BAND_PARTIAL: "Parziale", BAND_NOT_ACHIEVED: "Non raggiunto"}
+BAND_LABELS[BAND_NONE] = "Non misurato"
+
+
+@dataclass
+class AreaScore:
+    objective: object  # the area (plans.Objective)
+    score: Decimal | None
+    band: str
+
+
+@dataclass
+class YearOverview:
+    """A plan year at a glance: the score of each area and how many indicators fall in each band."""
+
+    plan: Plan
+    year: int
+    areas: list[AreaScore]
+    bands: list[tuple[str, str, int]]  # (band, label, indicators)
+    score: Decimal | None
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(count for _, _, count in self.bands)
+
+    @property
+    def measured(self) -> bool:
+        return any(count for band, _, count in self.bands if band != BAND_NONE)
+
+
+def overview_year(*, plan: Plan, today) -> int:
+    """The year a plan is looked at now: the latest year up to today's with a final round, else today's year when
+    the plan covers it, else its first year (one query)."""
+    years = plan.years
+    finals = Round.objects.filter(plan=plan, final=True, year__lte=today.year, year__gte=plan.start_year)
+    latest = finals.order_by("-year").values_list("year", flat=True).first()
+    if latest is not None:
+        return latest
+    return today.year if today.year in years else years[0]
+
+
+def year_overview(*, plan: Plan, today) -> YearOverview:
+    """Achievement by area and indicators by band for the plan's current year: seven queries whatever its size."""
+    year = overview_year(plan=plan, today=today)
+    scoring = plan_score(plan=plan, year=year)
+    areas = []
+    for root in scoring.tree.roots:
+        node = scoring.node(root.pk)
+        areas.append(AreaScore(root, node.score if node else None, node.band if node else BAND_NONE))
+    counts = count_by_band(scoring.result, "indicator")
+    bands = [(band, BAND_LABELS[band], counts[band]) for band in BAND_ORDER]
+    return YearOverview(plan=plan, year=year, areas=areas, bands=bands, score=scoring.result.score)

@@ -178,7 +178,11 @@ class UnitBlock:
 
 
 def unit_status(rows: list[EntryRow]) -> str:
-    statuses = [row.status for row in rows]
+    return status_of_values([row.status for row in rows])
+
+
+def status_of_values(statuses: list[str]) -> str:
+    """A unit's status from the statuses of its values ("mancante" for none)."""
     if any(s == S.RETURNED for s in statuses):
         return UnitStatus.RETURNED
     if statuses and all(s == S.ACCEPTED for s in statuses):
@@ -376,3 +380,202 @@ def year_close_pending(*, plan: Plan, year: int) -> YearPending:
         submitted=counts[S.SUBMITTED],
         missing=counts["mancante"],
     )
+
+
+# --- The home page: open rounds, their units' progress, a Responsabile's work -------------------------------------
+
+
+@dataclass
+class UnitProgress:
+    """One unit in an open round: how many of its indicators are submitted (or accepted), returned, missing."""
+
+    unit: OrgUnit
+    total: int = 0
+    done: int = 0  # submitted or accepted
+    returned: int = 0
+    missing: int = 0  # no value at all
+    status: str = UnitStatus.NOT_STARTED
+    late: bool = False  # the deadline has passed and the unit has not submitted everything
+
+    @property
+    def status_label(self) -> str:
+        return UnitStatus.LABELS[self.status]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class RoundProgress:
+    round: Round
+    units: list[UnitProgress]
+
+    @property
+    def total(self) -> int:
+        return sum(u.total for u in self.units)
+
+    @property
+    def done(self) -> int:
+        return sum(u.done for u in self.units)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def late_units(self) -> list[UnitProgress]:
+        return [u for u in self.units if u.late]
+
+
+@dataclass
+class Activity:
+    """An indicator a Responsabile still has to fill (no value, a draft, or returned with the reviewer's comment)."""
+
+    round: Round
+    unit: OrgUnit
+    indicator_id: int
+    label: str
+    objective_code: str
+    status: str  # "mancante" | bozza | da_rivedere
+    comment: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return "Mancante" if self.status == "mancante" else MeasurementStatus(self.status).label
+
+
+@dataclass
+class RoundWork:
+    """A Responsabile's open round: what is left to fill, what came back, and the units' progress."""
+
+    round: Round
+    units: list[UnitProgress]
+    to_fill: list[Activity]
+    returned: list[Activity]
+
+    @property
+    def late(self) -> bool:
+        return any(u.late for u in self.units)
+
+
+def _round_rows(rounds: list[Round], unit_ids: set[int] | None):
+    """(round, unit id, indicator id, label, objective code) of every indicator to measure in each round, as
+    round_data lists them (a target that year, not N/D, not derived; under the objective's effective unit):
+    three queries for all the rounds together, plain values."""
+    plan_ids = {r.plan_id for r in rounds}
+    years = {r.year for r in rounds}
+    objectives = Objective.objects.filter(plan__in=plan_ids).order_by()
+    nodes = {
+        pk: (parent, unit, code)
+        for pk, parent, unit, code in objectives.values_list("pk", "parent_id", "org_unit_id", "code")
+    }
+    unit_of: dict[int, int | None] = {}
+
+    def effective(pk: int) -> int | None:
+        chain = []
+        while pk is not None and pk not in unit_of:
+            parent, unit, _ = nodes[pk]
+            if unit is not None:
+                unit_of[pk] = unit
+                break
+            chain.append(pk)
+            pk = parent
+        found = unit_of.get(pk) if pk is not None else None
+        for item in chain:
+            unit_of[item] = found
+        return found
+
+    targets: dict[tuple[int, int], bool] = {}
+    current = Target.objects.filter(indicator__objective__plan__in=plan_ids, is_current=True, year__in=years)
+    for indicator_id, year in current.exclude(kind=Kind.NONE).order_by().values_list("indicator_id", "year"):
+        targets[(indicator_id, year)] = True
+    indicators = Indicator.objects.filter(objective__plan__in=plan_ids, derived=False)
+    rows_of_plan: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
+    ordered = indicators.order_by("objective__position", "objective_id", "position", "id")
+    for pk, objective_id, plan_id, code, name in ordered.values_list(
+        "pk", "objective_id", "objective__plan_id", "code", "name"
+    ):
+        unit_id = effective(objective_id)
+        if unit_id is None or (unit_ids is not None and unit_id not in unit_ids):
+            continue
+        label = f"{code} - {name}" if code else name
+        rows_of_plan[plan_id].append((pk, unit_id, label, nodes[objective_id][2]))
+    for rnd in rounds:
+        for pk, unit_id, label, objective_code in rows_of_plan.get(rnd.plan_id, []):
+            if (pk, rnd.year) in targets:
+                yield rnd, unit_id, pk, label, objective_code
+
+
+def _open_rounds(plans) -> list[Round]:
+    return list(
+        Round.objects.filter(plan__in=plans, state="open").select_related("plan").order_by("deadline", "plan", "year")
+    )
+
+
+def _progress(rnd: Round, rows: list[tuple[int, str]], units: dict[int, OrgUnit], today) -> list[UnitProgress]:
+    """rows: (unit id, status) of the round's indicators."""
+    by_unit: dict[int, list[str]] = defaultdict(list)
+    for unit_id, status in rows:
+        by_unit[unit_id].append(status)
+    late_date = rnd.deadline is not None and today > rnd.deadline
+    result = []
+    for unit_id, statuses in sorted(by_unit.items(), key=lambda item: units[item[0]].code):
+        progress = UnitProgress(unit=units[unit_id], total=len(statuses))
+        progress.done = sum(1 for s in statuses if s in (S.SUBMITTED, S.ACCEPTED))
+        progress.returned = statuses.count(S.RETURNED)
+        progress.missing = statuses.count("mancante")
+        progress.status = status_of_values(statuses)
+        progress.late = late_date and progress.status in (UnitStatus.NOT_STARTED, UnitStatus.DRAFT, UnitStatus.RETURNED)
+        result.append(progress)
+    return result
+
+
+def open_rounds_progress(*, plans, today) -> list[RoundProgress]:
+    """Every open round of `plans` with each unit's progress and whether it is late: six queries whatever the number
+    of rounds and the size of the plans."""
+    rounds = _open_rounds(plans)
+    if not rounds:
+        return []
+    units = {u.pk: u for u in OrgUnit.objects.filter(ente__plans__in={r.plan_id for r in rounds}).distinct()}
+    status_of = {
+        (round_id, indicator_id): status
+        for round_id, indicator_id, status in Measurement.objects.filter(round__in=rounds)
+        .order_by()
+        .values_list("round_id", "indicator_id", "status")
+    }
+    rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for rnd, unit_id, indicator_id, _label, _code in _round_rows(rounds, None):
+        rows[rnd.pk].append((unit_id, status_of.get((rnd.pk, indicator_id), "mancante")))
+    return [RoundProgress(rnd, _progress(rnd, rows.get(rnd.pk, []), units, today)) for rnd in rounds]
+
+
+def open_rounds_work(*, user, plans, today) -> list[RoundWork]:
+    """A Responsabile's open rounds: only the units they lead (and their sub-units), each indicator left to fill
+    with the round's deadline and each returned value with the comment: seven queries whatever the size."""
+    rounds = _open_rounds(plans)
+    if not rounds:
+        return []
+    units = {u.pk: u for u in OrgUnit.objects.filter(ente__plans__in={r.plan_id for r in rounds}).distinct()}
+    led = units_led_by(user=user, units=list(units.values()))
+    if not led:
+        return []
+    measured = {
+        (round_id, indicator_id): (status, comment)
+        for round_id, indicator_id, status, comment in Measurement.objects.filter(round__in=rounds)
+        .order_by()
+        .values_list("round_id", "indicator_id", "status", "review_comment")
+    }
+    work = {rnd.pk: RoundWork(rnd, [], [], []) for rnd in rounds}
+    rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for rnd, unit_id, indicator_id, label, code in _round_rows(rounds, led):
+        status, comment = measured.get((rnd.pk, indicator_id), ("mancante", ""))
+        rows[rnd.pk].append((unit_id, status))
+        activity = Activity(rnd, units[unit_id], indicator_id, label, code, status, comment)
+        if status == S.RETURNED:
+            work[rnd.pk].returned.append(activity)
+        elif status in ("mancante", S.DRAFT):
+            work[rnd.pk].to_fill.append(activity)
+    for rnd in rounds:
+        work[rnd.pk].units = _progress(rnd, rows.get(rnd.pk, []), units, today)
+    return [item for item in work.values() if item.units]

@@ -20,6 +20,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from consuntivi.history import VALUE_FIELDS, differs, measurement_changes
 from consuntivi.models import (
@@ -565,9 +566,10 @@ def round_remind(*, round: Round, user, link: str) -> ReminderResult:
             result.without_recipient.append(block.unit.code)
             continue
         missing = len(block.rows) - block.done
+        still = ngettext("%(n)d consuntivo", "%(n)d consuntivi", missing) % {"n": missing}
         body = (
             f"Gentile responsabile,\n\nnella rilevazione «{round}» del piano «{round.plan.title}» l'unità "
-            f"{block.unit.code} – {block.unit.name} ha ancora {missing} consuntivi da inviare{deadline}.\n"
+            f"{block.unit.code} – {block.unit.name} ha ancora {still} da inviare{deadline}.\n"
             f"Stato attuale: {block.status_label.lower()}.\n\nPer inserirli: {link}\n\n"
             "Ufficio pianificazione e controllo di gestione"
         )

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from consuntivi.forms import EntryForm, ImportForm, ManualForm, ReasonForm, ReturnForm, RoundForm
@@ -44,6 +45,7 @@ from consuntivi.services import (
     year_close,
 )
 from perfplan.collector import collector_paused
+from perfplan.formats import number_it
 from perfplan.permissions import Action, can, permission_required
 from perfplan.uploads import bounded_uploads, upload_refusal
 from plans.models import PlanYear
@@ -51,6 +53,22 @@ from plans.selectors import plan_for_user, plans_visible_to
 from workbook.round_sheet import round_import, unit_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def saved_message(count: int) -> str:
+    return ngettext("Salvato %(n)s valore in bozza.", "Salvati %(n)s valori in bozza.", count) % {"n": number_it(count)}
+
+
+def sent_message(count: int) -> str:
+    return ngettext(
+        "Inviato %(n)s valore all'ufficio pianificazione.", "Inviati %(n)s valori all'ufficio pianificazione.", count
+    ) % {"n": number_it(count)}
+
+
+def accepted_message(count: int, unit_code: str) -> str:
+    return ngettext(
+        "Accettato %(n)s valore dell'unità %(unit)s.", "Accettati %(n)s valori dell'unità %(unit)s.", count
+    ) % {"n": number_it(count), "unit": unit_code}
 
 
 def _error_text(error: ValidationError) -> str:
@@ -280,11 +298,11 @@ def unit_save(request, round_id: int, unit_id: int):
             conflicts=result.conflicts,
         )
     if result.saved:
-        messages.success(request, f"Salvati {result.saved} valori in bozza.")
+        messages.success(request, saved_message(result.saved))
     if request.POST.get("invia"):
         submitted = unit_submit(round=rnd, unit_id=unit_id, user=request.user)
         if submitted.ok:
-            messages.success(request, f"Inviati {submitted.submitted} valori all'ufficio pianificazione.")
+            messages.success(request, sent_message(submitted.submitted))
         else:
             messages.error(request, "Invio non effettuato: " + "; ".join(submitted.problems))
     elif not result.saved:
@@ -355,7 +373,7 @@ def unit_accept(request, round_id: int, unit_id: int):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"Accettati {count} valori dell'unità {block.unit.code}.")
+        messages.success(request, accepted_message(count, block.unit.code))
     return redirect("consuntivi:review", round_id=rnd.pk, unit_id=unit_id)
 
 
@@ -395,7 +413,7 @@ def indicator_manual(request, round_id: int, indicator_id: int):
     form = ManualForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "Raggiungimento manuale non salvato: " + "; ".join(e for es in form.errors.values() for e in es)
+            request, "Raggiungimento manuale non salvato. " + " ".join(e for es in form.errors.values() for e in es)
         )
         return _back_to_unit(rnd, indicator_id)
     try:
@@ -408,7 +426,7 @@ def indicator_manual(request, round_id: int, indicator_id: int):
             version=form.cleaned_data["version"],
         )
     except ValidationError as error:
-        messages.error(request, "Raggiungimento manuale non salvato: " + _error_text(error))
+        messages.error(request, "Raggiungimento manuale non salvato. " + _error_text(error))
     else:
         messages.success(request, "Raggiungimento manuale aggiornato.")
     return _back_to_unit(rnd, indicator_id)

@@ -101,3 +101,33 @@ class AuditedAdmin(SimpleHistoryAdmin):
             raise PermissionDenied("Lo storico si consulta soltanto: nessun ripristino dall'amministrazione.")
         self._check_scope(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+# Django stores permission names in English when it creates them («Can add baseline»); the admin shows them in
+# Italian, from the codename and the model's (Italian) verbose_name, without touching the stored rows.
+PERMISSION_VERBS = {
+    "add": "Può aggiungere",
+    "change": "Può modificare",
+    "delete": "Può eliminare",
+    "view": "Può vedere",
+}
+
+
+def permission_label(permission) -> str:
+    """«Piani e organizzazione | piano | Può aggiungere piano» for Django's «plans | piano | Can add piano»."""
+    verb, _, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if verb in PERMISSION_VERBS and model is not None and model._meta.model_name == model_name:
+        app = model._meta.app_config.verbose_name
+        return f"{app} | {model._meta.verbose_name} | {PERMISSION_VERBS[verb]} {model._meta.verbose_name}"
+    return str(permission)
+
+
+class ItalianPermissionsMixin:
+    """A user's or group's permissions listed with their Italian labels (permission_label)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field

@@ -2,12 +2,20 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
-from perfplan.admin_base import AuditedAdmin, EnteScopedAdmin, ReadOnlyAdmin, ReadOnlyInline, scope_to_ente
+from perfplan.admin_base import (
+    AuditedAdmin,
+    EnteScopedAdmin,
+    ItalianPermissionsMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    scope_to_ente,
+)
 from perfplan.forms import FitsModelForm
 from perfplan.permissions import Action, can
 from perfplan.roles import Role, user_ente
@@ -81,10 +89,16 @@ class OrgUnitAdmin(AuditedAdmin, EnteScopedAdmin):
 
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(ItalianPermissionsMixin, DjangoGroupAdmin):
+    """Django's own, with the permissions in Italian (superusers only: the roles are the four groups)."""
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, EnteScopedAdmin, DjangoUserAdmin):
+class UserAdmin(ItalianPermissionsMixin, AuditedAdmin, EnteScopedAdmin, DjangoUserAdmin):
     """Users of the staff user's ente; a non-superuser grants only the four roles, never superuser powers."""
 
     ente_path = "profile__ente"

@@ -16,6 +16,7 @@ def ensure_role_groups(sender, using="default", **kwargs) -> None:
 class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "plans"
+    verbose_name = "Piani e organizzazione"
 
     def ready(self) -> None:
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="plans.ensure_role_groups")

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils.translation import ngettext
 
 from indicators.models import Baseline, Indicator, Target
 from indicators.notation import Kind, Unit, format_target, parse_target, parse_value
@@ -598,8 +599,14 @@ def objective_delete(*, objective: Objective, user, reason: str = "") -> DeleteI
     what = objective.title
     if not impact.is_empty:
         what += (
-            f" (con {impact.objectives} obiettivi discendenti, {impact.indicators} indicatori, "
-            f"{impact.measurements} consuntivi)"
+            " (con "
+            + ngettext("%(n)d obiettivo discendente", "%(n)d obiettivi discendenti", impact.objectives)
+            % {"n": impact.objectives}
+            + ", "
+            + ngettext("%(n)d indicatore", "%(n)d indicatori", impact.indicators) % {"n": impact.indicators}
+            + ", "
+            + ngettext("%(n)d consuntivo", "%(n)d consuntivi", impact.measurements) % {"n": impact.measurements}
+            + ")"
         )
     revisions.add("objective", objective.code, "eliminato", what, None)
     parent = objective.parent

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.models import Indicator, IndicatorUnit, Target
@@ -34,9 +36,10 @@ from plans.forms import (
     TargetForm,
     WeightsForm,
 )
+from plans.home import home_for
 from plans.models import Objective, Plan, PlanState
 from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
-from plans.selectors import plan_for_user, plans_visible_to
+from plans.selectors import plan_for_user
 from workbook.uploads import ENTITY_LABELS, import_discard, import_get, import_run, import_store, import_target
 from workbook.writer import plan_export, plan_template
 
@@ -101,9 +104,10 @@ def _int(value) -> int | None:
 
 
 @permission_required(Action.READ)
+@collector_paused
 def home(request):
-    plans = plans_visible_to(user=request.user)
-    return render(request, "plans/home.html", {"plans": plans})
+    """What the user's roles have to do now (plans.home), the charts of the current year and the plans."""
+    return render(request, "plans/home.html", {"home": home_for(user=request.user, today=timezone.localdate())})
 
 
 def _page_filters(request) -> tuple[int | None, PlanFilters]:
@@ -435,7 +439,8 @@ def weights_edit(request, plan_id: int, objective_id: int | None = None, of: str
             ),
         )
         if ok:
-            messages.success(request, f"Pesi salvati ({changed} modificati).")
+            saved = ngettext("Pesi salvati (%(n)d modificato).", "Pesi salvati (%(n)d modificati).", changed)
+            messages.success(request, saved % {"n": changed})
             return redirect(_node_url(plan, parent.pk if parent else None))
     return render(
         request,
@@ -631,7 +636,12 @@ def import_confirm(request, token: str):
             messages.success(
                 request,
                 f"Importazione completata: piano «{plan.title}»"
-                + (f", {report.revisions} revisioni registrate." if report.revisions else "."),
+                + (
+                    ngettext(", %(n)d revisione registrata.", ", %(n)d revisioni registrate.", report.revisions)
+                    % {"n": report.revisions}
+                    if report.revisions
+                    else "."
+                ),
             )
             url = plan.get_absolute_url()
             if _is_htmx(request):

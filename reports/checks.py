@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import ngettext
+
 from indicators.notation import Kind
 from indicators.scoring import MISSING, OVERRIDDEN, WARN_WEIGHT_SUM
-from perfplan.formats import percent_it
+from perfplan.formats import number_it, percent_it
 from reports.sections.common import bilancio_of_year, euro
 from reports.sections.context import RelazioneContext
 from reports.sections.data import RelazioneData
@@ -129,8 +131,13 @@ def _scoring_checks(ctx: RelazioneContext) -> list[Check]:
     if missing:
         checks.append(
             Check(
-                f"{len(missing)} indicatori senza consuntivo nella rilevazione finale "
-                f"(copertura dell'ente {percent_it(result.coverage)}).",
+                ngettext(
+                    "%(n)s indicatore senza consuntivo nella rilevazione finale",
+                    "%(n)s indicatori senza consuntivo nella rilevazione finale",
+                    len(missing),
+                )
+                % {"n": number_it(len(missing))}
+                + f" (copertura dell'ente {percent_it(result.coverage)}).",
                 "Consuntivi",
             )
         )

@@ -8,10 +8,12 @@ kept apart from raw values so that the xlsx export can write numbers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from plans.models import Plan, PlanYear, YearState
 from plans.selectors import plans_visible_to
 from reports.checks import relazione_checks
-from reports.models import CycleActivity, Relazione
+from reports.models import CycleActivity, Relazione, RelazioneState
 from reports.sections import FRONT, SECTIONS
 from reports.sections.context import CALENDARIO_KEY, final_artifact, load
 from reports.sections.data import RelazioneData
@@ -23,6 +25,7 @@ __all__ = [
     "final_artifact",
     "relazione_build",
     "relazione_list",
+    "relazioni_pending",
 ]
 
 CALENDARIO_FIELDS = ("order", "activity", "prepares", "adopts", "start_month", "start_day", "end_month", "end_day")
@@ -49,6 +52,48 @@ def relazione_list(*, user) -> list[dict]:
                 }
             )
     return rows
+
+
+@dataclass
+class PendingRelazione:
+    plan: Plan
+    year: int
+    relazione: Relazione | None
+    year_state: str
+
+    @property
+    def state_label(self) -> str:
+        return self.relazione.get_state_display() if self.relazione is not None else "Non iniziata"
+
+    @property
+    def year_state_label(self) -> str:
+        return YearState(self.year_state).label
+
+
+# Years whose Relazione is due: the consuntivi are being gathered or closed, and the Relazione is not yet approved.
+TO_PREPARE_YEAR_STATES = (YearState.MONITORING, YearState.CLOSED)
+
+
+def relazioni_pending(*, plans: list[Plan]) -> tuple[list[PendingRelazione], list[PendingRelazione]]:
+    """(to prepare, to validate) among the years of `plans`: a year in monitoraggio or with its consuntivo closed
+    whose Relazione is not approved yet; an approved Relazione waiting for the OIV. Two queries."""
+    relazioni = {(r.plan_id, r.year): r for r in Relazione.objects.filter(plan__in=plans)}
+    year_states = dict(
+        ((plan_id, year), state)
+        for plan_id, year, state in PlanYear.objects.filter(plan__in=plans).values_list("plan_id", "year", "state")
+    )
+    to_prepare, to_validate = [], []
+    for plan in plans:
+        for year in plan.years:
+            relazione = relazioni.get((plan.pk, year))
+            year_state = year_states.get((plan.pk, year), YearState.PLANNED)
+            item = PendingRelazione(plan, year, relazione, year_state)
+            state = relazione.state if relazione is not None else RelazioneState.DRAFT
+            if state == RelazioneState.APPROVED:
+                to_validate.append(item)
+            elif state == RelazioneState.DRAFT and year_state in TO_PREPARE_YEAR_STATES:
+                to_prepare.append(item)
+    return to_prepare, to_validate
 
 
 def calendario_snapshot(*, ente_id: int) -> list[dict]:

@@ -36,6 +36,7 @@ INTERFACE_PACKAGES = {"templatetags", "management"}
 INTERFACE_EXTRA = {"perfplan.urls", "perfplan.middleware", "perfplan.audit_views", "perfplan.audit_selectors"}
 INTERFACE_EXTRA |= {"perfplan.demo"}  # fills every app, as the seed_demo command that calls it
 INTERFACE_EXTRA |= {"perfplan.health"}  # the health check's view
+INTERFACE_EXTRA |= {"plans.home"}  # the home page gathers every app's reads
 # The few shared building blocks of the interface that sit in the infrastructure on purpose.
 INFRASTRUCTURE_EXTRA = {"perfplan.forms", "perfplan.admin_base"}
 # Imports inside a function: only where Django asks for them (signals and checks wired in AppConfig.ready).

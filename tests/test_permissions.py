@@ -510,6 +510,32 @@ def test_a_refused_post_changes_nothing_in_the_database(world, db, mailoutbox, n
     assert mailoutbox == []
 
 
+# --- the home page of each role -----------------------------------------------------------------------------------
+
+HOME_SECTIONS = {
+    "P": ["Stato dei piani", "Rilevazioni in corso", "Relazioni da preparare"],
+    "H": ["Consuntivi da inserire", "Eventi organizzati"],
+    "H2": ["Consuntivi da inserire"],
+    "V": ["Relazioni da validare"],
+    "A": ["Da sistemare nell", "Stato dei piani"],
+    "X": ["Stato dei piani", "Nessun piano"],  # a planner of another ente: nothing of this one
+}
+OTHER_SECTIONS = {"Stato dei piani", "Consuntivi da inserire", "Relazioni da validare", "Da sistemare nell"}
+
+
+@pytest.mark.parametrize("persona", list(HOME_SECTIONS))
+def test_every_role_reaches_its_own_home_and_no_other(world, db, persona):
+    page = _client(world, persona).get(reverse("home")).content.decode()
+    for section in HOME_SECTIONS[persona]:
+        assert section in page, (persona, section)
+    for section in OTHER_SECTIONS - set(HOME_SECTIONS[persona]):
+        assert section not in page, (persona, section)
+    if persona in ("H2", "X"):  # U2's value is not the business of U1's head, nor of another ente
+        assert "Eventi organizzati" not in page
+    if persona == "X":
+        assert world.relazione.plan.title not in page
+
+
 # --- public views, the login ---------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.utils.translation import ngettext
 
 from consuntivi.history import measurement_changes
 from consuntivi.models import Measurement, MeasurementChange, MeasurementStatus, Round, RoundPeriod
@@ -23,7 +24,7 @@ from plans.lifecycle import Write, write_refusal, year_states
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanState, PlanYear
 from plans.revisions import RevisionLog
 from plans.values import TARGET_FIELDS, parse_act, target_fields, two_places
-from workbook.reader import Issue, PlanData, WorkbookRejected, indicator_key, read_plan_workbook
+from workbook.reader import Issue, PlanData, WorkbookRejected, indicator_key, more_errors, read_plan_workbook
 
 ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi")
 logger = logging.getLogger(__name__)
@@ -63,9 +64,11 @@ class ImportReport:
         self.warnings.extend(warnings)
         self.errors_omitted, self.warnings_omitted = errors_omitted, warnings_omitted
         if errors_omitted:
-            self.errors.append(Issue("file", None, None, f"… e altri {number_it(errors_omitted)} errori."))
+            self.errors.append(Issue("file", None, None, more_errors(errors_omitted)))
         if warnings_omitted:
-            more = f"… e altri {number_it(warnings_omitted)} avvisi."
+            more = ngettext("… e un altro avviso.", "… e altri %(n)s avvisi.", warnings_omitted) % {
+                "n": number_it(warnings_omitted)
+            }
             self.warnings.append(Issue("file", None, None, more, "warning"))
 
     def as_dict(self) -> dict[str, Any]:

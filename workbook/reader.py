@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import models
+from django.utils.translation import ngettext
 
 from consuntivi.models import Measurement
 from indicators.models import Baseline, Indicator, Target
 from indicators.notation import Kind, ParsedTarget, Unit, parse_decimal, parse_target, parse_value
+from perfplan.formats import number_it
 from perfplan.limits import field_problem, import_limits, tree_depth_problem
 from perfplan.xlsx_reader import ReadLimits, XlsxError, XlsxLimitError, XlsxReader
 from plans.models import LEVEL_ORDER, Ente, Level, Objective, ObjectiveKind, OrgUnit, Plan
@@ -828,7 +830,7 @@ class PlanReader:
         self._check_weights(
             sheet,
             [(o.parent_code, o.row, o.weight) for o in self.data.objectives],
-            "obiettivi figli di «{}»",
+            "degli obiettivi figli di «{}»",
         )
 
     def _check_weights(self, sheet: str, items: list[tuple[str, int, Decimal | None]], label: str) -> None:
@@ -845,7 +847,7 @@ class PlanReader:
                     sheet,
                     members[0][0],
                     "Peso",
-                    f"I pesi dei {label.format(parent or 'piano')} sommano a {format_it(total)} % invece di 100 %:"
+                    f"I pesi {label.format(parent or 'piano')} sommano a {format_it(total)} % invece di 100 %:"
                     " verranno normalizzati.",
                 )
             for row, weight in members:
@@ -993,7 +995,7 @@ class PlanReader:
                 )
             self.data.indicators.append(indicator)
         self._check_weights(
-            rows.name, [(i.objective_code, i.row, i.weight) for i in self.data.indicators], "indicatori di «{}»"
+            rows.name, [(i.objective_code, i.row, i.weight) for i in self.data.indicators], "degli indicatori di «{}»"
         )
 
     def _check_target(self, sheet: str, row: int, column: str, parsed: ParsedTarget) -> None:
@@ -1180,6 +1182,11 @@ def infer_unit(targets: Iterable[TargetCell]) -> str:
         if cell.parsed.unit and cell.parsed.kind in (Kind.NUMBER,):
             return cell.parsed.unit.value
     return ""
+
+
+def more_errors(count: int) -> str:
+    """«… e altri N errori.» after the listed ones (IMPORT_MAX_ERRORS_LISTED), in words that agree with N."""
+    return ngettext("… e un altro errore.", "… e altri %(n)s errori.", count) % {"n": number_it(count)}
 
 
 def format_it(value: Decimal) -> str:

@@ -23,7 +23,6 @@ from consuntivi.selectors import RoundData, round_data
 from consuntivi.services import measurement_differs, require_planner, require_round_open
 from indicators.models import Indicator
 from indicators.notation import format_target
-from perfplan.formats import number_it
 from perfplan.xlsx_safe import new_workbook, workbook_bytes
 from plans.models import Plan
 from plans.selectors import PlanTree
@@ -37,6 +36,7 @@ from workbook.reader import (
     TargetCell,
     WorkbookRejected,
     indicator_key,
+    more_errors,
     normalise_label,
     open_workbook,
 )
@@ -81,7 +81,7 @@ def read_round_sheet(*, source: IO[bytes], plan: Plan, tree: PlanTree) -> RoundS
         warnings = [w for w in reader.warnings if normalise_label(w.column) not in helpers]
         errors = reader.errors
         if reader.errors_omitted:  # the first IMPORT_MAX_ERRORS_LISTED are listed, the rest counted
-            errors.append(Issue("file", None, None, f"… e altri {number_it(reader.errors_omitted)} errori."))
+            errors.append(Issue("file", None, None, more_errors(reader.errors_omitted)))
         return RoundSheet(reader.data.measurements, by_key, errors, warnings)
     except WorkbookRejected as exc:  # a damaged sheet met while reading rows
         return RoundSheet([], {}, [Issue("file", None, None, str(exc))], [])

@@ -18,3 +18,9 @@ def it_percent(value, places=2):
 @register.filter
 def it_date(value):
     return date_it(value)
+
+
+@register.filter
+def rest(items, shown):
+    """How many of `items` are left after the first `shown` («… e altri N»)."""
+    return max(0, len(items) - int(shown))

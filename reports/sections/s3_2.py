@@ -3,6 +3,8 @@ achievements' footnotes; objectives without a target in the year are omitted (an
 
 from __future__ import annotations
 
+from django.utils.translation import ngettext
+
 from perfplan.formats import number_it
 from plans.models import Level
 from reports.sections.common import area_rows, descendants, empty_area_block, node_block
@@ -28,8 +30,12 @@ def build(ctx: RelazioneContext) -> dict:
     return {
         "operational": operational,
         "omitted_text": (
-            f"Sono omessi {number_it(omitted)} obiettivi senza target nell'anno {ctx.year}: "
-            "non concorrono ai risultati."
+            ngettext(
+                "È omesso %(n)s obiettivo senza target nell'anno %(year)s: non concorre ai risultati.",
+                "Sono omessi %(n)s obiettivi senza target nell'anno %(year)s: non concorrono ai risultati.",
+                omitted,
+            )
+            % {"n": number_it(omitted), "year": ctx.year}
             if omitted
             else ""
         ),

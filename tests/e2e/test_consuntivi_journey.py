@@ -70,7 +70,7 @@ def test_a_responsabile_submits_the_planner_returns_one_value_and_accepts_the_fi
     page.fill(f"#id_m{ratio.pk}-numerator", "46")
     expect(page.get_by_test_id(f"ach-{ratio.pk}").get_by_test_id("achievement")).to_have_text("100,00 %")
     page.get_by_role("button", name="Salva e invia all'ufficio pianificazione").click()
-    expect(page.get_by_text("Inviati 1 valori all'ufficio pianificazione.")).to_be_visible()
+    expect(page.get_by_text("Inviato 1 valore all'ufficio pianificazione.")).to_be_visible()
 
     # The planner accepts everything; the plan's score follows the corrected value.
     planner.reload()

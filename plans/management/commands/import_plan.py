@@ -3,6 +3,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from perfplan.permissions import Action, require
 from perfplan.roles import user_ente
@@ -38,7 +39,14 @@ class Command(BaseCommand):
             self.stderr.write(f"Avviso – {warning}")
         if not report.ok:
             self.stderr.write(
-                self.style.ERROR(f"Importazione rifiutata: {report.error_count} errori, nulla è stato scritto.")
+                self.style.ERROR(
+                    ngettext(
+                        "Importazione rifiutata: %(n)d errore, nulla è stato scritto.",
+                        "Importazione rifiutata: %(n)d errori, nulla è stato scritto.",
+                        report.error_count,
+                    )
+                    % {"n": report.error_count}
+                )
             )
             for error in report.errors:
                 self.stderr.write(f"Errore – {error}")
