@@ -33,7 +33,7 @@ static/vendor/.installed: package.json package-lock.json
 	cp -r node_modules/bootstrap-italia/dist/css node_modules/bootstrap-italia/dist/js \
 	      node_modules/bootstrap-italia/dist/svg node_modules/bootstrap-italia/dist/fonts static/vendor/bootstrap-italia/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
-	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/chartjs/
 	touch $@
 
 migrate: setup
