@@ -36,7 +36,7 @@ from django.utils.text import capfirst
 
 from consuntivi.models import MeasurementChange
 from perfplan.audit import BASELINE_REASON, history_model_of, is_audited
-from perfplan.formats import date_it, number_it
+from perfplan.formats import date_it, datetime_it, number_it
 from perfplan.history import NOISE_FIELDS
 from perfplan.roles import Role, has_role, user_ente
 
@@ -237,7 +237,7 @@ def _text(value: Any) -> str:
     if isinstance(value, Decimal):
         return number_it(value)
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(value) else str(value)
+        return datetime_it(timezone.localtime(value)) if timezone.is_aware(value) else str(value)
     if isinstance(value, dt.date):
         return date_it(value)
     if isinstance(value, list | tuple):

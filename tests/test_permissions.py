@@ -243,7 +243,7 @@ def _build() -> World:
     events = indicator(plan, "Eventi organizzati")
     unit = who["units"]["U2"]
     typed = entry(events, "11", note="Due eventi rinviati al 2019", files=[SimpleUploadedFile("registro.pdf", PDF)])
-    assert measurements_save(round=rnd, user=head, entries=[typed]).ok
+    assert measurements_save(data_round=rnd, user=head, entries=[typed]).ok
     measurement = Measurement.objects.get(round=rnd, indicator=events)
     for user in (head, other_head):
         user.email = f"{user.username}@example.it"
@@ -470,9 +470,9 @@ def _ready_to_write(world: World, name: str) -> None:
             relazione=relazione, organ="Giunta camerale", number="46", date=dt.date(2018, 7, 2), user=planner
         )
     if name in ("consuntivi:unit_accept", "consuntivi:accept", "consuntivi:return"):
-        assert unit_submit(round=rnd, unit_id=world.unit.pk, user=head).ok
+        assert unit_submit(data_round=rnd, unit_id=world.unit.pk, user=head).ok
     if name == "consuntivi:round_reopen":
-        round_close(round=rnd, user=planner, confirmed=True)
+        round_close(data_round=rnd, user=planner, confirmed=True)
 
 
 # --- the matrix ----------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from consuntivi.models import Measurement
 from consuntivi.trees import plan_tree_with_values
 from indicators.models import Target
 from indicators.notation import Unit
+from perfplan.formats import value_it
 from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
 from plans.models import Plan
 from workbook.reader import (
@@ -73,14 +74,9 @@ def measurement_value_text(m: Measurement) -> str:
         return m.raw
     if m.not_done:
         return "NO"
-    if m.value_date:
-        return m.value_date.strftime("%d/%m/%Y")
-    if m.value_bool is not None:
-        return "SI" if m.value_bool else "NO"
-    if m.value_level:
-        return m.value_level
-    if m.value_number is not None:
-        return f"{m.value_number.normalize():f}".replace(".", ",")
+    for value in (m.value_date, m.value_bool, m.value_level, m.value_number):
+        if value is not None and value != "":
+            return value_it(value)
     return ""
 
 

@@ -94,7 +94,7 @@ def test_the_leader_of_an_area_also_sees_the_indicators_of_its_offices(plan, rnd
 def test_each_row_shows_target_baseline_and_last_years_value(plan, who):
     rnd_2017 = open_round(plan, who["planner"])
     eventi = indicator(plan, "Eventi organizzati")
-    measurements_save(round=rnd_2017, user=who["head_u2"], entries=[entry(eventi, "11")])
+    measurements_save(data_round=rnd_2017, user=who["head_u2"], entries=[entry(eventi, "11")])
     rnd_2018 = open_round(plan, who["planner"], year=2018)
     html = client_for(who["head_u2"]).get(f"/consuntivi/rilevazioni/{rnd_2018.pk}/miei/").content.decode()
     assert "≥ 12" in html  # target 2018
@@ -194,9 +194,9 @@ def test_submitting_needs_every_value_then_sends_the_whole_unit(rnd, who, u1):
 
 def test_a_submitted_value_can_no_longer_be_changed_by_the_unit(rnd, who, plan):
     eventi = indicator(plan, "Eventi organizzati")
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
-    assert unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
-    result = measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "15", version=2)])
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
+    assert unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
+    result = measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "15", version=2)])
     assert (
         "si può modificare solo dopo che l'ufficio pianificazione lo restituisce" in result.errors[eventi.pk]["value"]
     )
@@ -213,7 +213,7 @@ def test_a_responsabile_cannot_write_another_units_values(rnd, who, plan):
     )
     assert response.status_code == 403 and not Measurement.objects.exists()
     with pytest.raises(PermissionDenied):
-        measurements_save(round=rnd, user=who["head_u1"], entries=[entry(eventi, "99")])
+        measurements_save(data_round=rnd, user=who["head_u1"], entries=[entry(eventi, "99")])
     assert not Measurement.objects.exists()
 
 
@@ -222,9 +222,9 @@ def test_a_responsabile_cannot_preview_or_submit_another_units_indicators(rnd, w
     client = client_for(who["head_u1"])
     url = f"/consuntivi/rilevazioni/{rnd.pk}/indicatori/{eventi.pk}/anteprima/"
     assert client.post(url, {f"m{eventi.pk}-version": 0}).status_code == 403
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
     with pytest.raises(PermissionDenied):
-        unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u1"])
+        unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u1"])
     assert Measurement.objects.get(indicator=eventi).status == "bozza"
 
 
@@ -240,7 +240,7 @@ def test_a_responsabile_of_another_ente_does_not_even_find_the_round(rnd, who, o
 def test_a_closed_round_refuses_values_and_shows_them_read_only(rnd, who, u1):
     client = client_for(who["head_u1"])
     client.post(save_url(rnd, who["units"]["U1"]), u1_post(u1))
-    round_close(round=rnd, user=who["planner"], confirmed=True)
+    round_close(data_round=rnd, user=who["planner"], confirmed=True)
     before = list(Measurement.objects.values_list("pk", "version", "numerator"))
     response = client.post(save_url(rnd, who["units"]["U1"]), u1_post(u1, versions=(1, 1, 1), note="altro"))
     assert response.status_code == 403

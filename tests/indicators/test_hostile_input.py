@@ -76,7 +76,7 @@ def test_the_live_preview_of_a_value_too_large_shows_the_error(rnd, who, eventi)
 
 
 def test_the_service_refuses_a_value_too_large_without_a_form(rnd, who, eventi):
-    result = measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "9" * 40, note="n")])
+    result = measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "9" * 40, note="n")])
     assert result.errors == {eventi.pk: {"value": f"Il campo «valore» {TOO_LARGE}."}}
     assert _nothing_saved()
 
