@@ -14,7 +14,7 @@ from consuntivi.models import Measurement, RoundPeriod
 from consuntivi.selectors import EntryRow
 from consuntivi.services import EntryValues
 from indicators.notation import ORDINAL_SCALE, Kind, parse_decimal, parse_value
-from perfplan.formats import date_it, number_it
+from perfplan.formats import date_it, number_it, value_it
 from perfplan.forms import Column, FitsColumnsMixin
 
 
@@ -173,7 +173,7 @@ class EntryForm(FitsColumnsMixin, forms.Form):
             initial["value"] = m.value_date.isoformat() if m.value_date else ""
             initial["not_done"] = m.not_done
         elif kind == "bool":
-            initial["value"] = "" if m.value_bool is None else ("SI" if m.value_bool else "NO")
+            initial["value"] = value_it(m.value_bool)
         elif kind == "level":
             initial["value"] = m.value_level
         else:

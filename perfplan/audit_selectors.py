@@ -12,7 +12,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -36,7 +35,7 @@ from django.utils.text import capfirst
 
 from consuntivi.models import MeasurementChange
 from perfplan.audit import BASELINE_REASON, history_model_of, is_audited
-from perfplan.formats import date_it, datetime_it, number_it
+from perfplan.formats import datetime_it, value_it
 from perfplan.history import NOISE_FIELDS
 from perfplan.roles import Role, has_role, user_ente
 
@@ -230,23 +229,16 @@ def _related_text(obj) -> str:
 
 
 def _text(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, Decimal):
-        return number_it(value)
+    """A recorded value as the history shows it: perfplan.formats.value_it, plus moments, lists, mappings, HTML."""
     if isinstance(value, dt.datetime):
         return datetime_it(timezone.localtime(value)) if timezone.is_aware(value) else str(value)
-    if isinstance(value, dt.date):
-        return date_it(value)
     if isinstance(value, list | tuple):
         return ", ".join(_text(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_text(v)}" for k, v in value.items())
     if isinstance(value, str) and "<" in value:
         return strip_tags(value).strip()
-    return str(value)
+    return value_it(value)
 
 
 class _Lookups:

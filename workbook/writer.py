@@ -122,7 +122,7 @@ def plan_export(*, plan: Plan) -> bytes:
                 o.cofog,
                 o.org_unit.code if o.org_unit else "",
                 o.owner,
-                "SI" if o.gender_relevant else "NO",
+                value_it(o.gender_relevant),
                 KIND_LABELS[o.kind],
             ]
             for o in objectives
@@ -148,7 +148,7 @@ def plan_export(*, plan: Plan) -> bytes:
                     number_cell(ind.weight),
                     baseline.year if baseline else None,
                     baseline.raw if baseline else "",
-                    "SI" if ind.derived else "NO",
+                    value_it(ind.derived),
                     *[targets[y].raw if y in targets else "" for y in years],
                 ]
             )
