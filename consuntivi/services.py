@@ -307,6 +307,26 @@ def _check_entry(row: EntryRow, values: EntryValues, plan: Plan, result: SaveRes
         result.errors[row.indicator.pk] = errors
 
 
+def accepted_measurement_create(
+    *, indicator: Indicator, data_round: Round, user, values: dict[str, Any], action: str
+) -> Measurement:
+    """A consuntivo the planning office writes (a manual achievement, an import): accepted at once, every value
+    recorded as a change from nothing."""
+    m = Measurement.objects.create(
+        indicator=indicator,
+        round=data_round,
+        year=data_round.year,
+        status=MeasurementStatus.ACCEPTED,
+        updated_by=user,
+        **values,
+    )
+    changes = measurement_changes(Measurement(variables={}), values, user, action)
+    for change in changes:
+        change.measurement = m
+    MeasurementChange.objects.bulk_create(changes)
+    return m
+
+
 def measurements_save(*, data_round: Round, user, entries: list[EntryValues]) -> SaveResult:
     """Save a unit's draft values: all rows or none (one transaction); a row someone else saved meanwhile is refused.
 
@@ -522,19 +542,9 @@ def measurement_set_manual(
     if m is None:
         if version != 0:
             raise _conflict()
-        m = Measurement.objects.create(
-            indicator=indicator,
-            round=data_round,
-            year=data_round.year,
-            status=MeasurementStatus.ACCEPTED,
-            updated_by=user,
-            **values,
+        return accepted_measurement_create(
+            indicator=indicator, data_round=data_round, user=user, values=values, action=MeasurementChange.Action.MANUAL
         )
-        changes = measurement_changes(Measurement(variables={}), values, user, MeasurementChange.Action.MANUAL)
-        for change in changes:
-            change.measurement = m
-        MeasurementChange.objects.bulk_create(changes)
-        return m
     changes = measurement_changes(m, values, user, MeasurementChange.Action.MANUAL)
     updated = Measurement.objects.filter(pk=m.pk, version=version).update(
         **values, version=F("version") + 1, updated_by=user

@@ -37,8 +37,8 @@ from reports.models import (
     Relazione,
     RelazioneArtifact,
 )
+from tests.consuntivi.factories import entry
 from tests.factories import FIXTURES, PASSWORD, make_user, sheets, workbook_bytes
-from tests.indicators.consuntivi_factories import entry
 from tests.reports.conftest import (  # noqa: F401 - fixtures
     YEAR,
     approved_relazione,

@@ -19,7 +19,7 @@ from plans.models import Plan
 from reports.export import relazione_xlsx
 from reports.selectors import relazione_build
 from tests.factories import PASSWORD, make_user, sheets
-from tests.plans.test_export import round_trip
+from tests.workbook.test_export import round_trip
 from workbook.plan_import import plan_import
 from workbook.round_sheet import unit_sheet
 from workbook.writer import plan_export, plan_template

@@ -20,7 +20,12 @@ from django.utils import timezone
 from consuntivi.history import change_text, measurement_changes
 from consuntivi.models import Measurement, MeasurementChange, MeasurementStatus, Round
 from consuntivi.selectors import RoundData, round_data
-from consuntivi.services import measurement_differs, require_planner, require_round_open
+from consuntivi.services import (
+    accepted_measurement_create,
+    measurement_differs,
+    require_planner,
+    require_round_open,
+)
 from indicators.models import Indicator
 from indicators.notation import format_target
 from perfplan.formats import number_it
@@ -201,27 +206,23 @@ def round_import(*, data_round: Round, source: IO[bytes], user, dry_run: bool = 
     with transaction.atomic():
         for indicator, current, values in plan_rows:
             if current is None:
-                created = Measurement.objects.create(
+                accepted_measurement_create(
                     indicator=indicator,
-                    round=data_round,
-                    year=data_round.year,
-                    status=MeasurementStatus.ACCEPTED,
-                    updated_by=user,
-                    **values,
+                    data_round=data_round,
+                    user=user,
+                    values=values,
+                    action=MeasurementChange.Action.IMPORT,
                 )
-                changes = measurement_changes(Measurement(variables={}), values, user, MeasurementChange.Action.IMPORT)
-                for change in changes:
-                    change.measurement = created
-            else:
-                changes = measurement_changes(
-                    current, {**values, "status": MeasurementStatus.ACCEPTED}, user, MeasurementChange.Action.IMPORT
-                )
-                Measurement.objects.filter(pk=current.pk).update(
-                    **values,
-                    status=MeasurementStatus.ACCEPTED,
-                    version=F("version") + 1,
-                    updated_by=user,
-                    updated_at=timezone.now(),
-                )
+                continue
+            changes = measurement_changes(
+                current, {**values, "status": MeasurementStatus.ACCEPTED}, user, MeasurementChange.Action.IMPORT
+            )
+            Measurement.objects.filter(pk=current.pk).update(
+                **values,
+                status=MeasurementStatus.ACCEPTED,
+                version=F("version") + 1,
+                updated_by=user,
+                updated_at=timezone.now(),
+            )
             MeasurementChange.objects.bulk_create(changes)
     return report

@@ -9,18 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from consuntivi.models import Round
 from consuntivi.services import measurements_save, round_close, round_open, round_remind, round_reopen, unit_submit
 from plans.models import PlanYear, PlanYearEvent, YearState
+from tests.consuntivi.factories import client_for, entry, indicator, open_round
 from tests.factories import make_user
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
 
 
 def year_state(plan, year=2017) -> str:

@@ -2,33 +2,17 @@
 
 from io import BytesIO
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from consuntivi.models import Measurement, MeasurementChange
 from consuntivi.services import measurements_save, round_close
+from tests.consuntivi.factories import client_for, entry, indicator
 from tests.factories import workbook_bytes
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
 from workbook.round_sheet import round_import
 
 HEADER = ["Codice obiettivo", "Codice indicatore", "Nome", "Anno", "Valore", "Numeratore", "Denominatore", "Note"]
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
-def rnd(plan, who):
-    return open_round(plan, who["planner"])
 
 
 def sheet(*rows) -> BytesIO:

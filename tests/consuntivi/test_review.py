@@ -9,22 +9,7 @@ from consuntivi.models import Measurement, MeasurementChange
 from consuntivi.scores import plan_score
 from consuntivi.services import measurement_return, measurement_set_manual, measurements_save, unit_submit
 from plans.models import PlanYear, YearState
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
-def rnd(plan, who):
-    return open_round(plan, who["planner"])
+from tests.consuntivi.factories import client_for, entry, indicator
 
 
 @pytest.fixture
@@ -167,8 +152,8 @@ def test_the_overview_and_review_pages_run_a_bounded_number_of_queries_on_a_larg
     db, django_assert_max_num_queries
 ):
     from perfplan.roles import Role
+    from tests.consuntivi.test_entry import _synthetic_round
     from tests.factories import make_user
-    from tests.indicators.test_entry import _synthetic_round
 
     rnd, _ = _synthetic_round(12, "SYR")  # ≈ 220 indicators to measure in ten units
     client = client_for(make_user("pian_syr", Role.PLANNER, rnd.plan.ente))

@@ -16,25 +16,16 @@ from consuntivi.models import Evidence, Measurement, MeasurementChange, Round
 from consuntivi.services import measurements_save, round_close, unit_submit
 from perfplan.roles import Role
 from plans.models import OrgUnit, Plan, PlanYear, YearState
+from tests.consuntivi.factories import client_for, entry, indicator, open_round
 from tests.factories import make_user
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
 from workbook.plan_import import plan_import
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
 def rnd(plan, who):
+    """The annual 2017 round, with a deadline the entry pages show (overrides conftest's)."""
     return open_round(plan, who["planner"], deadline=dt.date(2018, 2, 28))
 
 

@@ -11,24 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from consuntivi.models import Evidence, Measurement, MeasurementChange
 from consuntivi.services import evidence_check, measurements_save
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
+from tests.consuntivi.factories import client_for, entry, indicator
 
 TOO_LARGE = "è troppo grande: al massimo 18 cifre prima della virgola"
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
-def rnd(plan, who):
-    return open_round(plan, who["planner"])
 
 
 @pytest.fixture
