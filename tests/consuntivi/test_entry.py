@@ -2,7 +2,6 @@
 
 import datetime as dt
 from decimal import Decimal
-from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,14 +10,12 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from benchmarks.synthetic import synthetic_workbook
-from consuntivi.models import Evidence, Measurement, MeasurementChange, Round
+from consuntivi.models import Evidence, Measurement, MeasurementChange
 from consuntivi.services import measurements_save, round_close, unit_submit
 from perfplan.roles import Role
-from plans.models import OrgUnit, Plan, PlanYear, YearState
-from tests.consuntivi.factories import client_for, entry, indicator, open_round
+from plans.models import OrgUnit, PlanYear, YearState
+from tests.consuntivi.factories import client_for, entry, indicator, open_round, synthetic_round
 from tests.factories import make_user
-from workbook.plan_import import plan_import
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -351,23 +348,10 @@ def test_an_attachment_over_the_size_limit_is_refused(rnd, who, u1):
 # --- Query counts -------------------------------------------------------------------------------------------
 
 
-def _synthetic_round(operational: int, ente_code: str):
-    content = synthetic_workbook(
-        areas=2, strategic=2, operational=operational, actions=3, indicators=2, ente_code=ente_code
-    )
-    report = plan_import(source=BytesIO(content))
-    assert report.ok, report.errors[:3]
-    plan = Plan.objects.get(pk=report.plan_id)
-    rnd = Round.objects.get(plan=plan, final=True)  # created by the import with about 90 % of the values
-    Measurement.objects.filter(round=rnd).update(status="bozza")  # editable rows: one form each
-    head = make_user(f"resp{ente_code}", Role.OFFICE_HEAD, plan.ente, units=list(plan.ente.org_units.all()))
-    return rnd, head
-
-
 def test_my_indicators_runs_the_same_queries_for_a_small_and_a_six_times_larger_plan(db, django_assert_max_num_queries):
     counts, rows = [], []
     for operational, code in ((2, "SY1"), (12, "SY2")):
-        rnd, head = _synthetic_round(operational, code)
+        rnd, head = synthetic_round(operational, code)
         client = client_for(head)
         client.get("/consuntivi/")  # warm the session and the user's roles, as in real use
         with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(20):

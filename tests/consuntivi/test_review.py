@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from consuntivi.models import Measurement, MeasurementChange
 from consuntivi.scores import plan_score
 from consuntivi.services import measurement_return, measurement_set_manual, measurements_save, unit_submit
+from perfplan.roles import Role
 from plans.models import PlanYear, YearState
-from tests.consuntivi.factories import client_for, entry, indicator
+from tests.consuntivi.factories import client_for, entry, indicator, synthetic_round
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -151,11 +153,7 @@ def test_the_review_page_shows_missing_values_as_missing(rnd, who):
 def test_the_overview_and_review_pages_run_a_bounded_number_of_queries_on_a_large_plan(
     db, django_assert_max_num_queries
 ):
-    from perfplan.roles import Role
-    from tests.consuntivi.test_entry import _synthetic_round
-    from tests.factories import make_user
-
-    rnd, _ = _synthetic_round(12, "SYR")  # ≈ 220 indicators to measure in ten units
+    rnd, _ = synthetic_round(12, "SYR")  # ≈ 220 indicators to measure in ten units
     client = client_for(make_user("pian_syr", Role.PLANNER, rnd.plan.ente))
     client.get("/consuntivi/")
     with django_assert_max_num_queries(21):
