@@ -37,7 +37,8 @@ from consuntivi.models import MeasurementChange
 from perfplan.audit import BASELINE_REASON, history_model_of, is_audited
 from perfplan.formats import datetime_it, value_it
 from perfplan.history import NOISE_FIELDS
-from perfplan.roles import Role, has_role, user_ente
+from perfplan.permissions import Action, can
+from perfplan.roles import user_ente
 
 PER_PAGE = 50
 EXPORT_CHUNK = 500
@@ -122,7 +123,7 @@ def _scope(user):
     ente = user_ente(user)
     if ente is not None:
         return ente.pk
-    return ALL if has_role(user, Role.ADMIN) else None
+    return ALL if can(user, Action.ADMIN_SITE) else None
 
 
 def _day_start(day: dt.date) -> dt.datetime:
