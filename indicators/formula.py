@@ -279,14 +279,6 @@ class Formula:
         )
 
     @property
-    def ratio_names(self) -> tuple[str, str] | None:
-        """(numerator name, denominator name) of a plain `A / B`, else None."""
-        if not self.is_simple_ratio:
-            return None
-        assert isinstance(self.root, Binary) and isinstance(self.root.left, Name) and isinstance(self.root.right, Name)
-        return self.root.left.name, self.root.right.name
-
-    @property
     def has_division(self) -> bool:
         """Only a quotient is a ratio that the × 100 rule turns into a percentage (scoring.md §5)."""
         return _has_division(self.root)

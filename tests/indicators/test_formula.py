@@ -32,7 +32,6 @@ def test_it_parses_a_plain_ratio_of_two_variables():
 
     assert formula.variables == ("Liq_Imm", "PassCorr")
     assert formula.is_simple_ratio
-    assert formula.ratio_names == ("Liq_Imm", "PassCorr")
     assert formula.evaluate({"Liq_Imm": D("13092700"), "PassCorr": D("4352680")}) == D("13092700") / D("4352680")
 
 
@@ -43,7 +42,6 @@ def test_it_evaluates_a_parenthesised_difference_over_a_variable():
     assert formula.evaluate({"ProvStrut": D(1000), "OnStrut": D(800)}) == D("0.2")
     assert formula.variables == ("ProvStrut", "OnStrut")  # each name once, in order of appearance
     assert not formula.is_simple_ratio
-    assert formula.ratio_names is None
 
 
 def test_it_keeps_a_dash_between_letters_inside_the_name():
