@@ -220,9 +220,9 @@ _ITALIAN = _Grammar(_AMOUNT)
 _POINT = _Grammar(_AMOUNT_POINT)
 _HAS_POINT = re.compile(r"[0-9]\.[0-9]")
 
-_UNITS = {"%": Unit.PERCENT, "n.": Unit.COUNT, "€": Unit.EURO, "gg": Unit.DAYS}
 # How a value of each unit is written after its number, the one table (§5): `87,35 %`, `382 N.`, `1.250 €`, `30 gg`.
 UNIT_SUFFIX = {Unit.PERCENT: "%", Unit.COUNT: "N.", Unit.EURO: "€", Unit.DAYS: "gg"}
+_UNITS = {suffix.casefold(): unit for unit, suffix in UNIT_SUFFIX.items()}  # and read back, in any case
 _SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 _QUAL_BASE = re.compile(r"^\(?\s*(?:(?:del|dello|della|dei|degli|delle)\b|dell')", _FLAGS)
