@@ -14,7 +14,7 @@ from consuntivi.models import Measurement, RoundPeriod
 from consuntivi.selectors import EntryRow
 from consuntivi.services import EntryValues
 from indicators.notation import ORDINAL_SCALE, Kind, parse_decimal, parse_value
-from perfplan.formats import number_it
+from perfplan.formats import date_it, number_it, value_it
 from perfplan.forms import Column, FitsColumnsMixin
 
 
@@ -173,16 +173,16 @@ class EntryForm(FitsColumnsMixin, forms.Form):
             initial["value"] = m.value_date.isoformat() if m.value_date else ""
             initial["not_done"] = m.not_done
         elif kind == "bool":
-            initial["value"] = "" if m.value_bool is None else ("SI" if m.value_bool else "NO")
+            initial["value"] = value_it(m.value_bool)
         elif kind == "level":
             initial["value"] = m.value_level
         else:
             initial["value"] = m.raw
-        initial["numerator"] = _it(m.numerator)
-        initial["denominator"] = _it(m.denominator)
+        initial["numerator"] = number_it(m.numerator)
+        initial["denominator"] = number_it(m.denominator)
         for name in self.row.variables:
             stored = (m.variables or {}).get(name)
-            initial[f"var_{name}"] = _it(Decimal(str(stored))) if stored is not None else ""
+            initial[f"var_{name}"] = number_it(Decimal(str(stored))) if stored is not None else ""
         initial["note"] = m.note
         return initial
 
@@ -219,7 +219,7 @@ class EntryForm(FitsColumnsMixin, forms.Form):
         if kind == "date":
             values.value_date = value or None
             values.not_done = bool(data.get("not_done"))
-            values.raw = "NO" if values.not_done and not value else (value.strftime("%d/%m/%Y") if value else "")
+            values.raw = "NO" if values.not_done and not value else date_it(value)
         elif kind == "bool":
             values.value_bool = {"SI": True, "NO": False}.get(value)
             values.raw = value or ""
@@ -238,7 +238,3 @@ class EntryForm(FitsColumnsMixin, forms.Form):
         if data.get("evidence"):
             values.files = [data["evidence"]]
         return values
-
-
-def _it(value: Decimal | None) -> str:
-    return "" if value is None else number_it(value)

@@ -3,12 +3,11 @@ data entry, review, manual achievement, round import and the plan workbook impor
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from consuntivi.models import Measurement, MeasurementChange
-from perfplan.formats import date_it, number_it
+from perfplan.formats import value_it
 
 # The fields a unit writes, with the label the history shows.
 VALUE_FIELDS = {
@@ -29,17 +28,9 @@ FIELD_LABELS = {**VALUE_FIELDS, **MANUAL_FIELDS, "status": "Stato", "review_comm
 
 def change_text(value: Any) -> str:
     """A value as the history shows it, in Italian form."""
-    if value is None or value == "" or value == {}:
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, Decimal):
-        return number_it(value)
-    if isinstance(value, dt.date):
-        return date_it(value)
     if isinstance(value, dict):
         return "; ".join(f"{k}={change_text(decimal_or_text(v))}" for k, v in value.items())
-    return str(value)
+    return value_it(value)
 
 
 def decimal_or_text(value: Any) -> Decimal | str:

@@ -26,8 +26,6 @@ from plans.lifecycle import Write, write_refusal
 from plans.models import Objective, OrgUnit, Plan, PlanYear, YearState
 from plans.selectors import PlanTree, plans_visible_to
 
-S = MeasurementStatus
-
 
 class UnitStatus:
     """A unit's status in a round follows from its consuntivi (domain.md §4)."""
@@ -59,8 +57,12 @@ def round_for_user(*, user, round_id: int) -> Round:
     return get_object_or_404(rounds_visible_to(user=user), pk=round_id)
 
 
-def round_year_state(*, round: Round) -> str:
-    state = PlanYear.objects.filter(plan_id=round.plan_id, year=round.year).values_list("state", flat=True).first()
+def round_year_state(*, data_round: Round) -> str:
+    state = (
+        PlanYear.objects.filter(plan_id=data_round.plan_id, year=data_round.year)
+        .values_list("state", flat=True)
+        .first()
+    )
     return state or YearState.PLANNED
 
 
@@ -170,11 +172,11 @@ class UnitBlock:
 
     @property
     def returned_rows(self) -> list[EntryRow]:
-        return [row for row in self.rows if row.status == S.RETURNED]
+        return [row for row in self.rows if row.status == MeasurementStatus.RETURNED]
 
     @property
     def done(self) -> int:
-        return self.counts.get(S.SUBMITTED, 0) + self.counts.get(S.ACCEPTED, 0)
+        return self.counts.get(MeasurementStatus.SUBMITTED, 0) + self.counts.get(MeasurementStatus.ACCEPTED, 0)
 
 
 def unit_status(rows: list[EntryRow]) -> str:
@@ -183,11 +185,11 @@ def unit_status(rows: list[EntryRow]) -> str:
 
 def status_of_values(statuses: list[str]) -> str:
     """A unit's status from the statuses of its values ("mancante" for none)."""
-    if any(s == S.RETURNED for s in statuses):
+    if any(s == MeasurementStatus.RETURNED for s in statuses):
         return UnitStatus.RETURNED
-    if statuses and all(s == S.ACCEPTED for s in statuses):
+    if statuses and all(s == MeasurementStatus.ACCEPTED for s in statuses):
         return UnitStatus.ACCEPTED
-    if statuses and all(s in (S.SUBMITTED, S.ACCEPTED) for s in statuses):
+    if statuses and all(s in (MeasurementStatus.SUBMITTED, MeasurementStatus.ACCEPTED) for s in statuses):
         return UnitStatus.SUBMITTED
     if all(s == "mancante" for s in statuses):
         return UnitStatus.NOT_STARTED
@@ -236,27 +238,27 @@ class RoundData:
         return next((r for b in self.blocks for r in b.rows if r.indicator.pk == indicator_id), None)
 
 
-def round_data(*, round: Round, unit_ids: set[int] | None = None) -> RoundData:
+def round_data(*, data_round: Round, unit_ids: set[int] | None = None) -> RoundData:
     """Everything about a round, limited to `unit_ids` when given: 11 queries whatever the plan size.
 
     The rows are the indicators with a target in the round's year (not N/D) and not derived (a derived value is
     the score of the children, never typed), each under its effective unit.
     """
-    plan = round.plan
-    tree = plan_tree_with_values(plan=plan, year=round.year)
+    plan = data_round.plan
+    tree = plan_tree_with_values(plan=plan, year=data_round.year)
     unit_of = effective_units(tree)
     measurements = {
         m.indicator_id: m
-        for m in Measurement.objects.filter(round=round).select_related("updated_by")  # one per indicator
+        for m in Measurement.objects.filter(round=data_round).select_related("updated_by")  # one per indicator
     }
     previous: dict[int, Measurement] = {}
-    if round.year - 1 in plan.years:
+    if data_round.year - 1 in plan.years:
         previous = {
             m.indicator_id: m
-            for m in Measurement.objects.filter(round__plan=plan, round__final=True, year=round.year - 1)
+            for m in Measurement.objects.filter(round__plan=plan, round__final=True, year=data_round.year - 1)
         }
     evidence: dict[int, list[Evidence]] = defaultdict(list)
-    for item in Evidence.objects.filter(measurement__round=round).order_by("uploaded_at", "id"):
+    for item in Evidence.objects.filter(measurement__round=data_round).order_by("uploaded_at", "id"):
         evidence[item.measurement_id].append(item)
     rules = plan.scoring_rules()
     units = {u.pk: u for u in tree.units}
@@ -266,17 +268,17 @@ def round_data(*, round: Round, unit_ids: set[int] | None = None) -> RoundData:
         if unit_id is None or (unit_ids is not None and unit_id not in unit_ids):
             continue
         for ind in tree.indicators_of.get(node.pk, []):
-            target = tree.targets_of.get(ind.pk, {}).get(round.year)
+            target = tree.targets_of.get(ind.pk, {}).get(data_round.year)
             if target is None or target.kind == Kind.NONE or ind.derived:
                 continue
             measurement = measurements.get(ind.pk)
-            score = score_indicator(indicator_input(ind, tree, round.year, measurement), rules)
+            score = score_indicator(indicator_input(ind, tree, data_round.year, measurement), rules)
             rows_of[unit_id].append(
                 EntryRow(
                     indicator=ind,
                     objective=node,
                     unit_id=unit_id,
-                    year=round.year,
+                    year=data_round.year,
                     target=target,
                     baseline=tree.baseline_of.get(ind.pk),
                     previous=previous.get(ind.pk),
@@ -293,34 +295,34 @@ def round_data(*, round: Round, unit_ids: set[int] | None = None) -> RoundData:
             counts[row.status] += 1
         blocks.append(UnitBlock(units[unit_id], rows, unit_status(rows), dict(counts)))
     return RoundData(
-        round=round,
+        round=data_round,
         plan=plan,
-        year_state=round_year_state(round=round),
+        year_state=round_year_state(data_round=data_round),
         tree=tree,
         blocks=blocks,
         measurements=measurements,
     )
 
 
-def round_data_for_user(*, round: Round, user) -> RoundData:
+def round_data_for_user(*, data_round: Round, user) -> RoundData:
     """What a user may see of a round: a Responsabile their units (and sub-units), the others every unit."""
     if can(user, Action.MEASUREMENT_READ):
-        return round_data(round=round)
-    units = list(OrgUnit.objects.filter(ente_id=round.plan.ente_id).only("pk", "parent_id"))
-    return round_data(round=round, unit_ids=units_led_by(user=user, units=units))
+        return round_data(data_round=data_round)
+    units = list(OrgUnit.objects.filter(ente_id=data_round.plan.ente_id).only("pk", "parent_id"))
+    return round_data(data_round=data_round, unit_ids=units_led_by(user=user, units=units))
 
 
-def user_unit_ids(*, user, round: Round) -> set[int]:
+def user_unit_ids(*, user, data_round: Round) -> set[int]:
     """Units whose consuntivi the user may write in this round's ente (a Responsabile's own and sub-units)."""
     if not can(user, Action.MEASUREMENT_ENTER):
         return set()
-    units = list(OrgUnit.objects.filter(ente_id=round.plan.ente_id).only("pk", "parent_id"))
+    units = list(OrgUnit.objects.filter(ente_id=data_round.plan.ente_id).only("pk", "parent_id"))
     return units_led_by(user=user, units=units)
 
 
-def measurement_history(*, round: Round, indicator_id: int) -> list[MeasurementChange]:
+def measurement_history(*, data_round: Round, indicator_id: int) -> list[MeasurementChange]:
     return list(
-        MeasurementChange.objects.filter(measurement__round=round, measurement__indicator_id=indicator_id)
+        MeasurementChange.objects.filter(measurement__round=data_round, measurement__indicator_id=indicator_id)
         .select_related("user")
         .order_by("-at", "-id")
     )
@@ -367,7 +369,7 @@ def year_close_pending(*, plan: Plan, year: int) -> YearPending:
     units: list[UnitBlock] = []
     counts: dict[str, int] = defaultdict(int)
     if final is not None:
-        for block in round_data(round=final).blocks:
+        for block in round_data(data_round=final).blocks:
             for row in block.rows:
                 counts[row.status] += 1
             if block.status not in (UnitStatus.SUBMITTED, UnitStatus.ACCEPTED):
@@ -376,8 +378,8 @@ def year_close_pending(*, plan: Plan, year: int) -> YearPending:
         year=year,
         open_rounds=[r for r in rounds if r.state == "open"],
         units=units,
-        returned=counts[S.RETURNED],
-        submitted=counts[S.SUBMITTED],
+        returned=counts[MeasurementStatus.RETURNED],
+        submitted=counts[MeasurementStatus.SUBMITTED],
         missing=counts["mancante"],
     )
 
@@ -522,8 +524,8 @@ def _progress(rnd: Round, rows: list[tuple[int, str]], units: dict[int, OrgUnit]
     result = []
     for unit_id, statuses in sorted(by_unit.items(), key=lambda item: units[item[0]].code):
         progress = UnitProgress(unit=units[unit_id], total=len(statuses))
-        progress.done = sum(1 for s in statuses if s in (S.SUBMITTED, S.ACCEPTED))
-        progress.returned = statuses.count(S.RETURNED)
+        progress.done = sum(1 for s in statuses if s in (MeasurementStatus.SUBMITTED, MeasurementStatus.ACCEPTED))
+        progress.returned = statuses.count(MeasurementStatus.RETURNED)
         progress.missing = statuses.count("mancante")
         progress.status = status_of_values(statuses)
         progress.late = late_date and progress.status in (UnitStatus.NOT_STARTED, UnitStatus.DRAFT, UnitStatus.RETURNED)
@@ -572,9 +574,9 @@ def open_rounds_work(*, user, plans, today) -> list[RoundWork]:
         status, comment = measured.get((rnd.pk, indicator_id), ("mancante", ""))
         rows[rnd.pk].append((unit_id, status))
         activity = Activity(rnd, units[unit_id], indicator_id, label, code, status, comment)
-        if status == S.RETURNED:
+        if status == MeasurementStatus.RETURNED:
             work[rnd.pk].returned.append(activity)
-        elif status in ("mancante", S.DRAFT):
+        elif status in ("mancante", MeasurementStatus.DRAFT):
             work[rnd.pk].to_fill.append(activity)
     for rnd in rounds:
         work[rnd.pk].units = _progress(rnd, rows.get(rnd.pk, []), units, today)

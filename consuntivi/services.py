@@ -37,16 +37,17 @@ from consuntivi.selectors import EntryRow, UnitStatus, round_data, user_unit_ids
 from indicators.models import Indicator
 from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from perfplan.audit import audited, record_bulk
-from perfplan.formats import date_it
+from perfplan.formats import date_it, megabytes_it
 from perfplan.limits import field_problem, fit_errors, problem_message
 from perfplan.permissions import Action, require
 from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
 from plans.models import OrgUnit, Plan, PlanYear, YearState
 from plans.selectors import PlanTree
 
-S = MeasurementStatus
-A = MeasurementChange.Action
-EDITABLE_BY_UNIT = (S.DRAFT, S.RETURNED)  # a submitted or accepted value waits for the planning office
+EDITABLE_BY_UNIT = (
+    MeasurementStatus.DRAFT,
+    MeasurementStatus.RETURNED,
+)  # a submitted or accepted value waits for the planning office
 
 # --- Checks shared by every write ---------------------------------------------------------------------------
 
@@ -56,11 +57,11 @@ def require_planner(user, action: Action = Action.ROUND_MANAGE) -> None:
     require(user, action)
 
 
-def require_round_open(round: Round) -> None:
+def require_round_open(data_round: Round) -> None:
     """Only an open round of a year whose consuntivi are not closed accepts values (domain.md §4)."""
-    require_open(plan=round.plan_id, action=Write.MEASUREMENT, year=round.year, error=PermissionDenied)
-    if round.state != RoundState.OPEN:
-        raise PermissionDenied(f"La rilevazione «{round}» è chiusa: non accetta valori.")
+    require_open(plan=data_round.plan_id, action=Write.MEASUREMENT, year=data_round.year, error=PermissionDenied)
+    if data_round.state != RoundState.OPEN:
+        raise PermissionDenied(f"La rilevazione «{data_round}» è chiusa: non accetta valori.")
 
 
 # --- Rounds -------------------------------------------------------------------------------------------------
@@ -116,20 +117,20 @@ def round_open(
 
 @audited
 @transaction.atomic
-def round_close(*, round: Round, user, confirmed: bool = False) -> Round:
+def round_close(*, data_round: Round, user, confirmed: bool = False) -> Round:
     """Close a round; closing the final round closes the year's consuntivo (see year_close)."""
     require_planner(user)
-    locked = Round.objects.select_for_update().get(pk=round.pk)
+    locked = Round.objects.select_for_update().get(pk=data_round.pk)
     if locked.state == RoundState.CLOSED:
         raise ValidationError("La rilevazione è già chiusa.")
-    require_open(plan=round.plan_id, action=Write.REPORT, year=round.year)
+    require_open(plan=data_round.plan_id, action=Write.REPORT, year=data_round.year)
     if locked.final:
-        year_close(plan=round.plan, year=round.year, user=user, confirmed=confirmed)
+        year_close(plan=data_round.plan, year=data_round.year, user=user, confirmed=confirmed)
         locked.refresh_from_db()
     else:
         locked.state = RoundState.CLOSED
         locked.save(update_fields=["state"])
-    round.state = locked.state
+    data_round.state = locked.state
     return locked
 
 
@@ -167,29 +168,29 @@ def year_close(*, plan: Plan, year: int, user, confirmed: bool = False) -> PlanY
 
 @audited
 @transaction.atomic
-def round_reopen(*, round: Round, user, reason: str) -> Round:
+def round_reopen(*, data_round: Round, user, reason: str) -> Round:
     """Reopen a closed round; for the final round the year goes back to monitoraggio (a backward move, with reason)."""
     require_planner(user)
     if not reason.strip():
         raise ValidationError("Per riaprire una rilevazione serve la motivazione.")
-    locked = Round.objects.select_for_update().get(pk=round.pk)
+    locked = Round.objects.select_for_update().get(pk=data_round.pk)
     if locked.state == RoundState.OPEN:
         raise ValidationError("La rilevazione è già aperta.")
-    plan_year = plan_year_get(plan=round.plan, year=round.year)
+    plan_year = plan_year_get(plan=data_round.plan, year=data_round.year)
     if plan_year.state in (YearState.REPORT_APPROVED, YearState.VALIDATED):
         raise PermissionDenied(
-            f"L'anno {round.year} è in stato «{plan_year.get_state_display()}»: i consuntivi non si riaprono più "
+            f"L'anno {data_round.year} è in stato «{plan_year.get_state_display()}»: i consuntivi non si riaprono più "
             "da qui."
         )
     if locked.final and plan_year.state == YearState.CLOSED:
         plan_year_transition(plan_year=plan_year, to_state=YearState.MONITORING, user=user, reason=reason)
     elif plan_year.state == YearState.CLOSED:
         raise ValidationError(
-            f"Il consuntivo {round.year} è chiuso: riaprire prima la rilevazione finale, che riapre l'anno."
+            f"Il consuntivo {data_round.year} è chiuso: riaprire prima la rilevazione finale, che riapre l'anno."
         )
     locked.state = RoundState.OPEN
     locked.save(update_fields=["state"])
-    round.state = locked.state
+    data_round.state = locked.state
     return locked
 
 
@@ -307,14 +308,34 @@ def _check_entry(row: EntryRow, values: EntryValues, plan: Plan, result: SaveRes
         result.errors[row.indicator.pk] = errors
 
 
-def measurements_save(*, round: Round, user, entries: list[EntryValues]) -> SaveResult:
+def accepted_measurement_create(
+    *, indicator: Indicator, data_round: Round, user, values: dict[str, Any], action: str
+) -> Measurement:
+    """A consuntivo the planning office writes (a manual achievement, an import): accepted at once, every value
+    recorded as a change from nothing."""
+    m = Measurement.objects.create(
+        indicator=indicator,
+        round=data_round,
+        year=data_round.year,
+        status=MeasurementStatus.ACCEPTED,
+        updated_by=user,
+        **values,
+    )
+    changes = measurement_changes(Measurement(variables={}), values, user, action)
+    for change in changes:
+        change.measurement = m
+    MeasurementChange.objects.bulk_create(changes)
+    return m
+
+
+def measurements_save(*, data_round: Round, user, entries: list[EntryValues]) -> SaveResult:
     """Save a unit's draft values: all rows or none (one transaction); a row someone else saved meanwhile is refused.
 
     Refuses (PermissionDenied) a closed round, a validated year and indicators outside the user's units.
     """
-    require_round_open(round)
-    allowed = user_unit_ids(user=user, round=round)
-    data = round_data(round=round, unit_ids=allowed)
+    require_round_open(data_round)
+    allowed = user_unit_ids(user=user, data_round=data_round)
+    data = round_data(data_round=data_round, unit_ids=allowed)
     result = SaveResult()
     rows: list[tuple[EntryRow, EntryValues]] = []
     for values in entries:
@@ -330,14 +351,14 @@ def measurements_save(*, round: Round, user, entries: list[EntryValues]) -> Save
         if current is not None and not values.files and not measurement_differs(current, values.fields()):
             result.unchanged += 1
             continue
-        _check_entry(row, values, round.plan, result)
+        _check_entry(row, values, data_round.plan, result)
         rows.append((row, values))
     if not result.ok:
         return result
     try:
         with transaction.atomic():
             for row, values in rows:
-                _write_entry(round, row, values, user, result)
+                _write_entry(data_round, row, values, user, result)
             if result.conflicts:
                 raise _Rollback
     except _Rollback:
@@ -349,25 +370,30 @@ def measurement_differs(measurement: Measurement, values: dict[str, Any]) -> boo
     return any(differs(getattr(measurement, k), v) for k, v in values.items())
 
 
-def _write_entry(round: Round, row: EntryRow, values: EntryValues, user, result: SaveResult) -> None:
+def _write_entry(data_round: Round, row: EntryRow, values: EntryValues, user, result: SaveResult) -> None:
     current = row.measurement
     fields = values.fields()
     if current is None:
         try:
             with transaction.atomic():
                 current = Measurement.objects.create(
-                    indicator=row.indicator, round=round, year=round.year, updated_by=user, status=S.DRAFT, **fields
+                    indicator=row.indicator,
+                    round=data_round,
+                    year=data_round.year,
+                    updated_by=user,
+                    status=MeasurementStatus.DRAFT,
+                    **fields,
                 )
         except IntegrityError:  # created by someone else since the page was loaded
-            result.conflicts[row.indicator.pk] = Measurement.objects.get(indicator=row.indicator, round=round)
+            result.conflicts[row.indicator.pk] = Measurement.objects.get(indicator=row.indicator, round=data_round)
             return
         blank = Measurement(variables={})
-        changes = measurement_changes(blank, fields, user, A.SAVE)
+        changes = measurement_changes(blank, fields, user, MeasurementChange.Action.SAVE)
     else:
-        changes = measurement_changes(current, fields, user, A.SAVE)
-        new_status = S.DRAFT
+        changes = measurement_changes(current, fields, user, MeasurementChange.Action.SAVE)
+        new_status = MeasurementStatus.DRAFT
         if current.status != new_status:
-            changes += measurement_changes(current, {"status": new_status}, user, A.SAVE)
+            changes += measurement_changes(current, {"status": new_status}, user, MeasurementChange.Action.SAVE)
         updated = Measurement.objects.filter(pk=current.pk, version=values.version).update(
             **fields, status=new_status, version=F("version") + 1, updated_by=user, updated_at=timezone.now()
         )
@@ -392,12 +418,12 @@ class SubmitResult:
         return not self.problems
 
 
-def unit_submit(*, round: Round, unit_id: int, user) -> SubmitResult:
+def unit_submit(*, data_round: Round, unit_id: int, user) -> SubmitResult:
     """Submit every draft value of a unit at once; refused while a value is missing, returned or unexplained."""
-    require_round_open(round)
-    if unit_id not in user_unit_ids(user=user, round=round):
+    require_round_open(data_round)
+    if unit_id not in user_unit_ids(user=user, data_round=data_round):
         raise PermissionDenied("Puoi inviare solo i consuntivi delle tue unità organizzative.")
-    data = round_data(round=round, unit_ids={unit_id})
+    data = round_data(data_round=data_round, unit_ids={unit_id})
     block = data.block(unit_id)
     result = SubmitResult()
     if block is None:
@@ -408,11 +434,11 @@ def unit_submit(*, round: Round, unit_id: int, user) -> SubmitResult:
         label = row.indicator.label
         if row.measurement is None or (row.score.status == MISSING and row.measurement.manual_achievement is None):
             result.problems.append(f"{label}: manca il valore ({row.score.reason})")
-        elif row.status == S.RETURNED:
+        elif row.status == MeasurementStatus.RETURNED:
             result.problems.append(f"{label}: restituito dall'ufficio pianificazione, correggere e salvare")
         elif row.score.met is False and not row.measurement.note.strip():
             result.problems.append(f"{label}: target non raggiunto, manca la nota sullo scostamento")
-        elif row.status == S.DRAFT:
+        elif row.status == MeasurementStatus.DRAFT:
             drafts.append(row.measurement)
     if result.problems:
         return result
@@ -422,15 +448,17 @@ def unit_submit(*, round: Round, unit_id: int, user) -> SubmitResult:
     with transaction.atomic():
         changes = []
         for m in drafts:
-            updated = Measurement.objects.filter(pk=m.pk, version=m.version, status=S.DRAFT).update(
-                status=S.SUBMITTED, review_comment="", version=F("version") + 1, updated_by=user
+            updated = Measurement.objects.filter(pk=m.pk, version=m.version, status=MeasurementStatus.DRAFT).update(
+                status=MeasurementStatus.SUBMITTED, review_comment="", version=F("version") + 1, updated_by=user
             )
             if updated == 0:
                 transaction.set_rollback(True)
                 return SubmitResult(
                     problems=[f"{m.indicator.label}: modificato da un altro utente, ricaricare la pagina"]
                 )
-            changes += measurement_changes(m, {"status": S.SUBMITTED}, user, A.SUBMIT)
+            changes += measurement_changes(
+                m, {"status": MeasurementStatus.SUBMITTED}, user, MeasurementChange.Action.SUBMIT
+            )
         MeasurementChange.objects.bulk_create(changes)
     result.submitted = len(drafts)
     return result
@@ -439,46 +467,50 @@ def unit_submit(*, round: Round, unit_id: int, user) -> SubmitResult:
 # --- Review by the planning office --------------------------------------------------------------------------
 
 
-def _measurement_for_review(round: Round, indicator_id: int) -> Measurement:
-    m = Measurement.objects.select_related("indicator").filter(round=round, indicator_id=indicator_id).first()
+def _measurement_for_review(data_round: Round, indicator_id: int) -> Measurement:
+    m = Measurement.objects.select_related("indicator").filter(round=data_round, indicator_id=indicator_id).first()
     if m is None:
         raise ValidationError("Non c'è ancora un consuntivo per questo indicatore.")
     return m
 
 
 @transaction.atomic
-def measurement_accept(*, round: Round, indicator_ids: list[int], user) -> int:
+def measurement_accept(*, data_round: Round, indicator_ids: list[int], user) -> int:
     """Accept submitted values (inviato → verificato); returns how many were accepted."""
     require_planner(user, Action.MEASUREMENT_REVIEW)
-    require_round_open(round)
+    require_round_open(data_round)
     measurements = list(
-        Measurement.objects.filter(round=round, indicator_id__in=indicator_ids, status=S.SUBMITTED).select_for_update()
+        Measurement.objects.filter(
+            round=data_round, indicator_id__in=indicator_ids, status=MeasurementStatus.SUBMITTED
+        ).select_for_update()
     )
     if not measurements:
         raise ValidationError("Nessun valore inviato da accettare.")
     changes = []
     for m in measurements:
-        changes += measurement_changes(m, {"status": S.ACCEPTED}, user, A.ACCEPT)
+        changes += measurement_changes(m, {"status": MeasurementStatus.ACCEPTED}, user, MeasurementChange.Action.ACCEPT)
     Measurement.objects.filter(pk__in=[m.pk for m in measurements]).update(
-        status=S.ACCEPTED, version=F("version") + 1, updated_by=user
+        status=MeasurementStatus.ACCEPTED, version=F("version") + 1, updated_by=user
     )
     MeasurementChange.objects.bulk_create(changes)
     return len(measurements)
 
 
 @transaction.atomic
-def measurement_return(*, round: Round, indicator_id: int, user, comment: str) -> Measurement:
+def measurement_return(*, data_round: Round, indicator_id: int, user, comment: str) -> Measurement:
     """Return a value to its unit (da rivedere) with the comment that says what to fix."""
     require_planner(user, Action.MEASUREMENT_REVIEW)
-    require_round_open(round)
+    require_round_open(data_round)
     if not comment.strip():
         raise ValidationError("Per restituire un valore serve un commento che dica cosa correggere.")
-    m = _measurement_for_review(round, indicator_id)
-    if m.status not in (S.SUBMITTED, S.ACCEPTED):
+    m = _measurement_for_review(data_round, indicator_id)
+    if m.status not in (MeasurementStatus.SUBMITTED, MeasurementStatus.ACCEPTED):
         raise ValidationError("Si può restituire solo un valore inviato o verificato.")
-    changes = measurement_changes(m, {"status": S.RETURNED}, user, A.RETURN, comment.strip())
+    changes = measurement_changes(
+        m, {"status": MeasurementStatus.RETURNED}, user, MeasurementChange.Action.RETURN, comment.strip()
+    )
     Measurement.objects.filter(pk=m.pk).update(
-        status=S.RETURNED, review_comment=comment.strip(), version=F("version") + 1, updated_by=user
+        status=MeasurementStatus.RETURNED, review_comment=comment.strip(), version=F("version") + 1, updated_by=user
     )
     MeasurementChange.objects.bulk_create(changes)
     m.refresh_from_db()
@@ -487,11 +519,11 @@ def measurement_return(*, round: Round, indicator_id: int, user, comment: str) -
 
 @transaction.atomic
 def measurement_set_manual(
-    *, round: Round, indicator_id: int, user, achievement: Decimal | None, reason: str, version: int
+    *, data_round: Round, indicator_id: int, user, achievement: Decimal | None, reason: str, version: int
 ) -> Measurement:
     """Set (or clear, with None) a manual achievement; only the planning office, always with a reason."""
     require_planner(user, Action.MEASUREMENT_REVIEW)
-    require_round_open(round)
+    require_round_open(data_round)
     reason = reason.strip()
     if achievement is not None and not reason:
         raise ValidationError({"reason": "Il raggiungimento manuale richiede la motivazione."})
@@ -500,26 +532,21 @@ def measurement_set_manual(
     reason_too_large = field_problem(Measurement, "manual_achievement", achievement)
     if reason_too_large:
         raise ValidationError({"achievement": problem_message("raggiungimento manuale", reason_too_large)})
-    indicator = Indicator.objects.filter(pk=indicator_id, objective__plan_id=round.plan_id).first()
+    indicator = Indicator.objects.filter(pk=indicator_id, objective__plan_id=data_round.plan_id).first()
     if indicator is None:
         raise ValidationError("L'indicatore non appartiene al piano della rilevazione.")
     values = {
         "manual_achievement": achievement.quantize(Decimal("0.01")) if achievement is not None else None,
         "manual_reason": reason if achievement is not None else "",
     }
-    m = Measurement.objects.filter(round=round, indicator=indicator).first()
+    m = Measurement.objects.filter(round=data_round, indicator=indicator).first()
     if m is None:
         if version != 0:
             raise _conflict()
-        m = Measurement.objects.create(
-            indicator=indicator, round=round, year=round.year, status=S.ACCEPTED, updated_by=user, **values
+        return accepted_measurement_create(
+            indicator=indicator, data_round=data_round, user=user, values=values, action=MeasurementChange.Action.MANUAL
         )
-        changes = measurement_changes(Measurement(variables={}), values, user, A.MANUAL)
-        for change in changes:
-            change.measurement = m
-        MeasurementChange.objects.bulk_create(changes)
-        return m
-    changes = measurement_changes(m, values, user, A.MANUAL)
+    changes = measurement_changes(m, values, user, MeasurementChange.Action.MANUAL)
     updated = Measurement.objects.filter(pk=m.pk, version=version).update(
         **values, version=F("version") + 1, updated_by=user
     )
@@ -548,17 +575,17 @@ class ReminderResult:
     without_recipient: list[str] = field(default_factory=list)  # units whose leaders have no e-mail address
 
 
-def round_remind(*, round: Round, user, link: str) -> ReminderResult:
+def round_remind(*, data_round: Round, user, link: str) -> ReminderResult:
     """E-mail the leaders of every unit that has not submitted yet (Django's e-mail backend)."""
     require_planner(user)
-    require_round_open(round)
-    data = round_data(round=round)
+    require_round_open(data_round)
+    data = round_data(data_round=data_round)
     pending = [b for b in data.blocks if b.status in (UnitStatus.NOT_STARTED, UnitStatus.DRAFT, UnitStatus.RETURNED)]
     leaders: dict[int, list[str]] = {}
     for unit in OrgUnit.objects.filter(pk__in=[b.unit.pk for b in pending]).prefetch_related("leaders"):
         leaders[unit.pk] = sorted({u.email for u in unit.leaders.all() if u.email})
     result = ReminderResult()
-    deadline = f" entro il {date_it(round.deadline)}" if round.deadline else ""
+    deadline = f" entro il {date_it(data_round.deadline)}" if data_round.deadline else ""
     messages = []
     for block in pending:
         recipients = leaders.get(block.unit.pk, [])
@@ -568,14 +595,14 @@ def round_remind(*, round: Round, user, link: str) -> ReminderResult:
         missing = len(block.rows) - block.done
         still = ngettext("%(n)d consuntivo", "%(n)d consuntivi", missing) % {"n": missing}
         body = (
-            f"Gentile responsabile,\n\nnella rilevazione «{round}» del piano «{round.plan.title}» l'unità "
+            f"Gentile responsabile,\n\nnella rilevazione «{data_round}» del piano «{data_round.plan.title}» l'unità "
             f"{block.unit.code} – {block.unit.name} ha ancora {still} da inviare{deadline}.\n"
             f"Stato attuale: {block.status_label.lower()}.\n\nPer inserirli: {link}\n\n"
             "Ufficio pianificazione e controllo di gestione"
         )
         messages.append(
             EmailMessage(
-                subject=f"Promemoria: consuntivi {round} – {block.unit.code}",
+                subject=f"Promemoria: consuntivi {data_round} – {block.unit.code}",
                 body=body,
                 to=recipients,
             )
@@ -641,7 +668,7 @@ def evidence_check(upload: UploadedFile) -> str:
     limit = evidence_max_bytes()
     if upload.size > limit:
         raise ValidationError(
-            f"«{name}» è troppo grande ({upload.size / 1_048_576:.1f} MB): il limite è {limit / 1_048_576:.0f} MB."
+            f"«{name}» è troppo grande ({megabytes_it(upload.size)}): il limite è {megabytes_it(limit)}."
         )
     content_type, signatures = EVIDENCE_TYPES[extension]
     upload.seek(0)
@@ -667,7 +694,11 @@ def _evidence_store(measurement: Measurement, upload: UploadedFile, user) -> Evi
     evidence.file.save(upload.name or "allegato", upload, save=False)
     evidence.save()
     MeasurementChange.objects.create(
-        measurement=measurement, user=user, action=A.EVIDENCE, field="Allegato", new_value=evidence.original_name
+        measurement=measurement,
+        user=user,
+        action=MeasurementChange.Action.EVIDENCE,
+        field="Allegato",
+        new_value=evidence.original_name,
     )
     return evidence
 
@@ -679,13 +710,17 @@ def evidence_delete(*, evidence: Evidence, user) -> None:
     require_round_open(measurement.round)
     if measurement.round.plan.ente_id is None or measurement.indicator_id is None:
         raise PermissionDenied
-    rows = round_data(round=measurement.round, unit_ids=user_unit_ids(user=user, round=measurement.round))
+    rows = round_data(data_round=measurement.round, unit_ids=user_unit_ids(user=user, data_round=measurement.round))
     if rows.row(measurement.indicator_id) is None:
         raise PermissionDenied("Puoi rimuovere solo gli allegati delle tue unità organizzative.")
     if measurement.status not in EDITABLE_BY_UNIT:
         raise ValidationError("Il valore è già stato inviato: l'allegato non si può più rimuovere.")
     MeasurementChange.objects.create(
-        measurement=measurement, user=user, action=A.EVIDENCE, field="Allegato", old_value=evidence.original_name
+        measurement=measurement,
+        user=user,
+        action=MeasurementChange.Action.EVIDENCE,
+        field="Allegato",
+        old_value=evidence.original_name,
     )
     evidence.file.delete(save=False)
     evidence.delete()

@@ -133,7 +133,7 @@ def round_detail(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     if not can(request.user, Action.MEASUREMENT_READ):
         return redirect("consuntivi:mine", round_id=rnd.pk)
-    data = round_data(round=rnd)
+    data = round_data(data_round=rnd)
     scoring = plan_score(plan=rnd.plan, year=rnd.year) if rnd.final else None
     context = {
         "round": rnd,
@@ -155,7 +155,7 @@ def round_close_view(request, round_id: int):
     if rnd.final:  # closing the final round closes the year: the confirmation page lists what is pending
         return redirect("consuntivi:year_close", plan_id=rnd.plan_id, year=rnd.year)
     try:
-        round_close(round=rnd, user=request.user)
+        round_close(data_round=rnd, user=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -194,7 +194,7 @@ def round_reopen_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     form = ReasonForm(request.POST)
     try:
-        round_reopen(round=rnd, user=request.user, reason=form.data.get("reason", ""))
+        round_reopen(data_round=rnd, user=request.user, reason=form.data.get("reason", ""))
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -207,7 +207,7 @@ def round_reopen_view(request, round_id: int):
 def round_remind_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     link = request.build_absolute_uri(reverse("consuntivi:mine", args=[rnd.pk]))
-    result = round_remind(round=rnd, user=request.user, link=link)
+    result = round_remind(data_round=rnd, user=request.user, link=link)
     if result.sent:
         messages.success(request, "Promemoria inviato alle unità: " + ", ".join(result.sent) + ".")
     if result.without_recipient:
@@ -253,7 +253,7 @@ def _render_mine(request, data: RoundData, forms: dict[int, EntryForm], status: 
 def mine(request, round_id: int):
     """«I miei indicatori»: the indicators of the units the Responsabile leads (and their sub-units)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    data = round_data_for_user(round=rnd, user=request.user)
+    data = round_data_for_user(data_round=rnd, user=request.user)
     return _render_mine(request, data, _entry_forms(data) if data.accepts_values else {})
 
 
@@ -262,9 +262,9 @@ def mine(request, round_id: int):
 def unit_save(request, round_id: int, unit_id: int):
     """Save the unit's values as a draft (all rows in one transaction); with `invia`, submit them too."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    if unit_id not in user_unit_ids(user=request.user, round=rnd):
+    if unit_id not in user_unit_ids(user=request.user, data_round=rnd):
         raise PermissionDenied("Puoi inserire i consuntivi solo delle tue unità organizzative.")
-    data = round_data_for_user(round=rnd, user=request.user)
+    data = round_data_for_user(data_round=rnd, user=request.user)
     if not data.accepts_values:
         raise PermissionDenied("La rilevazione è chiusa o l'anno è validato: i valori non si possono modificare.")
     forms = _entry_forms(data, request.POST, request.FILES, unit_id=unit_id)
@@ -273,7 +273,7 @@ def unit_save(request, round_id: int, unit_id: int):
             request, "Alcuni valori non sono leggibili: correggere i campi segnalati. Nulla è stato salvato."
         )
         return _render_mine(request, data, {**_entry_forms(data), **forms})
-    result = measurements_save(round=rnd, user=request.user, entries=[f.entry() for f in forms.values()])
+    result = measurements_save(data_round=rnd, user=request.user, entries=[f.entry() for f in forms.values()])
     if not result.ok:
         for indicator_id, errors in result.errors.items():
             for field, message in errors.items():
@@ -300,7 +300,7 @@ def unit_save(request, round_id: int, unit_id: int):
     if result.saved:
         messages.success(request, saved_message(result.saved))
     if request.POST.get("invia"):
-        submitted = unit_submit(round=rnd, unit_id=unit_id, user=request.user)
+        submitted = unit_submit(data_round=rnd, unit_id=unit_id, user=request.user)
         if submitted.ok:
             messages.success(request, sent_message(submitted.submitted))
         else:
@@ -315,7 +315,7 @@ def unit_save(request, round_id: int, unit_id: int):
 def entry_preview(request, round_id: int, indicator_id: int):
     """htmx: the live achievement of the values being typed (the scoring core decides, never JavaScript)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    data = round_data(round=rnd, unit_ids=user_unit_ids(user=request.user, round=rnd))
+    data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=request.user, data_round=rnd))
     row = data.row(indicator_id)
     if row is None:
         raise PermissionDenied("Indicatore non di una tua unità.")
@@ -331,7 +331,7 @@ def entry_preview(request, round_id: int, indicator_id: int):
 
 
 def _review_block(request, rnd, unit_id: int):
-    data = round_data(round=rnd, unit_ids={unit_id})
+    data = round_data(data_round=rnd, unit_ids={unit_id})
     block = data.block(unit_id)
     if block is None:
         raise Http404("L'unità non ha indicatori in questa rilevazione.")
@@ -356,7 +356,7 @@ def unit_review(request, round_id: int, unit_id: int):
 
 
 def _back_to_unit(rnd, indicator_id: int):
-    data = round_data(round=rnd)
+    data = round_data(data_round=rnd)
     row = data.row(indicator_id)
     if row is None:
         raise Http404("Indicatore senza valori da rivedere in questa rilevazione.")
@@ -369,7 +369,9 @@ def unit_accept(request, round_id: int, unit_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     _, block = _review_block(request, rnd, unit_id)
     try:
-        count = measurement_accept(round=rnd, indicator_ids=[r.indicator.pk for r in block.rows], user=request.user)
+        count = measurement_accept(
+            data_round=rnd, indicator_ids=[r.indicator.pk for r in block.rows], user=request.user
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -382,7 +384,7 @@ def unit_accept(request, round_id: int, unit_id: int):
 def indicator_accept(request, round_id: int, indicator_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     try:
-        measurement_accept(round=rnd, indicator_ids=[indicator_id], user=request.user)
+        measurement_accept(data_round=rnd, indicator_ids=[indicator_id], user=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -397,7 +399,7 @@ def indicator_return(request, round_id: int, indicator_id: int):
     form = ReturnForm(request.POST)
     try:
         measurement_return(
-            round=rnd, indicator_id=indicator_id, user=request.user, comment=form.data.get("comment", "")
+            data_round=rnd, indicator_id=indicator_id, user=request.user, comment=form.data.get("comment", "")
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
@@ -418,7 +420,7 @@ def indicator_manual(request, round_id: int, indicator_id: int):
         return _back_to_unit(rnd, indicator_id)
     try:
         measurement_set_manual(
-            round=rnd,
+            data_round=rnd,
             indicator_id=indicator_id,
             user=request.user,
             achievement=form.cleaned_data["achievement"],
@@ -436,11 +438,11 @@ def indicator_manual(request, round_id: int, indicator_id: int):
 def indicator_history(request, round_id: int, indicator_id: int):
     """Every change to the consuntivo: who, when, old → new (planning office and OIV)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    data = round_data(round=rnd)
+    data = round_data(data_round=rnd)
     row = data.row(indicator_id)
     if row is None:
         raise Http404("Indicatore non presente in questa rilevazione.")
-    changes = measurement_history(round=rnd, indicator_id=indicator_id)
+    changes = measurement_history(data_round=rnd, indicator_id=indicator_id)
     return render(request, "consuntivi/history.html", {"round": rnd, "row": row, "changes": changes})
 
 
@@ -456,7 +458,10 @@ def round_import_view(request, round_id: int):
         form = ImportForm(request.POST, request.FILES, refused=upload_refusal(request))
         if form.is_valid():
             report = round_import(
-                round=rnd, source=form.cleaned_data["file"], user=request.user, dry_run=form.cleaned_data["dry_run"]
+                data_round=rnd,
+                source=form.cleaned_data["file"],
+                user=request.user,
+                dry_run=form.cleaned_data["dry_run"],
             )
             if report.ok and not report.dry_run:
                 messages.success(
@@ -474,9 +479,11 @@ def round_import_view(request, round_id: int):
 def unit_sheet_view(request, round_id: int, unit_id: int):
     """The unit's `Consuntivi` sheet to fill offline (planning office, or the unit's own Responsabile)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    if not can(request.user, Action.MEASUREMENT_READ) and unit_id not in user_unit_ids(user=request.user, round=rnd):
+    if not can(request.user, Action.MEASUREMENT_READ) and unit_id not in user_unit_ids(
+        user=request.user, data_round=rnd
+    ):
         raise PermissionDenied("Puoi scaricare solo il foglio delle tue unità organizzative.")
-    data = round_data(round=rnd, unit_ids={unit_id})
+    data = round_data(data_round=rnd, unit_ids={unit_id})
     block = data.block(unit_id)
     if block is None:
         raise Http404("L'unità non ha indicatori in questa rilevazione.")
@@ -496,7 +503,7 @@ def _evidence_for_user(user, evidence_id: int) -> Evidence:
     )
     if not can(user, Action.MEASUREMENT_READ):
         rnd = evidence.measurement.round
-        data = round_data(round=rnd, unit_ids=user_unit_ids(user=user, round=rnd))
+        data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=user, data_round=rnd))
         if data.row(evidence.measurement.indicator_id) is None:
             raise PermissionDenied("Allegato di un'altra unità organizzativa.")
     return evidence

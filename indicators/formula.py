@@ -12,7 +12,9 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+
+from perfplan.formats import number_it
 
 MAX_CHARS = 500
 MAX_TOKENS = 200
@@ -277,14 +279,6 @@ class Formula:
         )
 
     @property
-    def ratio_names(self) -> tuple[str, str] | None:
-        """(numerator name, denominator name) of a plain `A / B`, else None."""
-        if not self.is_simple_ratio:
-            return None
-        assert isinstance(self.root, Binary) and isinstance(self.root.left, Name) and isinstance(self.root.right, Name)
-        return self.root.left.name, self.root.right.name
-
-    @property
     def has_division(self) -> bool:
         """Only a quotient is a ratio that the × 100 rule turns into a percentage (scoring.md §5)."""
         return _has_division(self.root)
@@ -340,10 +334,10 @@ class Formula:
 
     def _render(self, expr: Expr, lookup: dict[str, Decimal], parent_precedence: int, right_side: bool = False) -> str:
         if isinstance(expr, Number):
-            return format_number(expr.value)
+            return number_it(expr.value)
         if isinstance(expr, Name):
             value = lookup.get(_key(expr.name))
-            return expr.name if value is None else format_number(value)
+            return expr.name if value is None else number_it(value)
         if isinstance(expr, Unary):
             return expr.op + self._render(expr.operand, lookup, 3)
         precedence = _PRECEDENCE[expr.op]
@@ -392,22 +386,3 @@ def single_name(text: str) -> str | None:
     if len(tokens) == 1 and tokens[0].kind == "name":
         return tokens[0].text
     return None
-
-
-_ITALIAN_MARKS = str.maketrans(",.", ".,")
-_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
-
-
-def format_number(value: Decimal, places: int | None = None) -> str:
-    """Italian format (`1.250,5`, `-7,72`); `places` rounds half up to that many decimals and keeps them.
-
-    Called for every step of every score explanation, so it leans on the C formatter (`,` grouping).
-    """
-    if value == 0:
-        value = abs(value)  # no "-0"
-    if places is not None:
-        quantum = _QUANTUM.get(places) or Decimal(1).scaleb(-places)
-        text = f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,f}"
-    else:
-        text = f"{value.normalize():,f}" if value != 0 else "0"
-    return text.translate(_ITALIAN_MARKS)

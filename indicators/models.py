@@ -5,15 +5,15 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from indicators.notation import Kind, ParsedTarget, Unit
+from indicators.notation import UNIT_SUFFIX, Kind, ParsedTarget, Unit
 from perfplan.history import AuditedRecords
 
 
 class IndicatorUnit(models.TextChoices):
-    COUNT = Unit.COUNT.value, "N."
-    PERCENT = Unit.PERCENT.value, "%"
-    EURO = Unit.EURO.value, "€"
-    DAYS = Unit.DAYS.value, "gg"
+    COUNT = Unit.COUNT.value, UNIT_SUFFIX[Unit.COUNT]  # the suffix a value of the unit is written with: "N."
+    PERCENT = Unit.PERCENT.value, UNIT_SUFFIX[Unit.PERCENT]
+    EURO = Unit.EURO.value, UNIT_SUFFIX[Unit.EURO]
+    DAYS = Unit.DAYS.value, UNIT_SUFFIX[Unit.DAYS]
     DATE = Unit.DATE.value, "data"
     BOOLEAN = Unit.BOOLEAN.value, "SI/NO"
 
@@ -21,6 +21,11 @@ class IndicatorUnit(models.TextChoices):
 class Polarity(models.TextChoices):
     HIGHER_BETTER = "higher_better", "Crescente (più alto è meglio)"
     LOWER_BETTER = "lower_better", "Decrescente (più basso è meglio)"
+
+    @property
+    def word(self) -> str:
+        """The label's first word, as the workbook writes it: `crescente`, `decrescente`."""
+        return str(self.label).split()[0].lower()
 
 
 class Indicator(models.Model):

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
+from perfplan.formats import date_it, number_it
+
 
 class Kind(StrEnum):
     NONE = "NONE"
@@ -42,7 +44,7 @@ ORDINAL_SCALE = ("insufficiente", "sufficiente", "discreto", "buono", "ottimo")
 
 
 @dataclass(frozen=True)
-class Warning:
+class TargetWarning:
     code: str  # e.g. "W_TEXT"
     message: str  # Italian, shown to users
 
@@ -72,7 +74,7 @@ class ParsedValue:
     raw: str
     value: Decimal | bool | str | dt.date | None = None
     unit: Unit | None = None
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[TargetWarning] = field(default_factory=list)
 
 
 # --- messages (targets.md §5) -------------------------------------------------------------------------------
@@ -99,11 +101,11 @@ MESSAGES = {
 }
 
 
-def make_warning(code: str, **params: object) -> Warning:
+def make_warning(code: str, **params: object) -> TargetWarning:
     """Build a warning with its Italian message; placeholders ({n}, {qualifier}, {year}) come from params."""
     if code == "E_MULTI":
         params.setdefault("year", "AAAA")
-    return Warning(code, MESSAGES[code].format(**params))
+    return TargetWarning(code, MESSAGES[code].format(**params))
 
 
 # --- normalisation (targets.md §3) --------------------------------------------------------------------------
@@ -218,8 +220,9 @@ _ITALIAN = _Grammar(_AMOUNT)
 _POINT = _Grammar(_AMOUNT_POINT)
 _HAS_POINT = re.compile(r"[0-9]\.[0-9]")
 
-_UNITS = {"%": Unit.PERCENT, "n.": Unit.COUNT, "€": Unit.EURO, "gg": Unit.DAYS}
-_UNIT_TEXT = {Unit.PERCENT: "%", Unit.COUNT: "N.", Unit.EURO: "€", Unit.DAYS: "gg"}
+# How a value of each unit is written after its number, the one table (§5): `87,35 %`, `382 N.`, `1.250 €`, `30 gg`.
+UNIT_SUFFIX = {Unit.PERCENT: "%", Unit.COUNT: "N.", Unit.EURO: "€", Unit.DAYS: "gg"}
+_UNITS = {suffix.casefold(): unit for unit, suffix in UNIT_SUFFIX.items()}  # and read back, in any case
 _SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 _QUAL_BASE = re.compile(r"^\(?\s*(?:(?:del|dello|della|dei|degli|delle)\b|dell')", _FLAGS)
@@ -276,7 +279,9 @@ def _clean_decimal(value: Decimal, shift: int = 0) -> Decimal:
 # --- single items -------------------------------------------------------------------------------------------
 
 
-def _item(text: str, raw: str, grammar: _Grammar, *, qualifier: bool) -> tuple[ParsedTarget, list[Warning]] | None:
+def _item(
+    text: str, raw: str, grammar: _Grammar, *, qualifier: bool
+) -> tuple[ParsedTarget, list[TargetWarning]] | None:
     """Read one whole target (grammar `target` minus `text`), first alternative that consumes it all."""
     if _NONE_RE.fullmatch(text):
         return ParsedTarget(Kind.NONE, raw), []
@@ -316,9 +321,9 @@ def _item(text: str, raw: str, grammar: _Grammar, *, qualifier: bool) -> tuple[P
     return None
 
 
-def _bool(match: re.Match[str], raw: str) -> tuple[ParsedTarget, list[Warning]] | None:
+def _bool(match: re.Match[str], raw: str) -> tuple[ParsedTarget, list[TargetWarning]] | None:
     """D6: SI/ON true, NO/OFF false; `ON (0)` and `OFF (1)` contradict themselves and are not read."""
-    warnings: list[Warning] = []
+    warnings: list[TargetWarning] = []
     word = match.group("word")
     if word:
         value = word.casefold() != "no"
@@ -333,7 +338,7 @@ def _bool(match: re.Match[str], raw: str) -> tuple[ParsedTarget, list[Warning]] 
     return ParsedTarget(Kind.BOOL, raw, "=", value, unit=Unit.BOOLEAN), warnings
 
 
-def _number(match: re.Match[str], raw: str) -> tuple[ParsedTarget, list[Warning]] | None:
+def _number(match: re.Match[str], raw: str) -> tuple[ParsedTarget, list[TargetWarning]] | None:
     comparator = ">=" if match.group("almeno") else match.group("cmp")
     unit = _unit(match.group("unit")) or (Unit.EURO if match.group("euro") else None)
     if comparator is None and match.group("sign") and unit is Unit.PERCENT:
@@ -348,9 +353,9 @@ def _number(match: re.Match[str], raw: str) -> tuple[ParsedTarget, list[Warning]
 _MAX_ITEM_TOKENS = 8  # the longest item, `+1 % ( € 31.310 € )`, spans 7 tokens
 
 
-def _row(text: str, grammar: _Grammar) -> list[tuple[ParsedTarget, list[Warning]]] | None:
+def _row(text: str, grammar: _Grammar) -> list[tuple[ParsedTarget, list[TargetWarning]]] | None:
     """Split `row = item {sp item}`: at each space-separated position the first item alternative wins."""
-    items: list[tuple[ParsedTarget, list[Warning]]] = []
+    items: list[tuple[ParsedTarget, list[TargetWarning]]] = []
     tokens = text.split(" ")
     start = 0
     while start < len(tokens):
@@ -381,7 +386,7 @@ def parse_target(
     indicator_unit: Unit | None = None,
     baseline: object = _UNSET,
     algorithm: str | None = None,
-) -> tuple[ParsedTarget, list[Warning]]:
+) -> tuple[ParsedTarget, list[TargetWarning]]:
     """Parse one target cell (text or typed spreadsheet value) into a structured target and its warnings.
 
     `year` enables W_DEADLINE_BEFORE_YEAR (and names the column in E_MULTI), `indicator_unit` W_UNIT,
@@ -418,7 +423,7 @@ def _typed_decimal(cell: int | float | Decimal, percent_format: bool) -> Decimal
     return _clean_decimal(value) if isinstance(cell, float) else value
 
 
-def _parse_target(cell: object, *, percent_format: bool, year: int | None) -> tuple[ParsedTarget, list[Warning]]:
+def _parse_target(cell: object, *, percent_format: bool, year: int | None) -> tuple[ParsedTarget, list[TargetWarning]]:
     if cell is None:
         return ParsedTarget(Kind.NONE, ""), []
     # A typed cell keeps as `raw` the text a user reads in the sheet (Italian form), so an export writes back
@@ -427,7 +432,7 @@ def _parse_target(cell: object, *, percent_format: bool, year: int | None) -> tu
         return ParsedTarget(Kind.BOOL, "SI" if cell else "NO", "=", cell, unit=Unit.BOOLEAN), []
     if isinstance(cell, dt.date):
         day = cell.date() if isinstance(cell, dt.datetime) else cell
-        return ParsedTarget(Kind.DEADLINE, day.strftime("%d/%m/%Y"), "<=", unit=Unit.DATE, deadline=day), []
+        return ParsedTarget(Kind.DEADLINE, date_it(day), "<=", unit=Unit.DATE, deadline=day), []
     if isinstance(cell, int | float | Decimal):
         value = _typed_decimal(cell, percent_format)
         if value is None:
@@ -440,7 +445,7 @@ def _parse_target(cell: object, *, percent_format: bool, year: int | None) -> tu
     return _parse_text(cell, year=year)
 
 
-def _parse_text(raw: str, *, year: int | None = None) -> tuple[ParsedTarget, list[Warning]]:
+def _parse_text(raw: str, *, year: int | None = None) -> tuple[ParsedTarget, list[TargetWarning]]:
     """The text path of parse_target: §3 normalisation, §4 grammar, then row (E_MULTI) and text fallbacks."""
     text = normalise(raw)
     if text == "":
@@ -472,7 +477,7 @@ def _parse_text(raw: str, *, year: int | None = None) -> tuple[ParsedTarget, lis
     return ParsedTarget(Kind.TEXT, raw), [make_warning("W_TEXT")]
 
 
-def _qualifier_warnings(qualifier: str | None) -> list[Warning]:
+def _qualifier_warnings(qualifier: str | None) -> list[TargetWarning]:
     """D8: a qualifier naming another base or a frequency needs review before scoring."""
     if not qualifier:
         return []
@@ -486,7 +491,7 @@ def _qualifier_warnings(qualifier: str | None) -> list[Warning]:
 
 def _context_warnings(
     parsed: ParsedTarget, year: int | None, indicator_unit: Unit | None, baseline: object, algorithm: str | None
-) -> list[Warning]:
+) -> list[TargetWarning]:
     """Warnings that depend on what surrounds the cell (D2, D5, D11, row 50)."""
     warnings = []
     if parsed.kind is Kind.DEADLINE and year is not None and parsed.deadline and parsed.deadline.year < year:
@@ -509,7 +514,7 @@ def _has_number(baseline: object) -> bool:
     return isinstance(baseline, int | float | Decimal) and not isinstance(baseline, bool)
 
 
-def parse_row(text: str, *, year: int | None = None) -> list[tuple[ParsedTarget, list[Warning]]] | None:
+def parse_row(text: str, *, year: int | None = None) -> list[tuple[ParsedTarget, list[TargetWarning]]] | None:
     """Seed rows (§7): several items separated by spaces, each with its own warnings; None if not a row."""
     try:
         normalised = normalise(text)
@@ -564,26 +569,14 @@ def ordinal_rank(level: str) -> int:
 
 
 def format_number(value: Decimal) -> str:
-    """Italian number format as written in the plans: `.` groups thousands, `,` is the decimal mark."""
-    if not value.is_finite():
-        return str(value)
-    if value == 0:
-        value = value.copy_abs()  # never print "-0"
-    text = format(value, "f")
-    sign = ""
-    if text.startswith("-"):
-        sign, text = "-", text[1:]
-    integer, _, fraction = text.partition(".")
-    groups = []
-    while len(integer) > 3:
-        groups.insert(0, integer[-3:])
-        integer = integer[:-3]
-    result = sign + ".".join([integer, *groups])
-    return f"{result},{fraction}" if fraction else result
+    """A number as the plans write it (`1.250,5`, `0,50`): perfplan.formats.number_it, the value's decimals kept."""
+    return number_it(value, as_written=True)
 
 
-def _with_unit(number: str, unit: Unit | None) -> str:
-    return f"{number} {_UNIT_TEXT[unit]}" if unit in _UNIT_TEXT else number
+def with_unit(text: str, unit: Unit | None) -> str:
+    """A number with its unit's suffix (UNIT_SUFFIX): `87,35` → `87,35 %`; no unit, or no text, adds none."""
+    suffix = UNIT_SUFFIX.get(unit) if unit else None
+    return f"{text} {suffix}" if suffix and text else text
 
 
 def format_target(parsed: ParsedTarget) -> str:
@@ -600,16 +593,16 @@ def format_target(parsed: ParsedTarget) -> str:
     if kind is Kind.ORDINAL:
         return str(parsed.value).lower()
     if kind is Kind.DEADLINE and parsed.deadline is not None:
-        date_text = parsed.deadline.strftime("%d/%m/") + f"{parsed.deadline.year:04d}"
+        date_text = date_it(parsed.deadline)
         return f"< {date_text}" if parsed.comparator == "<" else f"entro il {date_text}"
     if kind is Kind.DELTA_PCT and isinstance(parsed.value, Decimal):
         sign = "-" if parsed.comparator == "<=" or parsed.value < 0 else "+"
         text = f"{sign}{format_number(parsed.value.copy_abs())}%"
         if parsed.absolute is not None:
-            text += f" ({_with_unit(format_number(parsed.absolute), parsed.unit)})"
+            text += f" ({with_unit(format_number(parsed.absolute), parsed.unit)})"
         return text
     if kind is Kind.NUMBER and isinstance(parsed.value, Decimal):
-        text = _with_unit(format_number(parsed.value), parsed.unit)
+        text = with_unit(format_number(parsed.value), parsed.unit)
         if parsed.comparator:
             text = f"{_SYMBOLS[parsed.comparator]} {text}"
         if parsed.qualifier:
@@ -680,7 +673,7 @@ def _parse_value(cell: object, percent_format: bool) -> ParsedValue:
     return ParsedValue(Kind.TEXT, raw)
 
 
-def _implausible(number: Decimal, unit: Unit | None) -> list[Warning]:
+def _implausible(number: Decimal, unit: Unit | None) -> list[TargetWarning]:
     return [make_warning("W_IMPLAUSIBLE")] if unit is Unit.PERCENT and abs(number) > 1000 else []
 
 
@@ -696,8 +689,9 @@ __all__ = [
     "Kind",
     "ParsedTarget",
     "ParsedValue",
+    "UNIT_SUFFIX",
+    "TargetWarning",
     "Unit",
-    "Warning",
     "format_number",
     "format_target",
     "join_seed_lines",
@@ -709,4 +703,5 @@ __all__ = [
     "parse_target",
     "parse_value",
     "split_row",
+    "with_unit",
 ]

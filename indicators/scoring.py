@@ -15,8 +15,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from indicators.formula import FormulaError, parse_formula, single_name
-from indicators.formula import format_number as _format_number
 from indicators.notation import ORDINAL_SCALE, Kind, ParsedTarget, Unit
+from perfplan.formats import date_it, number_it, percent_it
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -41,8 +41,6 @@ BAND_ACHIEVED = "raggiunto"
 BAND_PARTIAL = "parziale"
 BAND_NOT_ACHIEVED = "non_raggiunto"
 BAND_NONE = "nd"
-
-_UNIT_SUFFIX = {Unit.PERCENT: " %", Unit.EURO: " €", Unit.COUNT: " N.", Unit.DAYS: " gg"}
 
 # Kinds of the scoring warnings (ScoreWarning.kind): reports pick the ones they show by kind, never by wording.
 WARN_WEIGHT_BLANK = "weight_blank"  # a blank weight among weighted siblings: counts 0
@@ -241,8 +239,8 @@ _TEXT_CACHE_SIZE = 1 << 16
 
 @lru_cache(maxsize=_TEXT_CACHE_SIZE, typed=True)
 def format_number(value: Decimal, places: int | None = None) -> str:
-    """indicators.formula.format_number, memoised (see above)."""
-    return _format_number(value, places)
+    """perfplan.formats.number_it, memoised (see above)."""
+    return number_it(value, places)
 
 
 @lru_cache(maxsize=_TEXT_CACHE_SIZE, typed=True)
@@ -259,14 +257,7 @@ def _num(value: Decimal) -> str:
 _parse_formula = lru_cache(maxsize=4096)(parse_formula)
 
 
-def _pct(value: Decimal | None) -> str:
-    return "N/D" if value is None else format_number(value, 2) + " %"
-
-
-def _date(value: datetime.date) -> str:
-    return value.strftime("%d/%m/%Y")
-
-
+_pct = lru_cache(maxsize=_TEXT_CACHE_SIZE, typed=True)(percent_it)  # `87,35 %` or `N/D`, memoised as above
 _SYMBOLS = {">=": "≥", "<=": "≤"}
 _RULE_OF_COMPARATOR = {">=": "≥", "<=": "≤", ">": "≥", "<": "≤"}  # relazione.md §8: ≥ also for >, ≤ also for <
 
@@ -547,7 +538,7 @@ def _deadline_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str
     measurement = ind.measurement
     if measurement is not None and (measurement.not_done or measurement.value_bool is False):
         if steps is not None:
-            steps.append(f"Non svolto (NO) con scadenza {_date(target.deadline)} → 0")
+            steps.append(f"Non svolto (NO) con scadenza {date_it(target.deadline)} → 0")
         return _Outcome(ZERO, False, value=False, rule="SCAD")
     if measurement is None or measurement.value_date is None:
         raise _NoScore(MISSING, "Consuntivo non inserito: indicare la data di completamento, o NO se non svolto.")
@@ -557,7 +548,7 @@ def _deadline_outcome(ind: IndicatorInput, target: ParsedTarget, steps: list[str
     if steps is not None:
         relation = "prima del" if strict else "entro il"
         verdict = "target raggiunto → 100" if met else "target non raggiunto → 0"
-        steps.append(f"Svolto il {_date(done)}, scadenza {relation} {_date(target.deadline)}: {verdict}")
+        steps.append(f"Svolto il {date_it(done)}, scadenza {relation} {date_it(target.deadline)}: {verdict}")
     return _Outcome(HUNDRED if met else ZERO, met, value=done, rule="SCAD")
 
 

@@ -56,24 +56,8 @@ class EnteScopedAdmin(admin.ModelAdmin):
         return self._allowed(request)
 
 
-class ReadOnlyAdmin(EnteScopedAdmin):
-    """Readable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-
-    def has_view_permission(self, request, obj=None):
-        return can(request.user, Action.ADMIN_SITE)
+class ReadOnlyMixin:
+    """Readable, never added, changed or deleted here: the one read-only rule, for pages and inlines alike."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -83,6 +67,19 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, EnteScopedAdmin):
+    """An ente's objects, read-only."""
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """The rows under a read-only object, shown to whoever may use the admin site."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Action.ADMIN_SITE)
 
 
 class AuditedAdmin(SimpleHistoryAdmin):

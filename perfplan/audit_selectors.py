@@ -12,7 +12,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -36,9 +35,10 @@ from django.utils.text import capfirst
 
 from consuntivi.models import MeasurementChange
 from perfplan.audit import BASELINE_REASON, history_model_of, is_audited
-from perfplan.formats import date_it, number_it
+from perfplan.formats import datetime_it, value_it
 from perfplan.history import NOISE_FIELDS
-from perfplan.roles import Role, has_role, user_ente
+from perfplan.permissions import Action, can
+from perfplan.roles import user_ente
 
 PER_PAGE = 50
 EXPORT_CHUNK = 500
@@ -123,7 +123,7 @@ def _scope(user):
     ente = user_ente(user)
     if ente is not None:
         return ente.pk
-    return ALL if has_role(user, Role.ADMIN) else None
+    return ALL if can(user, Action.ADMIN_SITE) else None
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -230,23 +230,16 @@ def _related_text(obj) -> str:
 
 
 def _text(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, Decimal):
-        return number_it(value)
+    """A recorded value as the history shows it: perfplan.formats.value_it, plus moments, lists, mappings, HTML."""
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(value) else str(value)
-    if isinstance(value, dt.date):
-        return date_it(value)
+        return datetime_it(timezone.localtime(value)) if timezone.is_aware(value) else str(value)
     if isinstance(value, list | tuple):
         return ", ".join(_text(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_text(v)}" for k, v in value.items())
     if isinstance(value, str) and "<" in value:
         return strip_tags(value).strip()
-    return str(value)
+    return value_it(value)
 
 
 class _Lookups:

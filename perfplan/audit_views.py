@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl.styles import Font
 
 from perfplan.audit_selectors import AuditFilters, audit_export_rows, audit_page, audit_users, kind_choices
+from perfplan.formats import datetime_it
 from perfplan.permissions import Action, permission_required
 from perfplan.xlsx_safe import append_row, new_workbook, text_cell, workbook_bytes
 from plans.forms import StyledForm
@@ -82,7 +83,7 @@ def audit_export(request):
         header.append(cell)
     append_row(ws, header)
     for row in audit_export_rows(user=request.user, filters=filters):
-        when = timezone.localtime(row.when).strftime("%d/%m/%Y %H:%M:%S")
+        when = datetime_it(timezone.localtime(row.when), seconds=True)
         values = [when, str(row.user) if row.user else "Sistema", row.kind, row.label, row.action]
         values += [row.field, row.old, row.new, row.why]
         append_row(ws, values)  # a value such as "=1+1" is text, never a spreadsheet formula

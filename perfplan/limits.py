@@ -109,11 +109,6 @@ def field_problem(model: type[models.Model], name: str, value: Any) -> str | Non
     return value_problem(model._meta.get_field(name), value)
 
 
-def instance_problems(instance: models.Model) -> list[tuple[str, str]]:
-    """(field verbose name, reason) for every concrete field of `instance` whose value the database cannot hold."""
-    return [(str(field.verbose_name), reason) for field, reason in _field_problems(instance)]
-
-
 def problem_message(label: str, reason: str) -> str:
     """The Italian sentence of a value that does not fit: «Il campo «peso» è troppo grande: …»."""
     return f"Il campo «{label}» {reason}."

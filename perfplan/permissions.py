@@ -35,30 +35,58 @@ class Action(StrEnum):
     PASSWORD_CHANGE = "password_change"  # one's own password (accounts/password/)
 
 
-P, H, V, A = Role.PLANNER, Role.OFFICE_HEAD, Role.OIV, Role.ADMIN  # V: the OIV (valutatore)
-
 # action → (roles allowed, what the action is, in Italian, for the README and the refusal message)
 PERMISSIONS: dict[Action, tuple[frozenset[str], str]] = {
-    Action.READ: (frozenset({P, H, V, A}), "consultare piani, punteggi e rilevazioni del proprio ente"),
-    Action.PLAN_EDIT: (frozenset({P, A}), "creare e modificare piani, obiettivi, indicatori, pesi e target"),
-    Action.PLAN_IMPORT: (frozenset({P, A}), "importare piani da Excel (browser e riga di comando)"),
-    Action.PLAN_EXPORT: (frozenset({P, V, A}), "esportare il piano in Excel"),
-    Action.ROUND_MANAGE: (frozenset({P, A}), "aprire, chiudere, riaprire e importare le rilevazioni"),
-    Action.MEASUREMENT_ENTER: (frozenset({H}), "inserire i consuntivi delle proprie unità"),
-    Action.MEASUREMENT_READ: (frozenset({P, V, A}), "leggere i consuntivi di ogni unità e il loro storico"),
-    Action.MEASUREMENT_REVIEW: (frozenset({P, A}), "accettare, restituire, fissare il raggiungimento manuale"),
-    Action.UNIT_SHEET: (frozenset({P, H, A}), "scaricare il foglio dei consuntivi di un'unità"),
-    Action.RELAZIONE_READ: (frozenset({P, H, V, A}), "leggere la Relazione e scaricarne il PDF validato"),
-    Action.RELAZIONE_EDIT: (frozenset({P, A}), "scrivere la Relazione, chiudere l'anno, approvarla"),
+    Action.READ: (
+        frozenset({Role.PLANNER, Role.OFFICE_HEAD, Role.OIV, Role.ADMIN}),
+        "consultare piani, punteggi e rilevazioni del proprio ente",
+    ),
+    Action.PLAN_EDIT: (
+        frozenset({Role.PLANNER, Role.ADMIN}),
+        "creare e modificare piani, obiettivi, indicatori, pesi e target",
+    ),
+    Action.PLAN_IMPORT: (frozenset({Role.PLANNER, Role.ADMIN}), "importare piani da Excel (browser e riga di comando)"),
+    Action.PLAN_EXPORT: (frozenset({Role.PLANNER, Role.OIV, Role.ADMIN}), "esportare il piano in Excel"),
+    Action.ROUND_MANAGE: (
+        frozenset({Role.PLANNER, Role.ADMIN}),
+        "aprire, chiudere, riaprire e importare le rilevazioni",
+    ),
+    Action.MEASUREMENT_ENTER: (frozenset({Role.OFFICE_HEAD}), "inserire i consuntivi delle proprie unità"),
+    Action.MEASUREMENT_READ: (
+        frozenset({Role.PLANNER, Role.OIV, Role.ADMIN}),
+        "leggere i consuntivi di ogni unità e il loro storico",
+    ),
+    Action.MEASUREMENT_REVIEW: (
+        frozenset({Role.PLANNER, Role.ADMIN}),
+        "accettare, restituire, fissare il raggiungimento manuale",
+    ),
+    Action.UNIT_SHEET: (
+        frozenset({Role.PLANNER, Role.OFFICE_HEAD, Role.ADMIN}),
+        "scaricare il foglio dei consuntivi di un'unità",
+    ),
+    Action.RELAZIONE_READ: (
+        frozenset({Role.PLANNER, Role.OFFICE_HEAD, Role.OIV, Role.ADMIN}),
+        "leggere la Relazione e scaricarne il PDF validato",
+    ),
+    Action.RELAZIONE_EDIT: (
+        frozenset({Role.PLANNER, Role.ADMIN}),
+        "scrivere la Relazione, chiudere l'anno, approvarla",
+    ),
     Action.RELAZIONE_RENDER: (
-        frozenset({P, V, A}),
+        frozenset({Role.PLANNER, Role.OIV, Role.ADMIN}),
         "generare le anteprime PDF, scaricarle con i PDF sostituiti e la validazione firmata",
     ),
-    Action.RELAZIONE_VALIDATE: (frozenset({V}), "validare la Relazione (congela l'anno)"),
-    Action.YEAR_REOPEN: (frozenset({A}), "riaprire un anno validato, con motivazione"),
-    Action.AUDIT_READ: (frozenset({P, V, A}), "consultare ed esportare lo storico delle modifiche"),
-    Action.ADMIN_SITE: (frozenset({A}), "gestire utenti, unità, enti e configurazione (/admin/)"),
-    Action.PASSWORD_CHANGE: (frozenset({P, H, V, A}), "cambiare la propria password"),
+    Action.RELAZIONE_VALIDATE: (frozenset({Role.OIV}), "validare la Relazione (congela l'anno)"),
+    Action.YEAR_REOPEN: (frozenset({Role.ADMIN}), "riaprire un anno validato, con motivazione"),
+    Action.AUDIT_READ: (
+        frozenset({Role.PLANNER, Role.OIV, Role.ADMIN}),
+        "consultare ed esportare lo storico delle modifiche",
+    ),
+    Action.ADMIN_SITE: (frozenset({Role.ADMIN}), "gestire utenti, unità, enti e configurazione (/admin/)"),
+    Action.PASSWORD_CHANGE: (
+        frozenset({Role.PLANNER, Role.OFFICE_HEAD, Role.OIV, Role.ADMIN}),
+        "cambiare la propria password",
+    ),
 }
 
 # The object-level scope on top of the role: where it is checked, once for every path.

@@ -15,8 +15,8 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from perfplan.formats import number_it
-from perfplan.limits import MB, import_limits
+from perfplan.formats import megabytes_it
+from perfplan.limits import import_limits
 
 REFUSAL_ATTRIBUTE = "upload_refusal"
 
@@ -36,7 +36,7 @@ class BoundedUploadHandler(FileUploadHandler):
 
 def too_large_message(limit: int) -> str:
     return (
-        f"Il file è troppo grande: il limite è {number_it(round(limit / MB, 1))} MB. "
+        f"Il file è troppo grande: il limite è {megabytes_it(limit)}. "
         "Il caricamento è stato interrotto e nulla è stato salvato."
     )
 

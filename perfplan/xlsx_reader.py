@@ -34,6 +34,8 @@ from typing import IO, Any
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser, fromstring
 
+from perfplan.formats import megabytes_it, number_it
+
 __all__ = ["ReadLimits", "XlsxError", "XlsxLimitError", "XlsxReader", "percent_text"]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -144,14 +146,6 @@ class ReadLimits:
     rows_total: int | None = None  # data rows of every sheet read, together (a sheet read twice counts once)
     cell_chars: int | None = None
     text_bytes: int | None = None  # memory of every text the reader keeps (shared strings, inline strings)
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f}".replace(".", ",") + " MB"
 
 
 def _damage_text(exc: BaseException) -> str:
@@ -353,14 +347,14 @@ class XlsxReader:
                 and ratio > limits.compression_ratio
             ):
                 raise XlsxLimitError(
-                    f"{self._part_label(info.filename)} è compressa {_number(int(ratio))} volte "
-                    f"({_megabytes(info.compress_size)} → {_megabytes(info.file_size)}): "
-                    f"il limite è {_number(limits.compression_ratio)} volte"
+                    f"{self._part_label(info.filename)} è compressa {number_it(int(ratio))} volte "
+                    f"({megabytes_it(info.compress_size)} → {megabytes_it(info.file_size)}): "
+                    f"il limite è {number_it(limits.compression_ratio)} volte"
                 )
         if limits.uncompressed_bytes is not None and total > limits.uncompressed_bytes:
             raise XlsxLimitError(
-                f"una volta decompresso il file occuperebbe {_megabytes(total)}: "
-                f"il limite è {_megabytes(limits.uncompressed_bytes)}"
+                f"una volta decompresso il file occuperebbe {megabytes_it(total)}: "
+                f"il limite è {megabytes_it(limits.uncompressed_bytes)}"
             )
 
     def _part_label(self, member: str) -> str:
@@ -380,7 +374,7 @@ class XlsxReader:
         limit = self.limits.structure_bytes
         if limit is not None and info.file_size > limit:
             raise XlsxLimitError(
-                f"la parte «{member}» occupa {_megabytes(info.file_size)}: il limite è {_megabytes(limit)}"
+                f"la parte «{member}» occupa {megabytes_it(info.file_size)}: il limite è {megabytes_it(limit)}"
             )
         data = self._zip.read(member)
         if _forbidden_xml(data):
@@ -392,11 +386,11 @@ class XlsxReader:
         if limit is not None:
             self._text_bytes += sys.getsizeof(text)
             if self._text_bytes > limit:
-                raise XlsxLimitError(f"il file contiene più di {_megabytes(limit)} di testo: è il limite")
+                raise XlsxLimitError(f"il file contiene più di {megabytes_it(limit)} di testo: è il limite")
 
     def _too_long(self, text: str) -> XlsxLimitError:
         return XlsxLimitError(
-            f"il testo ha {_number(len(text))} caratteri: al massimo {_number(self.limits.cell_chars)} per cella"
+            f"il testo ha {number_it(len(text))} caratteri: al massimo {number_it(self.limits.cell_chars)} per cella"
         )
 
     # -- package --------------------------------------------------------------------------------------------------
@@ -492,7 +486,7 @@ class XlsxReader:
                         released = fed
                 if limit is not None and fed - released > limit:
                     raise XlsxLimitError(
-                        f"il testo condiviso n. {_number(len(strings) + 1)} supera {_megabytes(limit)} di XML: "
+                        f"il testo condiviso n. {number_it(len(strings) + 1)} supera {megabytes_it(limit)} di XML: "
                         "è il limite per un testo"
                     )
             parser.close()
@@ -545,7 +539,7 @@ class XlsxReader:
                         more = False
                     if element_bytes is not None and fed - released > element_bytes + _READ_CHUNK:
                         raise XlsxLimitError(
-                            f"la riga dopo la {number} occupa più di {_megabytes(element_bytes)} di XML: "
+                            f"la riga dopo la {number} occupa più di {megabytes_it(element_bytes)} di XML: "
                             "è il limite per una riga"
                         )
                     for _event, element in parser.read_events():
@@ -587,7 +581,7 @@ class XlsxReader:
             raise XlsxError(f"foglio «{sheet_name}», {where}: {_damage_text(exc)}") from exc
 
     def _too_many_rows(self) -> XlsxLimitError:
-        limit = _number(self.limits.rows_per_sheet)
+        limit = number_it(self.limits.rows_per_sheet)
         return XlsxLimitError(f"più di {limit} righe di dati: il limite è {limit} righe per foglio")
 
     def _count_rows(self, sheet_name: str, data_rows: int) -> None:
@@ -600,7 +594,7 @@ class XlsxReader:
         self._data_rows[sheet_name] = data_rows
         self._data_rows_total += data_rows - counted
         if self._data_rows_total > limit:
-            total = _number(limit)
+            total = number_it(limit)
             raise XlsxLimitError(
                 f"la cartella di lavoro ha più di {total} righe di dati in totale: il limite è {total} righe "
                 "per tutti i fogli insieme"

@@ -11,18 +11,25 @@ from perfplan.audit import audited
 from perfplan.roles import Role, has_role
 from plans.models import Plan, PlanYear, PlanYearEvent, YearState
 
-S = YearState
 # (from, to) → roles allowed; backward moves need a reason.
 TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    (S.PLANNED, S.MONITORING): (Role.PLANNER, Role.ADMIN),
-    (S.MONITORING, S.CLOSED): (Role.PLANNER, Role.ADMIN),
-    (S.CLOSED, S.MONITORING): (Role.PLANNER, Role.ADMIN),  # backward: reopen data entry
-    (S.CLOSED, S.REPORT_APPROVED): (Role.PLANNER, Role.ADMIN),
-    (S.REPORT_APPROVED, S.CLOSED): (Role.OIV, Role.PLANNER, Role.ADMIN),  # backward: not validated / corrections
-    (S.REPORT_APPROVED, S.VALIDATED): (Role.OIV,),
-    (S.VALIDATED, S.CLOSED): (Role.ADMIN,),  # backward: reopen a validated year, an admin act
+    (YearState.PLANNED, YearState.MONITORING): (Role.PLANNER, Role.ADMIN),
+    (YearState.MONITORING, YearState.CLOSED): (Role.PLANNER, Role.ADMIN),
+    (YearState.CLOSED, YearState.MONITORING): (Role.PLANNER, Role.ADMIN),  # backward: reopen data entry
+    (YearState.CLOSED, YearState.REPORT_APPROVED): (Role.PLANNER, Role.ADMIN),
+    (YearState.REPORT_APPROVED, YearState.CLOSED): (
+        Role.OIV,
+        Role.PLANNER,
+        Role.ADMIN,
+    ),  # backward: not validated / corrections
+    (YearState.REPORT_APPROVED, YearState.VALIDATED): (Role.OIV,),
+    (YearState.VALIDATED, YearState.CLOSED): (Role.ADMIN,),  # backward: reopen a validated year, an admin act
 }
-BACKWARD = {(S.CLOSED, S.MONITORING), (S.REPORT_APPROVED, S.CLOSED), (S.VALIDATED, S.CLOSED)}
+BACKWARD = {
+    (YearState.CLOSED, YearState.MONITORING),
+    (YearState.REPORT_APPROVED, YearState.CLOSED),
+    (YearState.VALIDATED, YearState.CLOSED),
+}
 
 
 def plan_year_get(*, plan: Plan, year: int) -> PlanYear:
@@ -44,22 +51,24 @@ class Write(StrEnum):
 # The states in which each kind of write is refused, and why (domain.md §4). The one table of year locks.
 FROZEN: dict[Write, dict[str, str]] = {
     Write.STRUCTURE: {
-        S.VALIDATED: "l'anno {year} è validato dall'OIV: obiettivi, indicatori e pesi del piano non si possono più "
-        "modificare (un amministratore può riaprire l'anno, con motivazione)",
+        YearState.VALIDATED: "l'anno {year} è validato dall'OIV: obiettivi, indicatori e pesi del piano non si possono "
+        "più modificare (un amministratore può riaprire l'anno, con motivazione)",
     },
     Write.TARGET: {
-        S.VALIDATED: "l'anno {year} è validato dall'OIV: i suoi target non si possono più modificare",
-        S.REPORT_APPROVED: "la Relazione {year} è approvata: i target dell'anno non si possono più modificare",
-        S.CLOSED: "il consuntivo {year} è chiuso: per modificare un target dell'anno riaprire prima il monitoraggio",
+        YearState.VALIDATED: "l'anno {year} è validato dall'OIV: i suoi target non si possono più modificare",
+        YearState.REPORT_APPROVED: "la Relazione {year} è approvata: i target dell'anno non si possono più modificare",
+        YearState.CLOSED: "il consuntivo {year} è chiuso: per modificare un target dell'anno riaprire prima il "
+        "monitoraggio",
     },
     Write.MEASUREMENT: {
-        S.VALIDATED: "l'anno {year} è validato dall'OIV: i consuntivi sono in sola lettura",
-        S.REPORT_APPROVED: "la Relazione {year} è approvata: i consuntivi sono in sola lettura",
-        S.CLOSED: "il consuntivo {year} è chiuso: i valori non si possono più salvare (la pianificazione può "
+        YearState.VALIDATED: "l'anno {year} è validato dall'OIV: i consuntivi sono in sola lettura",
+        YearState.REPORT_APPROVED: "la Relazione {year} è approvata: i consuntivi sono in sola lettura",
+        YearState.CLOSED: "il consuntivo {year} è chiuso: i valori non si possono più salvare (la pianificazione può "
         "riaprire la rilevazione, con motivazione)",
     },
     Write.REPORT: {
-        S.VALIDATED: "l'anno {year} è validato dall'OIV: la Relazione e i dati stampati in essa sono in sola lettura",
+        YearState.VALIDATED: "l'anno {year} è validato dall'OIV: la Relazione e i dati stampati in essa sono in sola "
+        "lettura",
     },
 }
 
@@ -78,7 +87,7 @@ def write_refusal(*, action: Write, year: int | None, states: dict[int, str]) ->
         if not years:
             return None
         return frozen[states[years[0]]].format(year=", ".join(str(y) for y in years))
-    state = states.get(year, S.PLANNED)
+    state = states.get(year, YearState.PLANNED)
     return frozen[state].format(year=year) if state in frozen else None
 
 
@@ -95,10 +104,6 @@ def require_open(
         raise error(reason[0].upper() + reason[1:] + ".")
 
 
-def is_open(*, plan: Plan | int, action: Write, year: int | None = None) -> bool:
-    return write_refusal(action=action, year=year, states=year_states(plan=plan)) is None
-
-
 @audited  # the year's historical row carries the move's user and reason
 @transaction.atomic
 def plan_year_transition(*, plan_year: PlanYear, to_state: str, user, reason: str = "") -> PlanYear:
@@ -107,7 +112,9 @@ def plan_year_transition(*, plan_year: PlanYear, to_state: str, user, reason: st
     move = (locked.state, to_state)
     roles = TRANSITIONS.get(move)
     if roles is None:
-        raise ValidationError(f"Passaggio non consentito: da «{S(locked.state).label}» a «{S(to_state).label}».")
+        raise ValidationError(
+            f"Passaggio non consentito: da «{YearState(locked.state).label}» a «{YearState(to_state).label}»."
+        )
     if not has_role(user, *roles):
         raise PermissionDenied("Il tuo ruolo non consente questo passaggio di stato.")
     if move in BACKWARD and not reason.strip():

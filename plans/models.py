@@ -318,10 +318,6 @@ class PlanYear(models.Model):
     def __str__(self) -> str:
         return f"{self.plan} – {self.year} ({self.get_state_display()})"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.state == YearState.VALIDATED
-
 
 class PlanYearEvent(models.Model):
     """Every move of a year's state, forward or backward, with who, when and why."""

@@ -31,7 +31,7 @@ from indicators.scoring import (
     count_by_band,
 )
 from perfplan.collector import gc_paused
-from perfplan.formats import date_it, number_it, percent_it
+from perfplan.formats import percent_it, value_it
 from plans.models import LEVEL_ORDER, Level, Objective, OrgUnit, Plan, PlanRevision, PlanYear, YearState
 from plans.selectors import PlanTree
 
@@ -88,19 +88,6 @@ class Badge:
 
 def band_badge(band: str) -> Badge:
     return Badge(*BANDS.get(band, BANDS[BAND_NONE]))
-
-
-def value_text(value: object) -> str:
-    """A consuntivo as the page shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, Decimal):
-        return number_it(value.quantize(Decimal("0.01")) if value != value.to_integral_value() else value)
-    if isinstance(value, dt.date):
-        return date_it(value)
-    return str(value)
 
 
 @dataclass
@@ -207,7 +194,7 @@ def _indicator_row(
         achievement=percent_it(score.achievement) if score.achievement is not None else "",
         computed=computed,
         status=STATUS_LABELS.get(score.status, score.status),
-        value=value_text(score.value),
+        value=value_it(score.value, 2),
     )
 
 

@@ -7,28 +7,18 @@ the revision list and in the Relazione: the same subject, field name and Italian
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from perfplan.actors import actor_or_system
-from perfplan.formats import date_it, number_it
+from perfplan.formats import value_it
 from plans.models import Objective, OrgUnit, Plan, PlanRevision, PlanState
 
 
 def revision_text(value: Any) -> str:
     """How an old or new value reads in the revision history."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, Decimal):
-        return number_it(value)
-    if isinstance(value, dt.date):
-        return date_it(value)
     if isinstance(value, OrgUnit | Objective):
         return value.code
-    return str(value)
+    return value_it(value)
 
 
 class RevisionLog:

@@ -26,9 +26,9 @@ from django.db.models import (
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
+from django.shortcuts import get_object_or_404
 
 from indicators.models import Baseline, Indicator, Target
-from indicators.notation import format_target
 from perfplan.limits import max_tree_depth, tree_depth_problem
 from perfplan.permissions import Action, can
 from perfplan.roles import Role, user_ente
@@ -210,40 +210,7 @@ def plans_visible_to(*, user) -> QuerySet[Plan]:
 
 def plan_for_user(*, user, plan_id: int) -> Plan:
     """The one access helper for a plan: 404 when it does not exist or is outside the user's ente."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(plans_visible_to(user=user), pk=plan_id)
-
-
-@dataclass
-class IndicatorLine:
-    indicator: Indicator
-    baseline: Baseline | None
-    targets: list[str]  # one per plan year, as the forms show them ("≥ 350"), "" when none
-
-
-@dataclass
-class NodeLine:
-    node: Objective
-    depth: int
-    indicators: list[IndicatorLine]
-
-
-def plan_page_lines(*, tree: PlanTree) -> list[NodeLine]:
-    """The tree as lines for the plan page, targets formatted for reading."""
-    years = tree.plan.years
-    lines = []
-    for node in tree.objectives:
-        indicator_lines = []
-        for ind in tree.indicators_of.get(node.pk, []):
-            targets = tree.targets_of.get(ind.pk, {})
-            shown = []
-            for y in years:
-                target = targets.get(y)
-                shown.append(format_target(target.parsed()) if target is not None else "")
-            indicator_lines.append(IndicatorLine(ind, tree.baseline_of.get(ind.pk), shown))
-        lines.append(NodeLine(node, tree.depth[node.pk], indicator_lines))
-    return lines
 
 
 # --- The home page: plan health and what the administrator has to set up -----------------------------------------

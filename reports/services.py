@@ -23,6 +23,7 @@ from django.utils import timezone
 from consuntivi.services import year_close
 from indicators.models import Indicator
 from perfplan.audit import audited, delete_with_history, record_bulk
+from perfplan.formats import number_it
 from perfplan.limits import field_problem, problem_message, require_fit
 from perfplan.permissions import Action, require
 from plans.lifecycle import plan_year_get, plan_year_transition
@@ -441,7 +442,7 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
     sections = {key: (data.section_conclusions.get(key) or "").strip() for key, _ in CONCLUSION_SECTIONS}
     for key, label in CONCLUSION_SECTIONS:
         if len(sections[key]) > MAX_CONCLUSION_CHARS:
-            limit = f"{MAX_CONCLUSION_CHARS:,}".replace(",", ".")
+            limit = number_it(MAX_CONCLUSION_CHARS)
             errors[f"section_{key}"] = f"Conclusioni sulla sezione «{label}»: al massimo {limit} caratteri."
     if data.attachment is not None and not data.attachment.startswith(b"%PDF"):
         errors["attachment"] = "Il documento firmato deve essere un file PDF."

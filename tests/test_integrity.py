@@ -37,8 +37,8 @@ from reports.models import (
     Relazione,
     RelazioneArtifact,
 )
+from tests.consuntivi.factories import entry
 from tests.factories import FIXTURES, PASSWORD, make_user, sheets, workbook_bytes
-from tests.indicators.consuntivi_factories import entry
 from tests.reports.conftest import (  # noqa: F401 - fixtures
     YEAR,
     approved_relazione,
@@ -160,24 +160,29 @@ WRITES = {
     ),
     "plan_rules_update": lambda c: editing.plan_rules_update(plan=c["plan"], user=c["planner"], reason="x", cap=False),
     "measurements_save": lambda c: entry_services.measurements_save(
-        round=c["round"], user=c["head"], entries=[entry(c["report"], "30/09/2017")]
+        data_round=c["round"], user=c["head"], entries=[entry(c["report"], "30/09/2017")]
     ),
     "unit_submit": lambda c: entry_services.unit_submit(
-        round=c["round"], unit_id=c["head"].led_units.get().pk, user=c["head"]
+        data_round=c["round"], unit_id=c["head"].led_units.get().pk, user=c["head"]
     ),
     "measurement_accept": lambda c: entry_services.measurement_accept(
-        round=c["round"], indicator_ids=[c["f1"].pk], user=c["planner"]
+        data_round=c["round"], indicator_ids=[c["f1"].pk], user=c["planner"]
     ),
     "measurement_return": lambda c: entry_services.measurement_return(
-        round=c["round"], indicator_id=c["f1"].pk, user=c["planner"], comment="Rivedere"
+        data_round=c["round"], indicator_id=c["f1"].pk, user=c["planner"], comment="Rivedere"
     ),
     "measurement_set_manual": lambda c: entry_services.measurement_set_manual(
-        round=c["round"], indicator_id=c["f1"].pk, user=c["planner"], achievement=Decimal(50), reason="x", version=1
+        data_round=c["round"],
+        indicator_id=c["f1"].pk,
+        user=c["planner"],
+        achievement=Decimal(50),
+        reason="x",
+        version=1,
     ),
     "round_open": lambda c: entry_services.round_open(plan=c["plan"], year=YEAR, period="semester", user=c["planner"]),
-    "round_reopen": lambda c: entry_services.round_reopen(round=c["round"], user=c["planner"], reason="x"),
+    "round_reopen": lambda c: entry_services.round_reopen(data_round=c["round"], user=c["planner"], reason="x"),
     "round_import": lambda c: round_sheet.round_import(
-        round=c["round"],
+        data_round=c["round"],
         source=workbook_bytes(
             {"Consuntivi": [sheets()["Consuntivi"][0], ["101", "F1", "", YEAR, "100", None, None, "Corretto"]]}
         ),
@@ -302,7 +307,7 @@ def test_only_the_admin_reopens_the_year_and_then_the_import_goes_through(frozen
         source=_edited_2017(frozen["plan"]), reason="Correzione", user=frozen["planner"], ente=frozen["plan"].ente
     )
     assert not report.ok and "il consuntivo 2017 è chiuso" in str(report.errors[0]).lower()
-    entry_services.round_reopen(round=frozen["round"], user=frozen["planner"], reason="Correzione F1")
+    entry_services.round_reopen(data_round=frozen["round"], user=frozen["planner"], reason="Correzione F1")
     report = plan_import(
         source=_edited_2017(frozen["plan"]), reason="Correzione", user=frozen["planner"], ente=frozen["plan"].ente
     )
@@ -323,13 +328,15 @@ def test_a_closed_year_takes_no_value_even_from_a_round_left_open(small_plan, pl
     assert rnd.state == "closed" and not Round.objects.filter(plan=small_plan, year=YEAR, state="open").exists()
     report = Indicator.objects.get(objective__plan=small_plan, name="Report pubblicati entro la scadenza")
     for call in (
-        lambda: entry_services.measurements_save(round=rnd, user=office_head, entries=[entry(report, "30/09/2017")]),
-        lambda: entry_services.unit_submit(round=rnd, unit_id=office_head.led_units.get().pk, user=office_head),
+        lambda: entry_services.measurements_save(
+            data_round=rnd, user=office_head, entries=[entry(report, "30/09/2017")]
+        ),
+        lambda: entry_services.unit_submit(data_round=rnd, unit_id=office_head.led_units.get().pk, user=office_head),
     ):
         with pytest.raises(PermissionDenied, match="il consuntivo 2017 è chiuso|è chiuso"):
             call()
     with pytest.raises(ValidationError, match="riaprire prima la rilevazione finale"):
-        entry_services.round_reopen(round=rnd, user=planner, reason="Un valore in ritardo")
+        entry_services.round_reopen(data_round=rnd, user=planner, reason="Un valore in ritardo")
 
 
 def test_closing_with_pending_units_needs_the_confirmation(small_plan, planner):

@@ -1,6 +1,6 @@
 """Who may do what: every view is in the permissions table, and every URL answers every persona as the table says.
 
-One small plan (tests/indicators/consuntivi_factories.py) is built once for the module, inside a transaction that is
+One small plan (tests/consuntivi/factories.py) is built once for the module, inside a transaction that is
 rolled back at the end; each test runs in its own savepoint. Its Relazione 2017 went the whole way (preview PDF,
 year closed, approved, validated by the OIV with the signed document); its 2018 round is open and the Ufficio
 eventi (U2) has saved its value of «Eventi organizzati», with an attachment. Personas, in the columns of the tables:
@@ -41,8 +41,8 @@ from reports.services import (
     relazione_reopen,
     relazione_validate,
 )
+from tests.consuntivi.factories import entry, entry_plan, indicator, open_round, people
 from tests.factories import make_user, workbook_bytes
-from tests.indicators.consuntivi_factories import entry, entry_plan, indicator, open_round, people
 from tests.reports.conftest import add_bilancio, validation_input
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -244,7 +244,7 @@ def _build() -> World:
     events = indicator(plan, "Eventi organizzati")
     unit = who["units"]["U2"]
     typed = entry(events, "11", note="Due eventi rinviati al 2019", files=[SimpleUploadedFile("registro.pdf", PDF)])
-    assert measurements_save(round=rnd, user=head, entries=[typed]).ok
+    assert measurements_save(data_round=rnd, user=head, entries=[typed]).ok
     measurement = Measurement.objects.get(round=rnd, indicator=events)
     for user in (head, other_head):
         user.email = f"{user.username}@example.it"
@@ -471,9 +471,9 @@ def _ready_to_write(world: World, name: str) -> None:
             relazione=relazione, organ="Giunta camerale", number="46", date=dt.date(2018, 7, 2), user=planner
         )
     if name in ("consuntivi:unit_accept", "consuntivi:accept", "consuntivi:return"):
-        assert unit_submit(round=rnd, unit_id=world.unit.pk, user=head).ok
+        assert unit_submit(data_round=rnd, unit_id=world.unit.pk, user=head).ok
     if name == "consuntivi:round_reopen":
-        round_close(round=rnd, user=planner, confirmed=True)
+        round_close(data_round=rnd, user=planner, confirmed=True)
 
 
 # --- the matrix ----------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from plans.models import Plan
 from reports.export import relazione_xlsx
 from reports.selectors import relazione_build
 from tests.factories import PASSWORD, make_user, sheets
-from tests.plans.test_export import round_trip
+from tests.workbook.test_export import round_trip
 from workbook.plan_import import plan_import
 from workbook.round_sheet import unit_sheet
 from workbook.writer import plan_export, plan_template
@@ -119,7 +119,7 @@ def test_the_relazione_tables_keep_hostile_titles_as_text(hostile_plan):
 def test_the_consuntivi_sheet_of_a_unit_keeps_hostile_text_as_text(hostile_plan):
     rnd = Round.objects.get(plan=hostile_plan, year=2017)
     unit = hostile_plan.ente.org_units.get(code="A1")
-    values = check_no_formula(unit_sheet(data=round_data(round=rnd, unit_ids={unit.pk}), unit_id=unit.pk))
+    values = check_no_formula(unit_sheet(data=round_data(data_round=rnd, unit_ids={unit.pk}), unit_id=unit.pk))
     assert LINK in values and "@SUM(A1)" in values and LINK in values
 
 

@@ -20,9 +20,9 @@ from django.db import models
 from django.utils.translation import ngettext
 
 from consuntivi.models import Measurement
-from indicators.models import Baseline, Indicator, Target
+from indicators.models import Baseline, Indicator, IndicatorUnit, Polarity, Target
 from indicators.notation import Kind, ParsedTarget, Unit, parse_decimal, parse_target, parse_value
-from perfplan.formats import number_it
+from perfplan.formats import date_it, megabytes_it, number_it
 from perfplan.limits import field_problem, import_limits, tree_depth_problem
 from perfplan.xlsx_reader import ReadLimits, XlsxError, XlsxLimitError, XlsxReader
 from plans.models import LEVEL_ORDER, Ente, Level, Objective, ObjectiveKind, OrgUnit, Plan
@@ -84,27 +84,11 @@ MEASUREMENT_COLUMNS = [
 ]
 UNIT_COLUMNS = ["Codice", "Nome", "Codice padre", "Responsabile"]
 
-LEVEL_LABELS = {
-    Level.AREA: "Area strategica",
-    Level.STRATEGIC: "Obiettivo strategico",
-    Level.PROGRAM: "Programma",
-    Level.OPERATIONAL: "Obiettivo operativo",
-    Level.ACTION: "Azione",
-}
-UNIT_LABELS = {
-    Unit.COUNT: "N.",
-    Unit.PERCENT: "%",
-    Unit.EURO: "€",
-    Unit.DAYS: "gg",
-    Unit.DATE: "data",
-    Unit.BOOLEAN: "SI/NO",
-}
-POLARITY_LABELS = {"higher_better": "crescente", "lower_better": "decrescente"}
-KIND_LABELS = {
-    ObjectiveKind.ORGANIZATIONAL: "Organizzativo",
-    ObjectiveKind.INDIVIDUAL: "Individuale",
-    ObjectiveKind.OFFICE: "Di ufficio",
-}
+# The words of the Tipo, Unità, Polarità and Natura columns: the models' choices, one source for both.
+LEVEL_LABELS = {Level(value): label for value, label in Level.choices}  # "Area strategica", …
+UNIT_LABELS = {Unit(value): label for value, label in IndicatorUnit.choices}  # "N.", "%", "€", "gg", "data", "SI/NO"
+POLARITY_LABELS = {polarity.value: polarity.word for polarity in Polarity}  # "crescente", "decrescente"
+KIND_LABELS = {ObjectiveKind(value): label for value, label in ObjectiveKind.choices}  # "Organizzativo", …
 
 
 def normalise_label(text: Any) -> str:
@@ -123,7 +107,7 @@ _UNIT_WORDS = {normalise_label(label): unit for unit, label in UNIT_LABELS.items
 _UNIT_WORDS.update(
     {"n": Unit.COUNT, "numero": Unit.COUNT, "euro": Unit.EURO, "giorni": Unit.DAYS, "si/no": Unit.BOOLEAN}
 )
-_POLARITY_WORDS = {"crescente": "higher_better", "decrescente": "lower_better"}
+_POLARITY_WORDS = {label: polarity for polarity, label in POLARITY_LABELS.items()}
 _KIND_WORDS = {normalise_label(label): kind for kind, label in KIND_LABELS.items()}
 _KIND_WORDS.update({"ufficio": ObjectiveKind.OFFICE, "organizzativo": ObjectiveKind.ORGANIZATIONAL})
 _YES = {"si", "sì", "s", "x", "1", "true", "vero"}
@@ -302,10 +286,6 @@ def indicator_key(objective_code: str, code: str, name: str) -> tuple[str, str]:
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls both use it
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f}".replace(".", ",") + " MB"
-
-
 def rejected(exc: XlsxError) -> WorkbookRejected:
     """The Italian refusal of a file the reader stopped: a bound it exceeds, or damage."""
     if isinstance(exc, XlsxLimitError):
@@ -337,7 +317,7 @@ def open_workbook(source: str | Path | IO[bytes], *, max_bytes: int | None = Non
         handle.seek(0)
         if size > max_bytes:
             raise WorkbookRejected(
-                f"Il file è troppo grande ({_megabytes(size)}): il limite è {_megabytes(max_bytes)}."
+                f"Il file è troppo grande ({megabytes_it(size)}): il limite è {megabytes_it(max_bytes)}."
             )
         head = handle.read(8)
         handle.seek(0)
@@ -379,10 +359,8 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):  # a datetime too: the day alone
+        return date_it(value)
     return str(value).strip()
 
 
@@ -847,7 +825,7 @@ class PlanReader:
                     sheet,
                     members[0][0],
                     "Peso",
-                    f"I pesi {label.format(parent or 'piano')} sommano a {format_it(total)} % invece di 100 %:"
+                    f"I pesi {label.format(parent or 'piano')} sommano a {number_it(total, 2)} % invece di 100 %:"
                     " verranno normalizzati.",
                 )
             for row, weight in members:
@@ -1187,11 +1165,6 @@ def infer_unit(targets: Iterable[TargetCell]) -> str:
 def more_errors(count: int) -> str:
     """«… e altri N errori.» after the listed ones (IMPORT_MAX_ERRORS_LISTED), in words that agree with N."""
     return ngettext("… e un altro errore.", "… e altri %(n)s errori.", count) % {"n": number_it(count)}
-
-
-def format_it(value: Decimal) -> str:
-    text = f"{value:,.2f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def read_plan_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> ReadResult:

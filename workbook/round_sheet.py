@@ -20,7 +20,12 @@ from django.utils import timezone
 from consuntivi.history import change_text, measurement_changes
 from consuntivi.models import Measurement, MeasurementChange, MeasurementStatus, Round
 from consuntivi.selectors import RoundData, round_data
-from consuntivi.services import measurement_differs, require_planner, require_round_open
+from consuntivi.services import (
+    accepted_measurement_create,
+    measurement_differs,
+    require_planner,
+    require_round_open,
+)
 from indicators.models import Indicator
 from indicators.notation import format_target
 from perfplan.xlsx_safe import new_workbook, workbook_bytes
@@ -41,9 +46,6 @@ from workbook.reader import (
     open_workbook,
 )
 from workbook.writer import measurement_value_text, number_cell, styled_sheet, variables_text
-
-S = MeasurementStatus
-A = MeasurementChange.Action
 
 # Columns the unit sheet adds to help whoever fills it offline; the reader ignores them without a warning.
 HELP_COLUMNS = ["Unità organizzativa", "Obiettivo", "Target", "Baseline", "Algoritmo", "Stato"]
@@ -143,28 +145,28 @@ class RoundImportReport:
         return not self.errors
 
 
-def round_import(*, round: Round, source: IO[bytes], user, dry_run: bool = False) -> RoundImportReport:
+def round_import(*, data_round: Round, source: IO[bytes], user, dry_run: bool = False) -> RoundImportReport:
     """Import the `Consuntivi` sheet into a round: validate every row first, then write all of it or nothing.
 
     Imported values are entered by the planning office, so they are `verificato` (as with import_plan); every
     change is in the history. Rows of another year are errors: a round holds one year.
     """
     require_planner(user)
-    require_round_open(round)
+    require_round_open(data_round)
     report = RoundImportReport(dry_run=dry_run)
-    data = round_data(round=round)
-    read = read_round_sheet(source=source, plan=round.plan, tree=data.tree)
+    data = round_data(data_round=data_round)
+    read = read_round_sheet(source=source, plan=data_round.plan, tree=data.tree)
     report.errors.extend(read.errors)
     report.warnings.extend(read.warnings)
     by_key = read.indicators
     for m in read.measurements:
-        if m.year != round.year:
+        if m.year != data_round.year:
             report.errors.append(
                 Issue(
                     "Consuntivi",
                     m.row,
                     "Anno",
-                    f"L'anno {m.year} non è quello della rilevazione «{round}» ({round.year}).",
+                    f"L'anno {m.year} non è quello della rilevazione «{data_round}» ({data_round.year}).",
                 )
             )
     if report.errors:
@@ -192,7 +194,7 @@ def round_import(*, round: Round, source: IO[bytes], user, dry_run: bool = False
         if current is None:
             report.counts["creati"] += 1
             report.rows.append((m.row, label, change_text(m.raw or m.value_number), "nuovo"))
-        elif measurement_differs(current, values) or current.status != S.ACCEPTED:
+        elif measurement_differs(current, values) or current.status != MeasurementStatus.ACCEPTED:
             report.counts["aggiornati"] += 1
             report.rows.append((m.row, label, f"{change_text(current.raw)} → {change_text(m.raw)}", "aggiornato"))
         else:
@@ -204,16 +206,23 @@ def round_import(*, round: Round, source: IO[bytes], user, dry_run: bool = False
     with transaction.atomic():
         for indicator, current, values in plan_rows:
             if current is None:
-                created = Measurement.objects.create(
-                    indicator=indicator, round=round, year=round.year, status=S.ACCEPTED, updated_by=user, **values
+                accepted_measurement_create(
+                    indicator=indicator,
+                    data_round=data_round,
+                    user=user,
+                    values=values,
+                    action=MeasurementChange.Action.IMPORT,
                 )
-                changes = measurement_changes(Measurement(variables={}), values, user, A.IMPORT)
-                for change in changes:
-                    change.measurement = created
-            else:
-                changes = measurement_changes(current, {**values, "status": S.ACCEPTED}, user, A.IMPORT)
-                Measurement.objects.filter(pk=current.pk).update(
-                    **values, status=S.ACCEPTED, version=F("version") + 1, updated_by=user, updated_at=timezone.now()
-                )
+                continue
+            changes = measurement_changes(
+                current, {**values, "status": MeasurementStatus.ACCEPTED}, user, MeasurementChange.Action.IMPORT
+            )
+            Measurement.objects.filter(pk=current.pk).update(
+                **values,
+                status=MeasurementStatus.ACCEPTED,
+                version=F("version") + 1,
+                updated_by=user,
+                updated_at=timezone.now(),
+            )
             MeasurementChange.objects.bulk_create(changes)
     return report

@@ -13,6 +13,7 @@ from consuntivi.models import Measurement
 from consuntivi.trees import plan_tree_with_values
 from indicators.models import Target
 from indicators.notation import Unit
+from perfplan.formats import value_it
 from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
 from plans.models import Plan
 from workbook.reader import (
@@ -73,14 +74,9 @@ def measurement_value_text(m: Measurement) -> str:
         return m.raw
     if m.not_done:
         return "NO"
-    if m.value_date:
-        return m.value_date.strftime("%d/%m/%Y")
-    if m.value_bool is not None:
-        return "SI" if m.value_bool else "NO"
-    if m.value_level:
-        return m.value_level
-    if m.value_number is not None:
-        return f"{m.value_number.normalize():f}".replace(".", ",")
+    for value in (m.value_date, m.value_bool, m.value_level, m.value_number):
+        if value is not None and value != "":
+            return value_it(value)
     return ""
 
 
@@ -126,7 +122,7 @@ def plan_export(*, plan: Plan) -> bytes:
                 o.cofog,
                 o.org_unit.code if o.org_unit else "",
                 o.owner,
-                "SI" if o.gender_relevant else "NO",
+                value_it(o.gender_relevant),
                 KIND_LABELS[o.kind],
             ]
             for o in objectives
@@ -152,7 +148,7 @@ def plan_export(*, plan: Plan) -> bytes:
                     number_cell(ind.weight),
                     baseline.year if baseline else None,
                     baseline.raw if baseline else "",
-                    "SI" if ind.derived else "NO",
+                    value_it(ind.derived),
                     *[targets[y].raw if y in targets else "" for y in years],
                 ]
             )

@@ -1,29 +1,19 @@
 """Template filters of the consuntivi pages: a consuntivo's value in Italian form."""
 
-import datetime as dt
 from decimal import Decimal
 
 from django import template
 
-from perfplan.formats import date_it, number_it
+from perfplan import formats
+from perfplan.formats import number_it
 
 register = template.Library()
 
 
 @register.filter
 def value_it(value) -> str:
-    """`382`, `6,33` (at most two decimals), `30/09/2017`, `SI`/`NO`, a level; empty for None."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, dt.date):
-        return date_it(value)
-    if isinstance(value, Decimal | int | float):
-        number = Decimal(str(value))
-        rounded = number.quantize(Decimal("0.01"))
-        return number_it(rounded.normalize() if rounded == number else rounded, None if rounded == number else 2)
-    return str(value)
+    """`382`, `6,33` (at most two decimals), `30/09/2017`, `SI`/`NO`, a level; empty for None (perfplan.formats)."""
+    return formats.value_it(value, 2)
 
 
 @register.filter

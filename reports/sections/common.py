@@ -5,14 +5,13 @@ org units in tree order, and the small formatting helpers. No queries: everythin
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from indicators.notation import Unit, format_number
+from indicators.notation import Unit, with_unit
 from indicators.scoring import (
     BAND_ACHIEVED,
     BAND_NONE,
@@ -23,7 +22,7 @@ from indicators.scoring import (
     NodeScore,
     round2,
 )
-from perfplan.formats import date_it, number_it, percent_it
+from perfplan.formats import number_it, percent_it, value_it
 from plans.models import MAX_LOGO_BYTES, Objective, ObjectiveKind, OrgUnit, logo_dimensions_ok
 from reports.bilancio import bilancio_totals
 from reports.charts import BAND_SYMBOLS
@@ -39,7 +38,6 @@ BAND_WORDS = {
     BAND_NOT_ACHIEVED: "non raggiunto",
     BAND_NONE: "N/D",
 }
-UNIT_SUFFIX = {Unit.PERCENT: "%", Unit.EURO: "€", Unit.COUNT: "N.", Unit.DAYS: "gg"}
 
 
 # --- formatting ------------------------------------------------------------------------------------------------
@@ -56,23 +54,10 @@ def unit_of(unit: str) -> Unit | None:
         return None
 
 
-def with_unit(text: str, unit: Unit | None) -> str:
-    suffix = UNIT_SUFFIX.get(unit) if unit else None
-    return f"{text} {suffix}" if suffix and text else text
-
-
 def value_text(value, unit: Unit | None) -> str:
     """A consuntivo as the reader expects it: `382 N.`, `87,35 %`, `30/09/2017`, `SI`."""
-    if value is None or value == "":
-        return "N/D"
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, dt.date):
-        return date_it(value)
-    if isinstance(value, Decimal):
-        shown = round2(value) if value != value.to_integral_value() else value
-        return with_unit(format_number(shown.normalize() if shown == shown.to_integral_value() else shown), unit)
-    return str(value)
+    text = value_it(value, 2, empty="N/D")
+    return with_unit(text, unit) if isinstance(value, Decimal) else text
 
 
 def weight_text(weight: Decimal | None, siblings_total: Decimal | None) -> str:

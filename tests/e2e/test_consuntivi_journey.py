@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.consuntivi.factories import entry_plan, indicator, open_round, people
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD
-from tests.indicators.consuntivi_factories import entry_plan, indicator, open_round, people
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

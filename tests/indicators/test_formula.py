@@ -11,7 +11,6 @@ from indicators.formula import (
     MAX_TOKENS,
     Formula,
     FormulaError,
-    format_number,
     parse_formula,
     single_name,
 )
@@ -33,7 +32,6 @@ def test_it_parses_a_plain_ratio_of_two_variables():
 
     assert formula.variables == ("Liq_Imm", "PassCorr")
     assert formula.is_simple_ratio
-    assert formula.ratio_names == ("Liq_Imm", "PassCorr")
     assert formula.evaluate({"Liq_Imm": D("13092700"), "PassCorr": D("4352680")}) == D("13092700") / D("4352680")
 
 
@@ -44,7 +42,6 @@ def test_it_evaluates_a_parenthesised_difference_over_a_variable():
     assert formula.evaluate({"ProvStrut": D(1000), "OnStrut": D(800)}) == D("0.2")
     assert formula.variables == ("ProvStrut", "OnStrut")  # each name once, in order of appearance
     assert not formula.is_simple_ratio
-    assert formula.ratio_names is None
 
 
 def test_it_keeps_a_dash_between_letters_inside_the_name():
@@ -273,19 +270,6 @@ def test_it_only_ever_answers_a_formula_none_or_a_formula_error(text: str):
         except FormulaError:
             return
         assert isinstance(result, Decimal)
-
-
-# --- Italian number format -------------------------------------------------------------------------------------
-
-
-def test_it_formats_numbers_the_italian_way():
-    assert format_number(D("1234567.891")) == "1.234.567,891"
-    assert format_number(D("-7.72")) == "-7,72"
-    assert format_number(D("86.5"), 2) == "86,50"
-    assert format_number(D("99.995"), 2) == "100,00"  # half up
-    assert format_number(D("100.00")) == "100"
-    assert format_number(D("-0")) == "0"
-    assert format_number(D("1E+3")) == "1.000"
 
 
 def test_it_exports_its_bounds():

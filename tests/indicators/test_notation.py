@@ -22,7 +22,6 @@ from indicators.notation import (
     ParsedValue,
     Unit,
     _parse_text,
-    format_number,
     format_target,
     join_seed_lines,
     ordinal_rank,
@@ -655,17 +654,6 @@ def test_formatting_a_seed_target_parses_back_to_the_same_structure(cell):
     again, _ = parse_target(text)
     assert fields(again) == fields(parsed)
     assert format_target(again) == text
-
-
-def test_it_formats_italian_numbers():
-    assert format_number(D("1701")) == "1.701"
-    assert format_number(D("11774058127")) == "11.774.058.127"
-    assert format_number(D("-7.72")) == "-7,72"
-    assert format_number(D("2435.09")) == "2.435,09"
-    assert format_number(D("0.00")) == "0,00"
-    assert format_number(D("-0")) == "0"
-    assert format_number(D("1E+3")) == "1.000"
-    assert format_number(D("999")) == "999"
 
 
 # --- values: baselines and consuntivi (§8) ------------------------------------------------------------------

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from plans.lifecycle import Write, is_open
+from plans.lifecycle import Write, require_open
 from plans.models import PlanYear, YearState
 from reports.models import ArtifactKind, BilancioLine, Relazione, RelazioneArtifact, RelazioneState, Validation
 from reports.services import (
@@ -91,9 +91,9 @@ def test_validation_stores_one_final_pdf_with_its_sha256_and_freezes_the_year(va
     assert content.startswith(b"%PDF") and hashlib.sha256(content).hexdigest() == artifact.sha256
     assert artifact.size == len(content) and artifact.summary["ente_score"] == "93.11"
     assert validated_relazione.state == RelazioneState.VALIDATED
-    assert not is_open(plan=validated_relazione.plan, action=Write.STRUCTURE)
-    assert not is_open(plan=validated_relazione.plan, action=Write.MEASUREMENT, year=YEAR)
-    assert not is_open(plan=validated_relazione.plan, action=Write.REPORT, year=YEAR)
+    for action, year in [(Write.STRUCTURE, None), (Write.MEASUREMENT, YEAR), (Write.REPORT, YEAR)]:
+        with pytest.raises(ValidationError, match="validat"):
+            require_open(plan=validated_relazione.plan, action=action, year=year)
 
 
 def test_writes_are_refused_after_validation(validated_relazione, planner, admin_user):

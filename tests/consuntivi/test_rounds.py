@@ -9,18 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from consuntivi.models import Round
 from consuntivi.services import measurements_save, round_close, round_open, round_remind, round_reopen, unit_submit
 from plans.models import PlanYear, PlanYearEvent, YearState
+from tests.consuntivi.factories import client_for, entry, indicator, open_round
 from tests.factories import make_user
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
 
 
 def year_state(plan, year=2017) -> str:
@@ -44,7 +34,7 @@ def test_the_planner_opens_the_annual_round_and_the_year_moves_to_monitoraggio(p
 def test_a_semester_round_is_a_provisional_check_not_the_final_one(plan, who):
     semester = open_round(plan, who["planner"], period="semester")
     assert semester.final is False and semester.reference_date == dt.date(2017, 6, 30)
-    round_close(round=semester, user=who["planner"])
+    round_close(data_round=semester, user=who["planner"])
     assert year_state(plan) == YearState.MONITORING  # only closing the final round closes the year
 
 
@@ -76,7 +66,7 @@ def test_a_planner_of_another_ente_cannot_open_a_round_on_this_plan(plan, outsid
 def test_closing_the_final_round_closes_the_year_and_refuses_new_values(plan, who):
     rnd = open_round(plan, who["planner"])
     semester = open_round(plan, who["planner"], period="semester")
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
     planner = client_for(who["planner"])
     response = planner.post(f"/consuntivi/rilevazioni/{rnd.pk}/chiudi/")
     confirm_url = f"/consuntivi/piano/{plan.pk}/anno/2017/chiudi/"
@@ -93,7 +83,9 @@ def test_closing_the_final_round_closes_the_year_and_refuses_new_values(plan, wh
     assert semester.state == "closed"  # closing the year closes every round of the year
     assert rnd.state == "closed" and year_state(plan) == YearState.CLOSED
     with pytest.raises(PermissionDenied, match="è chiuso"):
-        measurements_save(round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
+        measurements_save(
+            data_round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")]
+        )
 
 
 def test_the_oiv_cannot_close_a_round(plan, who):
@@ -105,11 +97,11 @@ def test_the_oiv_cannot_close_a_round(plan, who):
 
 def test_reopening_needs_a_reason_and_moves_the_year_back_to_monitoraggio(plan, who):
     rnd = open_round(plan, who["planner"])
-    round_close(round=rnd, user=who["planner"], confirmed=True)
+    round_close(data_round=rnd, user=who["planner"], confirmed=True)
     with pytest.raises(ValidationError, match="motivazione"):
-        round_reopen(round=rnd, user=who["planner"], reason=" ")
+        round_reopen(data_round=rnd, user=who["planner"], reason=" ")
     assert year_state(plan) == YearState.CLOSED
-    round_reopen(round=rnd, user=who["planner"], reason="Correzione del valore dell'ufficio eventi")
+    round_reopen(data_round=rnd, user=who["planner"], reason="Correzione del valore dell'ufficio eventi")
     rnd.refresh_from_db()
     assert rnd.state == "open" and year_state(plan) == YearState.MONITORING
     back = PlanYearEvent.objects.filter(plan_year__plan=plan).latest("id")
@@ -118,10 +110,10 @@ def test_reopening_needs_a_reason_and_moves_the_year_back_to_monitoraggio(plan, 
 
 def test_a_validated_year_cannot_open_close_or_reopen_rounds(plan, who):
     rnd = open_round(plan, who["planner"])
-    round_close(round=rnd, user=who["planner"], confirmed=True)
+    round_close(data_round=rnd, user=who["planner"], confirmed=True)
     PlanYear.objects.filter(plan=plan, year=2017).update(state=YearState.VALIDATED)
     with pytest.raises(PermissionDenied):
-        round_reopen(round=rnd, user=who["planner"], reason="Errore")
+        round_reopen(data_round=rnd, user=who["planner"], reason="Errore")
     with pytest.raises(ValidationError):
         round_open(plan=plan, year=2017, period="semester", user=who["planner"])
     response = client_for(who["planner"]).post(f"/consuntivi/rilevazioni/{rnd.pk}/riapri/", {"reason": "Errore"})
@@ -132,7 +124,7 @@ def test_a_validated_year_cannot_open_close_or_reopen_rounds(plan, who):
 
 def test_the_overview_shows_progress_per_unit_and_the_late_units(plan, who):
     rnd = open_round(plan, who["planner"], deadline=dt.date(2018, 1, 31))
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
     response = client_for(who["planner"]).get(f"/consuntivi/rilevazioni/{rnd.pk}/")
     assert response.status_code == 200
     blocks = {b.unit.code: b for b in response.context["data"].blocks}
@@ -157,9 +149,9 @@ def test_reminders_go_to_the_leaders_of_units_that_have_not_submitted(plan, who)
     who["head_u1"].save()
     who["head_u2"].email = "eventi@example.org"
     who["head_u2"].save()
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
-    assert unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
-    result = round_remind(round=rnd, user=who["planner"], link="http://example.org/consuntivi/")
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(indicator(plan, "Eventi organizzati"), "12")])
+    assert unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
+    result = round_remind(data_round=rnd, user=who["planner"], link="http://example.org/consuntivi/")
     assert result.sent == ["U1"] and result.without_recipient == ["A1"]  # nobody leads A1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

@@ -2,7 +2,6 @@
 
 import datetime as dt
 from decimal import Decimal
-from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,30 +10,19 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from benchmarks.synthetic import synthetic_workbook
-from consuntivi.models import Evidence, Measurement, MeasurementChange, Round
+from consuntivi.models import Evidence, Measurement, MeasurementChange
 from consuntivi.services import measurements_save, round_close, unit_submit
 from perfplan.roles import Role
-from plans.models import OrgUnit, Plan, PlanYear, YearState
+from plans.models import OrgUnit, PlanYear, YearState
+from tests.consuntivi.factories import client_for, entry, indicator, open_round, synthetic_round
 from tests.factories import make_user
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
-from workbook.plan_import import plan_import
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
 def rnd(plan, who):
+    """The annual 2017 round, with a deadline the entry pages show (overrides conftest's)."""
     return open_round(plan, who["planner"], deadline=dt.date(2018, 2, 28))
 
 
@@ -94,7 +82,7 @@ def test_the_leader_of_an_area_also_sees_the_indicators_of_its_offices(plan, rnd
 def test_each_row_shows_target_baseline_and_last_years_value(plan, who):
     rnd_2017 = open_round(plan, who["planner"])
     eventi = indicator(plan, "Eventi organizzati")
-    measurements_save(round=rnd_2017, user=who["head_u2"], entries=[entry(eventi, "11")])
+    measurements_save(data_round=rnd_2017, user=who["head_u2"], entries=[entry(eventi, "11")])
     rnd_2018 = open_round(plan, who["planner"], year=2018)
     html = client_for(who["head_u2"]).get(f"/consuntivi/rilevazioni/{rnd_2018.pk}/miei/").content.decode()
     assert "≥ 12" in html  # target 2018
@@ -194,9 +182,9 @@ def test_submitting_needs_every_value_then_sends_the_whole_unit(rnd, who, u1):
 
 def test_a_submitted_value_can_no_longer_be_changed_by_the_unit(rnd, who, plan):
     eventi = indicator(plan, "Eventi organizzati")
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
-    assert unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
-    result = measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "15", version=2)])
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
+    assert unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
+    result = measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "15", version=2)])
     assert (
         "si può modificare solo dopo che l'ufficio pianificazione lo restituisce" in result.errors[eventi.pk]["value"]
     )
@@ -213,7 +201,7 @@ def test_a_responsabile_cannot_write_another_units_values(rnd, who, plan):
     )
     assert response.status_code == 403 and not Measurement.objects.exists()
     with pytest.raises(PermissionDenied):
-        measurements_save(round=rnd, user=who["head_u1"], entries=[entry(eventi, "99")])
+        measurements_save(data_round=rnd, user=who["head_u1"], entries=[entry(eventi, "99")])
     assert not Measurement.objects.exists()
 
 
@@ -222,9 +210,9 @@ def test_a_responsabile_cannot_preview_or_submit_another_units_indicators(rnd, w
     client = client_for(who["head_u1"])
     url = f"/consuntivi/rilevazioni/{rnd.pk}/indicatori/{eventi.pk}/anteprima/"
     assert client.post(url, {f"m{eventi.pk}-version": 0}).status_code == 403
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "12")])
     with pytest.raises(PermissionDenied):
-        unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u1"])
+        unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u1"])
     assert Measurement.objects.get(indicator=eventi).status == "bozza"
 
 
@@ -240,7 +228,7 @@ def test_a_responsabile_of_another_ente_does_not_even_find_the_round(rnd, who, o
 def test_a_closed_round_refuses_values_and_shows_them_read_only(rnd, who, u1):
     client = client_for(who["head_u1"])
     client.post(save_url(rnd, who["units"]["U1"]), u1_post(u1))
-    round_close(round=rnd, user=who["planner"], confirmed=True)
+    round_close(data_round=rnd, user=who["planner"], confirmed=True)
     before = list(Measurement.objects.values_list("pk", "version", "numerator"))
     response = client.post(save_url(rnd, who["units"]["U1"]), u1_post(u1, versions=(1, 1, 1), note="altro"))
     assert response.status_code == 403
@@ -360,23 +348,10 @@ def test_an_attachment_over_the_size_limit_is_refused(rnd, who, u1):
 # --- Query counts -------------------------------------------------------------------------------------------
 
 
-def _synthetic_round(operational: int, ente_code: str):
-    content = synthetic_workbook(
-        areas=2, strategic=2, operational=operational, actions=3, indicators=2, ente_code=ente_code
-    )
-    report = plan_import(source=BytesIO(content))
-    assert report.ok, report.errors[:3]
-    plan = Plan.objects.get(pk=report.plan_id)
-    rnd = Round.objects.get(plan=plan, final=True)  # created by the import with about 90 % of the values
-    Measurement.objects.filter(round=rnd).update(status="bozza")  # editable rows: one form each
-    head = make_user(f"resp{ente_code}", Role.OFFICE_HEAD, plan.ente, units=list(plan.ente.org_units.all()))
-    return rnd, head
-
-
 def test_my_indicators_runs_the_same_queries_for_a_small_and_a_six_times_larger_plan(db, django_assert_max_num_queries):
     counts, rows = [], []
     for operational, code in ((2, "SY1"), (12, "SY2")):
-        rnd, head = _synthetic_round(operational, code)
+        rnd, head = synthetic_round(operational, code)
         client = client_for(head)
         client.get("/consuntivi/")  # warm the session and the user's roles, as in real use
         with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(20):

@@ -2,33 +2,17 @@
 
 from io import BytesIO
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from consuntivi.models import Measurement, MeasurementChange
 from consuntivi.services import measurements_save, round_close
+from tests.consuntivi.factories import client_for, entry, indicator
 from tests.factories import workbook_bytes
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
 from workbook.round_sheet import round_import
 
 HEADER = ["Codice obiettivo", "Codice indicatore", "Nome", "Anno", "Valore", "Numeratore", "Denominatore", "Note"]
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
-def rnd(plan, who):
-    return open_round(plan, who["planner"])
 
 
 def sheet(*rows) -> BytesIO:
@@ -37,7 +21,7 @@ def sheet(*rows) -> BytesIO:
 
 def test_a_dry_run_previews_the_rows_and_writes_nothing(rnd, who):
     source = sheet(["1011.02", "", "Eventi organizzati", 2017, "12", None, None, ""])
-    report = round_import(round=rnd, source=source, user=who["planner"], dry_run=True)
+    report = round_import(data_round=rnd, source=source, user=who["planner"], dry_run=True)
     assert report.ok and report.counts["creati"] == 1
     assert not Measurement.objects.exists()
 
@@ -48,7 +32,7 @@ def test_the_import_writes_every_row_as_accepted_with_its_history(plan, rnd, who
         ["1011.0101", "", "Pratiche evase nei termini", 2017, "", 45, 50, ""],
         ["101", "F1", "", 2017, "382", None, None, ""],
     )
-    report = round_import(round=rnd, source=source, user=who["planner"])
+    report = round_import(data_round=rnd, source=source, user=who["planner"])
     assert report.ok and report.counts["creati"] == 3
     saved = {m.indicator.name: m for m in Measurement.objects.select_related("indicator")}
     assert saved["Eventi organizzati"].value_number == 12
@@ -63,7 +47,7 @@ def test_one_bad_row_refuses_the_whole_file_naming_sheet_row_and_column(rnd, who
         ["1011.0101", "", "Pratiche evase nei termini", 2017, "", 45, None, ""],
         ["1011.01", "", "Indicatore inesistente", 2017, "3", None, None, ""],
     )
-    report = round_import(round=rnd, source=source, user=who["planner"])
+    report = round_import(data_round=rnd, source=source, user=who["planner"])
     messages = [str(e) for e in report.errors]
     assert (
         "foglio «Consuntivi», riga 3, colonna «Denominatore»: Indicare sia il numeratore sia il denominatore."
@@ -78,7 +62,9 @@ def test_one_bad_row_refuses_the_whole_file_naming_sheet_row_and_column(rnd, who
 
 def test_rows_of_another_year_do_not_belong_to_the_round(rnd, who):
     report = round_import(
-        round=rnd, source=sheet(["1011.02", "", "Eventi organizzati", 2018, "12", None, None, ""]), user=who["planner"]
+        data_round=rnd,
+        source=sheet(["1011.02", "", "Eventi organizzati", 2018, "12", None, None, ""]),
+        user=who["planner"],
     )
     assert [str(e) for e in report.errors] == [
         "foglio «Consuntivi», riga 2, colonna «Anno»: "
@@ -88,15 +74,17 @@ def test_rows_of_another_year_do_not_belong_to_the_round(rnd, who):
 
 
 def test_a_file_without_the_consuntivi_sheet_is_refused(rnd, who):
-    report = round_import(round=rnd, source=workbook_bytes({"Altro": [["a"]]}), user=who["planner"])
+    report = round_import(data_round=rnd, source=workbook_bytes({"Altro": [["a"]]}), user=who["planner"])
     assert [str(e) for e in report.errors] == ["foglio «Consuntivi»: Manca il foglio «Consuntivi»."]
 
 
 def test_the_import_updates_an_existing_value_and_keeps_the_old_one_in_the_history(plan, rnd, who):
     eventi = indicator(plan, "Eventi organizzati")
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "11")])
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "11")])
     report = round_import(
-        round=rnd, source=sheet(["1011.02", "", "Eventi organizzati", 2017, "12", None, None, ""]), user=who["planner"]
+        data_round=rnd,
+        source=sheet(["1011.02", "", "Eventi organizzati", 2017, "12", None, None, ""]),
+        user=who["planner"],
     )
     assert report.counts["aggiornati"] == 1
     m = Measurement.objects.get(indicator=eventi)
@@ -108,7 +96,7 @@ def test_only_the_planning_office_imports_and_only_into_an_open_round(rnd, who):
     upload = SimpleUploadedFile("c.xlsx", sheet(["1011.02", "", "Eventi organizzati", 2017, "12"]).getvalue())
     response = client_for(who["head_u2"]).post(f"/consuntivi/rilevazioni/{rnd.pk}/importa/", {"file": upload})
     assert response.status_code == 403 and not Measurement.objects.exists()
-    round_close(round=rnd, user=who["planner"], confirmed=True)
+    round_close(data_round=rnd, user=who["planner"], confirmed=True)
     upload.seek(0)
     response = client_for(who["planner"]).post(f"/consuntivi/rilevazioni/{rnd.pk}/importa/", {"file": upload})
     assert response.status_code == 403 and not Measurement.objects.exists()
@@ -142,7 +130,7 @@ def test_a_units_sheet_is_filled_offline_and_imported_back(plan, rnd, who):
     filled = BytesIO()
     wb.save(filled)
     filled.seek(0)
-    report = round_import(round=rnd, source=filled, user=who["planner"])
+    report = round_import(data_round=rnd, source=filled, user=who["planner"])
     assert report.ok and report.warnings == [] and report.counts["creati"] == 3
     liquidity = Measurement.objects.get(indicator__name="Indice di liquidità")
     assert liquidity.variables == {"Liq_Imm": "13092700", "PassCorr": "4352680"}

@@ -8,31 +8,18 @@ from django.core.exceptions import ValidationError
 from consuntivi.models import Measurement, MeasurementChange
 from consuntivi.scores import plan_score
 from consuntivi.services import measurement_return, measurement_set_manual, measurements_save, unit_submit
+from perfplan.roles import Role
 from plans.models import PlanYear, YearState
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
-def rnd(plan, who):
-    return open_round(plan, who["planner"])
+from tests.consuntivi.factories import client_for, entry, indicator, synthetic_round
+from tests.factories import make_user
 
 
 @pytest.fixture
 def eventi(plan, rnd, who):
     """U2's one indicator, submitted: 12 events against ">= 10"."""
     ind = indicator(plan, "Eventi organizzati")
-    measurements_save(round=rnd, user=who["head_u2"], entries=[entry(ind, "12")])
-    assert unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
+    measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(ind, "12")])
+    assert unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
     return ind
 
 
@@ -56,7 +43,7 @@ def test_the_planner_accepts_all_the_submitted_values_of_a_unit_at_once(rnd, who
 
 def test_returning_needs_a_comment_that_the_responsabile_then_reads(rnd, who, eventi):
     with pytest.raises(ValidationError, match="commento"):
-        measurement_return(round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="  ")
+        measurement_return(data_round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="  ")
     assert status(eventi) == "inviato"
     client_for(who["planner"]).post(
         f"/consuntivi/rilevazioni/{rnd.pk}/indicatori/{eventi.pk}/restituisci/",
@@ -68,18 +55,18 @@ def test_returning_needs_a_comment_that_the_responsabile_then_reads(rnd, who, ev
 
 
 def test_a_returned_value_is_fixed_saved_as_draft_and_submitted_again(rnd, who, eventi):
-    measurement_return(round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="Controllare il totale")
+    measurement_return(data_round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="Controllare il totale")
     version = Measurement.objects.get(indicator=eventi).version
-    assert measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "13", version=version)]).ok
+    assert measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "13", version=version)]).ok
     assert status(eventi) == "bozza"
-    assert unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
+    assert unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
     m = Measurement.objects.get(indicator=eventi)
     assert (m.status, m.value_number, m.review_comment) == ("inviato", 13, "")
 
 
 def test_a_unit_with_a_returned_value_cannot_submit_until_it_is_fixed(rnd, who, eventi):
-    measurement_return(round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="Controllare")
-    result = unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"])
+    measurement_return(data_round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="Controllare")
+    result = unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"])
     assert not result.ok and "restituito dall'ufficio pianificazione" in result.problems[0]
     assert status(eventi) == "da_rivedere"
 
@@ -88,7 +75,7 @@ def test_a_manual_achievement_needs_a_reason_and_is_scored_as_overridden(plan, r
     m = Measurement.objects.get(indicator=eventi)
     with pytest.raises(ValidationError, match="motivazione"):
         measurement_set_manual(
-            round=rnd,
+            data_round=rnd,
             indicator_id=eventi.pk,
             user=who["planner"],
             achievement=Decimal(80),
@@ -152,7 +139,7 @@ def test_unit_status_follows_from_its_values(plan, rnd, who, eventi):
     page = client_for(who["planner"]).get(f"/consuntivi/rilevazioni/{rnd.pk}/")
     statuses = {b.unit.code: b.status for b in page.context["data"].blocks}
     assert statuses == {"A1": "non_iniziato", "U1": "non_iniziato", "U2": "inviato"}
-    measurement_return(round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="Controllare")
+    measurement_return(data_round=rnd, indicator_id=eventi.pk, user=who["planner"], comment="Controllare")
     page = client_for(who["planner"]).get(f"/consuntivi/rilevazioni/{rnd.pk}/")
     assert {b.unit.code: b.status for b in page.context["data"].blocks}["U2"] == "da_rivedere"
     assert "Restituito" in page.content.decode()
@@ -166,11 +153,7 @@ def test_the_review_page_shows_missing_values_as_missing(rnd, who):
 def test_the_overview_and_review_pages_run_a_bounded_number_of_queries_on_a_large_plan(
     db, django_assert_max_num_queries
 ):
-    from perfplan.roles import Role
-    from tests.factories import make_user
-    from tests.indicators.test_entry import _synthetic_round
-
-    rnd, _ = _synthetic_round(12, "SYR")  # ≈ 220 indicators to measure in ten units
+    rnd, _ = synthetic_round(12, "SYR")  # ≈ 220 indicators to measure in ten units
     client = client_for(make_user("pian_syr", Role.PLANNER, rnd.plan.ente))
     client.get("/consuntivi/")
     with django_assert_max_num_queries(21):

@@ -12,8 +12,8 @@ from django.db import connection, connections
 
 from consuntivi.models import Measurement, MeasurementChange
 from perfplan.roles import Role
+from tests.consuntivi.factories import client_for, entry_plan, indicator, open_round, people
 from tests.factories import make_user
-from tests.indicators.consuntivi_factories import client_for, entry_plan, indicator, open_round, people
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

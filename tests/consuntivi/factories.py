@@ -11,14 +11,19 @@ score from their own indicators and 50 % from their children. Indicators with a 
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
-from consuntivi.models import Round
+from django.test import Client
+
+from benchmarks.synthetic import synthetic_workbook
+from consuntivi.models import Measurement, Round
 from consuntivi.services import EntryValues, round_open
 from indicators.models import Indicator
+from indicators.notation import parse_decimal
 from perfplan.roles import Role
 from plans.models import Plan
-from tests.factories import make_user, workbook_bytes
+from tests.factories import PASSWORD, make_user, workbook_bytes
 from workbook.plan_import import plan_import
 
 TITLE = "Piano della performance 2017-2019 (consuntivi)"
@@ -129,10 +134,22 @@ def field_names(ind: Indicator) -> str:
     return f"m{ind.pk}"
 
 
+def synthetic_round(operational: int, ente_code: str) -> tuple[Round, Any]:
+    """The final round of a synthetic plan (benchmarks/synthetic.py), values back to drafts; a head of every unit."""
+    content = synthetic_workbook(
+        areas=2, strategic=2, operational=operational, actions=3, indicators=2, ente_code=ente_code
+    )
+    report = plan_import(source=BytesIO(content))
+    assert report.ok, report.errors[:3]
+    plan = Plan.objects.get(pk=report.plan_id)
+    rnd = Round.objects.get(plan=plan, final=True)  # created by the import with about 90 % of the values
+    Measurement.objects.filter(round=rnd).update(status="bozza")  # editable rows: one form each
+    head = make_user(f"resp{ente_code}", Role.OFFICE_HEAD, plan.ente, units=list(plan.ente.org_units.all()))
+    return rnd, head
+
+
 def entry(ind: Indicator, value: str | None = None, *, version: int = 0, **fields: Any) -> EntryValues:
     """What a unit types for one indicator, as the form hands it to the service."""
-    from indicators.notation import parse_decimal
-
     values = EntryValues(indicator_id=ind.pk, version=version, **fields)
     if value is not None:
         values.raw = value
@@ -141,10 +158,6 @@ def entry(ind: Indicator, value: str | None = None, *, version: int = 0, **field
 
 
 def client_for(user):
-    from django.test import Client
-
-    from tests.factories import PASSWORD
-
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
     return client

@@ -11,24 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from consuntivi.models import Evidence, Measurement, MeasurementChange
 from consuntivi.services import evidence_check, measurements_save
-from tests.indicators.consuntivi_factories import client_for, entry, entry_plan, indicator, open_round, people
+from tests.consuntivi.factories import client_for, entry, indicator
 
 TOO_LARGE = "è troppo grande: al massimo 18 cifre prima della virgola"
-
-
-@pytest.fixture
-def plan(db):
-    return entry_plan()
-
-
-@pytest.fixture
-def who(plan):
-    return people(plan)
-
-
-@pytest.fixture
-def rnd(plan, who):
-    return open_round(plan, who["planner"])
 
 
 @pytest.fixture
@@ -76,7 +61,7 @@ def test_the_live_preview_of_a_value_too_large_shows_the_error(rnd, who, eventi)
 
 
 def test_the_service_refuses_a_value_too_large_without_a_form(rnd, who, eventi):
-    result = measurements_save(round=rnd, user=who["head_u2"], entries=[entry(eventi, "9" * 40, note="n")])
+    result = measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(eventi, "9" * 40, note="n")])
     assert result.errors == {eventi.pk: {"value": f"Il campo «valore» {TOO_LARGE}."}}
     assert _nothing_saved()
 
