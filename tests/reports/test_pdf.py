@@ -13,7 +13,7 @@ from reports.selectors import relazione_build
 from reports.services import relazione_render_pdf, relazione_validate
 from tests.factories import FIXTURES
 from tests.reports.conftest import YEAR, validation_input
-from tests.reports.pdf_text import first_page_with_heading, pdf_pages, sommario_entries
+from tests.reports.pdf_text import first_page_with_heading, flat, pdf_pages, sommario_entries
 from workbook.plan_import import plan_import
 
 SECTION_TITLES = [
@@ -49,8 +49,9 @@ def test_the_draft_of_the_small_plan_has_every_section_the_scores_and_the_waterm
     assert "BOZZA – non ancora approvata" in pages[0]
     # Ente score: hand calculation in test_selectors (93,11 %); sample rows of 3.1 with value, target and score.
     assert "Grado di raggiungimento complessivo della performance dell'ente: 93,11 %" in pages[0]
-    assert "F1 - Pubblicazioni sul sito camerale" in text and "382 N. >= 350" in text
-    assert "29 gg <= 25 50,00 % 86,21 % ◐ parziale ≤" in text
+    # Each value with its unit and, beside it, the baseline; the operands of a ratio one per line.
+    assert "F1 - Pubblicazioni sul sito camerale 382 N. baseline 2016: 382 N. >= 350" in flat(text)
+    assert "Numeratore: 2.900 Denominatore: 100 29 gg baseline: 18 gg <= 25 50,00 % 86,21 % ◐ parziale ≤" in flat(text)
     assert_sommario_matches_pages(pages)
     reader = PdfReader(BytesIO(rendered.content))
     section_31 = first_page_with_heading(pages, "3.1 Rendicontazione", after=2)

@@ -13,9 +13,16 @@ def test_the_overview_carries_the_scores_of_the_ente_the_area_and_the_os(small_p
     rows = {(row.kind, row.code): row for row in data.overview}
     assert data.ente_score == Decimal("93.11")
     assert rows[("ente", "")].score_text == "93,11 %"
-    assert rows[("area", "1")].weight_text == "100,00 %"
+    # The only area: its share is 100 %, the weight the Piano gives it; the Piano's weight is printed only when it
+    # differs from the share.
+    assert (rows[("area", "1")].weight_text, rows[("area", "1")].weight_adopted) == ("100,00 %", "")
     assert rows[("os", "101")].score_text == "93,11 %"
-    assert rows[("os", "101")].composition == "1 OO · 2 indicatori"
+    # What the score is made of: the two own indicators (93,11), the OO (N/D) left out by the quota of 100 %.
+    assert rows[("os", "101")].composition == (
+        "da 2 indicatori propri (93,11 %); 1 obiettivo operativo (N/D) non concorre: quota indicatori 100 % "
+        "· in tutto 1 OO, 2 indicatori dell'OS"
+    )
+    assert rows[("area", "1")].composition.startswith("da 1 obiettivo strategico (93,11 %)")
     assert rows[("os", "101")].band.word == "parziale" and rows[("os", "101")].band.symbol == "◐"
 
 
@@ -30,7 +37,13 @@ def test_indicator_rows_show_value_measures_target_and_rule(small_plan):
         "100,00 %",
         "≥",
     )
-    assert (tempo.measures, tempo.value_text, tempo.score_text, tempo.rule) == ("2.900 / 100", "29 gg", "86,21 %", "≤")
+    assert (tempo.measure_lines, tempo.value_text, tempo.score_text, tempo.rule) == (
+        ["Numeratore: 2.900", "Denominatore: 100"],
+        "29 gg",
+        "86,21 %",
+        "≤",
+    )
+    assert (f1.baseline_text, tempo.baseline_text) == ("baseline 2016: 382 N.", "baseline: 18 gg")
     assert [d["row"].label for d in data.deviations] == ["Tempo medio di pagamento"]
     assert data.deviations[0]["note"] == "Ritardi di fine anno"
 
