@@ -204,7 +204,7 @@ def baseline_text(baseline, unit: Unit | None) -> str:
     if baseline is None:
         return ""
     shown = value_text(baseline.value, unit) if baseline.value is not None else baseline.raw
-    if not shown:
+    if not any(ch.isalnum() for ch in shown or ""):  # `---`, blank: no baseline
         return ""
     return f"baseline {baseline.year}: {shown}" if baseline.year else f"baseline: {shown}"
 
