@@ -204,8 +204,8 @@ def baseline_text(baseline, unit: Unit | None) -> str:
     if baseline is None:
         return ""
     shown = value_text(baseline.value, unit) if baseline.value is not None else baseline.raw
-    if not any(ch.isalnum() for ch in shown or ""):  # `---`, blank: no baseline
-        return ""
+    if not any(ch.isalnum() for ch in shown or "") or shown.strip().upper() in ("N/D", "ND", "N.D."):
+        return ""  # `---`, `N/D`, blank: no baseline
     return f"baseline {baseline.year}: {shown}" if baseline.year else f"baseline: {shown}"
 
 
