@@ -133,6 +133,12 @@ def test_the_modena_demo_renders_a_complete_pdf_whose_sommario_matches_its_pages
     # A draft keeps the default instructions, marked: never printed as if they were the Relazione's text.
     assert flat(text).count("Testo da completare") == 3
     assert not SPLIT_NUMBER.findall(text), SPLIT_NUMBER.findall(text)[:5]
+    # No group row (area, OS, OO: the rows with «Punteggio:») alone at the foot of a page of 3.1 or 3.2: after the
+    # last one on a page comes at least one more row with its band (23 pages had one without `break-after: avoid`).
+    section_33 = first_page_with_heading(pages, "3.3 Valutazione", after=2)
+    for number in range(section_31, section_33):
+        body = pages[number - 1].rsplit("Camera di commercio di Modena", 1)[0]
+        assert len(BAND.findall(body[body.rfind("Punteggio:") :])) >= 2, number
     assert_archivable_and_tagged(rendered.content)
 
 
@@ -140,6 +146,9 @@ def test_the_modena_demo_renders_a_complete_pdf_whose_sommario_matches_its_pages
 # `31/12/` / `2017`, `94,` / `23`), a decimal or a group cut short (`94,2` / `3`, `12.77` / `3`), a year cut
 # (`31/12/201` / `7`), or a hyphen inside a number.
 SPLIT_NUMBER = re.compile(r"\d[,/\u2010-]\n\d|\d\n[.,/]\d|[,/]\d{1,2}\n\d(?!\d* [–)])|\.\d{1,2}\n\d|/\d{3}\n\d")
+
+
+BAND = re.compile(r"✔ raggiunto|◐ parziale|✖ non\s*raggiunto|– N/D")
 
 
 def assert_archivable_and_tagged(content: bytes) -> None:
