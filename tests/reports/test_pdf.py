@@ -133,6 +133,7 @@ def test_the_modena_demo_renders_a_complete_pdf_whose_sommario_matches_its_pages
     # A draft keeps the default instructions, marked: never printed as if they were the Relazione's text.
     assert flat(text).count("Testo da completare") == 3
     assert not SPLIT_NUMBER.findall(text), SPLIT_NUMBER.findall(text)[:5]
+    assert text.count("\u2010\n") > 50  # words hyphenated in Italian (lang="it", hyphens: auto, pyphen)
     # No group row (area, OS, OO: the rows with «Punteggio:») alone at the foot of a page of 3.1 or 3.2: after the
     # last one on a page comes at least one more row with its band (23 pages had one without `break-after: avoid`).
     section_33 = first_page_with_heading(pages, "3.3 Valutazione", after=2)
