@@ -102,6 +102,7 @@ def validated_download_ms(plan) -> dict:
         relazione_approve,
         relazione_close_year,
         relazione_get_or_create,
+        relazione_update_texts,
         relazione_validate,
     )
 
@@ -114,6 +115,13 @@ def validated_download_ms(plan) -> dict:
     for code, amount in {"1": 9_000_000, "6": 4_000_000, "7": 2_000_000, "8": 2_500_000}.items():
         BilancioLine.objects.create(ente=plan.ente, year=2017, code=code, amount=amount)
     relazione = relazione_get_or_create(plan=plan, year=2017)
+    # The texts whose default is an instruction are written (approval is refused while one is left).
+    relazione_update_texts(
+        relazione=relazione,
+        texts={key: "<p>Testo della Relazione.</p>" for key in ("contesto", "misurazione", "processo")},
+        user=users[Role.PLANNER],
+    )
+    relazione.refresh_from_db()
     relazione_close_year(plan=plan, year=2017, user=users[Role.PLANNER])
     relazione_approve(
         relazione=relazione, organ="delibera di Giunta", number="1", date=dt.date(2018, 6, 1), user=users[Role.PLANNER]

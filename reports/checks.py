@@ -3,21 +3,24 @@ looked at. They read the loaded context and the built sections, never the wordin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import ngettext
-
+from indicators.notation import MESSAGES as TARGET_MESSAGES
 from indicators.notation import Kind
 from indicators.scoring import MISSING, OVERRIDDEN, WARN_WEIGHT_SUM
-from perfplan.formats import number_it, percent_it
-from reports.sections.common import bilancio_of_year, euro
+from perfplan.formats import date_it, number_it, percent_it
+from plans.models import Objective
+from reports.sections.common import bilancio_of_year, count_text, euro
 from reports.sections.context import RelazioneContext
 from reports.sections.data import RelazioneData
 from reports.sections.s2 import promo_total
 from reports.sections.s5 import revisions_in_year
+from reports.texts import TEXT_SECTIONS, placeholder_in
 
 MAX_WEIGHT_WARNINGS = 20  # beyond that, one line says how many more
+CODE = re.compile(r"[A-Z]_[A-Z_]+")  # an internal code (W_DEADLINE_BEFORE_YEAR): never shown as such
 
 
 @dataclass
@@ -29,8 +32,9 @@ class Check:
 def relazione_checks(ctx: RelazioneContext, data: RelazioneData) -> tuple[list[Check], list[Check]]:
     """(blocking, warnings), each in the order of the report."""
     indicator_blocking, indicator_warnings = _indicator_checks(ctx)
-    blocking = [*indicator_blocking, *_budget_checks(ctx, data), *_plan_checks(ctx)]
+    blocking = [*indicator_blocking, *_budget_checks(ctx, data), *_plan_checks(ctx), *_text_checks(ctx)]
     warnings = [
+        *_act_checks(ctx),
         *indicator_warnings,
         *_key_indicator_checks(ctx),
         *_bilancio_checks(ctx, data),
@@ -66,10 +70,57 @@ def _indicator_checks(ctx: RelazioneContext) -> tuple[list[Check], list[Check]]:
             ):
                 warnings.append(Check("Variazione o mantenimento senza baseline.", where))
             for target_warning in target.warnings or ():
-                message = target_warning.get("message") if isinstance(target_warning, dict) else str(target_warning)
+                message = target_warning_text(target_warning)
                 if message:
-                    warnings.append(Check(f"Avviso sul target: {message}", where))
+                    warnings.append(Check(f"Avviso sul target «{target.raw}»: {message}", where))
     return blocking, warnings
+
+
+def target_warning_text(warning: object) -> str:
+    """A stored target warning in Italian: the stored message, else the sentence of its code (`W_…`), never the
+    code alone."""
+    if isinstance(warning, dict):
+        message, code = str(warning.get("message") or ""), str(warning.get("code") or "")
+    else:
+        message, code = "", str(warning)
+    if message and message not in TARGET_MESSAGES:
+        return message
+    code = code or message
+    template = TARGET_MESSAGES.get(code)
+    if template is None:
+        return "" if CODE.fullmatch(code) else code
+    try:
+        return template.format(**(warning.get("params") or {})) if isinstance(warning, dict) else template
+    except (KeyError, IndexError, AttributeError):
+        return template.split("(")[0].strip() if "{" in template else template
+
+
+def _text_checks(ctx: RelazioneContext) -> list[Check]:
+    """A free text that still holds an instruction of its default («Descrivere…», «Indicare…») blocks approval."""
+    checks = []
+    for section in TEXT_SECTIONS:
+        text = ctx.relazione.texts.get(section.key, section.default)
+        found = placeholder_in(text)
+        if found:
+            checks.append(
+                Check(f"Il testo contiene ancora un'istruzione da sostituire: «{found}».", f"Editor › {section.label}")
+            )
+    return checks
+
+
+def _act_checks(ctx: RelazioneContext) -> list[Check]:
+    """The plan's adoption act dated after the first year of the plan: often a later act (a results annex) typed
+    in its place."""
+    plan = ctx.plan
+    if plan.act_date is not None and plan.act_date.year > plan.start_year:
+        return [
+            Check(
+                f"L'atto di adozione del piano è datato {date_it(plan.act_date)}, dopo il primo anno del piano "
+                f"({plan.start_year}): verificare che sia l'atto di adozione e non un atto successivo.",
+                "Piano › atto di adozione",
+            )
+        ]
+    return []
 
 
 def _budget_checks(ctx: RelazioneContext, data: RelazioneData) -> list[Check]:
@@ -122,6 +173,21 @@ def _revision_checks(ctx: RelazioneContext) -> list[Check]:
     ]
 
 
+def _takes_part(ctx: RelazioneContext, node: Objective | None) -> bool:
+    """Whether an indicator of `node` reaches the ente's score: each node on its way up uses the part it comes from
+    (scoring.md §2, the share actually used)."""
+    from_indicators = True
+    while node is not None:
+        score = ctx.result.nodes.get(node.pk)
+        if score is None:
+            return False
+        if (from_indicators and score.share <= 0) or (not from_indicators and score.share >= 100):
+            return False
+        from_indicators = False
+        node = ctx.objectives.get(node.parent_id) if node.parent_id else None
+    return True
+
+
 def _scoring_checks(ctx: RelazioneContext) -> list[Check]:
     """Indicators without consuntivo, weights that do not add up to 100 (by the core's warning kind), the ente's
     own warnings."""
@@ -129,18 +195,23 @@ def _scoring_checks(ctx: RelazioneContext) -> list[Check]:
     checks = []
     missing = [s for s in result.indicators.values() if s.status == MISSING]
     if missing:
-        checks.append(
-            Check(
-                ngettext(
-                    "%(n)s indicatore senza consuntivo nella rilevazione finale",
-                    "%(n)s indicatori senza consuntivo nella rilevazione finale",
-                    len(missing),
-                )
-                % {"n": number_it(len(missing))}
-                + f" (copertura dell'ente {percent_it(result.coverage)}).",
-                "Consuntivi",
+        owner = {i.pk: n for n in ctx.tree.objectives for i in ctx.tree.indicators_of.get(n.pk, [])}
+        counted = sum(1 for s in missing if _takes_part(ctx, owner.get(s.id)))
+        message = f"{count_text(len(missing), 'indicatore', 'indicatori')} senza consuntivo nella rilevazione finale"
+        if counted == len(missing):
+            message += f": esclusi dal calcolo, copertura dell'ente {percent_it(result.coverage)}."
+        elif counted:
+            message += (
+                f": {number_it(counted)} concorrono al punteggio e ne sono esclusi (copertura dell'ente "
+                f"{percent_it(result.coverage)}); gli altri sono sotto obiettivi misurati dai propri indicatori o "
+                "da una quota che non li conta."
             )
-        )
+        else:
+            message += (
+                ": nessuno concorre al punteggio dell'ente (sono sotto obiettivi misurati dai propri indicatori, "
+                f"quota indicatori 100 %), per questo la copertura dell'ente è {percent_it(result.coverage)}."
+            )
+        checks.append(Check(message, "Consuntivi"))
     weight_warnings = [
         (ctx.objectives[node_id].code, warning)
         for node_id, score in result.nodes.items()

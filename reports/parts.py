@@ -75,7 +75,12 @@ SECTION_PARTS: dict[str, Callable[[RelazioneData, int | None], list[Part]]] = {
     ],
     "s3_3": lambda data, max_rows: [
         Part("s3_3", TEXT_ROWS + len(data.overall)),
-        *_pieces_of("s3_3_units", "units", _cut(data.units, _one, lambda u: u["kind"] == "unit", max_rows), len),
+        # No units: no landscape page at all (s3_3 says so).
+        *(
+            _pieces_of("s3_3_units", "units", _cut(data.units, _one, lambda u: u["kind"] == "unit", max_rows), len)
+            if data.units
+            else ()
+        ),
         *_pieces_of("s3_3_end", "deviations", _cut(data.deviations, _one, _always, max_rows), len),
     ],
     "s4": lambda data, max_rows: [
@@ -164,7 +169,9 @@ def _operational_rows(node: NodeBlock) -> int:
 
 
 def _areas_rows(node_rows: Callable[[NodeBlock], int]) -> Callable[[list[AreaBlock]], int]:
-    return lambda areas: sum(1 + sum(node_rows(n) for n in area.nodes) for area in areas)
+    return lambda areas: sum(
+        1 + (0 if area.continued else len(area.indicators)) + sum(node_rows(n) for n in area.nodes) for area in areas
+    )
 
 
 def _person_rows(person: dict) -> int:

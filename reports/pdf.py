@@ -39,6 +39,9 @@ LOGGER = logging.getLogger("weasyprint")
 
 PX_TO_PT = 0.75  # WeasyPrint's CSS pixels to PDF points
 FOOTER = "/PerfplanFooter"
+# Archivable and accessible: PDF/A-3b (XMP identification, embedded fonts, an sRGB output intent) with a structure
+# tree (tagged PDF: headings, tables with their header cells, lists, the reading order).
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class _Renderer:
 
     def whole(self, parts: list[Part]) -> tuple[bytes, int]:
         document = self._render(self._html(parts, chunked=False))
-        return document.write_pdf(), len(document.pages)
+        return document.write_pdf(**PDF_OPTIONS), len(document.pages)
 
     def body(self, parts: list[Part]) -> Chunk:
         return self._chunk(self._html(parts))
@@ -160,7 +163,7 @@ class _Renderer:
         quiet = _OtherChunkAnchors(elsewhere - anchors.keys())
         LOGGER.addFilter(quiet)
         try:
-            chunk.content = document.write_pdf()
+            chunk.content = document.write_pdf(**PDF_OPTIONS)
         finally:
             LOGGER.removeFilter(quiet)
         del document
@@ -214,20 +217,101 @@ def join_chunks(chunks: list[Chunk], footers: bytes) -> bytes:
 
     front, *body = chunks
     writer = PdfWriter()
-    for chunk in body:
-        writer.append(PdfReader(BytesIO(chunk.content)), import_outline=False)
+    readers = [PdfReader(BytesIO(chunk.content)) for chunk in body]
+    for reader in readers:
+        writer.append(reader, import_outline=False)
     # Last, so that the named destinations of the sommario's links are already there and the links are kept.
     front_reader = PdfReader(BytesIO(front.content))
     writer.merge(0, front_reader, import_outline=False)
     pages = [page for chunk in chunks for page in chunk.pages]
+    _join_structure(writer, [front_reader, *readers])
     _stamp(writer, PdfReader(BytesIO(footers)))
     _add_links(writer, pages)
     _add_outline(writer, pages)
     writer.add_metadata(front_reader.metadata)
-    writer.root_object[NameObject("/Lang")] = front_reader.root_object["/Lang"]
+    root = front_reader.root_object
+    writer.root_object[NameObject("/Lang")] = root["/Lang"]
+    # PDF/A: the XMP identification and the output intent of the chunks (all alike), and a file identifier.
+    for key in ("/Metadata", "/OutputIntents"):
+        if key in root:
+            writer.root_object[NameObject(key)] = root.raw_get(key).clone(writer)
+    writer.generate_file_identifiers()
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _join_structure(writer: PdfWriter, readers: list[PdfReader]) -> None:
+    """One structure tree (tagged PDF) from the chunks' trees, in print order (`readers` as the pages are): the
+    elements under each chunk's Document element go under one Document element, and each chunk's keys of the parent
+    tree (its pages' /StructParents, its annotations' /StructParent) are shifted past the previous chunks'. The
+    pages are already in the writer: cloning an element maps its /Pg to the page taken from the same reader."""
+    from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, NumberObject
+
+    if not all("/StructTreeRoot" in reader.root_object for reader in readers):
+        return
+    document = DictionaryObject(
+        {NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Document")}
+    )
+    document_ref = writer._add_object(document)  # pypdf has no public way to add a bare dictionary
+    kids, nums = ArrayObject(), ArrayObject()
+    offset, first_page = 0, 0
+    for reader in readers:
+        tree = reader.root_object["/StructTreeRoot"].get_object()
+        for top in _as_list(tree.get("/K")):
+            element = top.get_object()
+            children = _as_list(element.get("/K")) if element.get("/S") == "/Document" else [top]
+            for child in children:
+                cloned = child.clone(writer)
+                cloned.get_object()[NameObject("/P")] = document_ref
+                kids.append(cloned)
+        parent_tree = _number_tree(tree["/ParentTree"].get_object())
+        for key, value in parent_tree:
+            nums.append(NumberObject(key + offset))
+            nums.append(value.clone(writer))
+        for page, original in zip(writer.pages[first_page : first_page + len(reader.pages)], reader.pages, strict=True):
+            if "/StructParents" in original:  # pypdf leaves it out of the pages it copies
+                page[NameObject("/StructParents")] = NumberObject(original["/StructParents"] + offset)
+            for annotation in page.get("/Annots", ArrayObject()):
+                annotation = annotation.get_object()
+                if "/StructParent" in annotation:
+                    annotation[NameObject("/StructParent")] = NumberObject(annotation["/StructParent"] + offset)
+        first_page += len(reader.pages)
+        offset += max((key for key, _ in parent_tree), default=-1) + 1
+    document[NameObject("/K")] = kids
+    writer.root_object[NameObject("/StructTreeRoot")] = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/StructTreeRoot"),
+                NameObject("/K"): ArrayObject([document_ref]),
+                NameObject("/ParentTree"): writer._add_object(DictionaryObject({NameObject("/Nums"): nums})),
+                NameObject("/ParentTreeNextKey"): NumberObject(offset),
+            }
+        )
+    )
+    document[NameObject("/P")] = writer.root_object.raw_get("/StructTreeRoot")
+    writer.root_object[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
+
+
+def _as_list(value) -> list:
+    from pypdf.generic import ArrayObject
+
+    if value is None:
+        return []
+    value_object = value.get_object() if hasattr(value, "get_object") else value
+    return list(value_object) if isinstance(value_object, ArrayObject) else [value]
+
+
+def _number_tree(node) -> list[tuple[int, object]]:
+    """The (key, value) pairs of a PDF number tree, leaves in order."""
+    pairs = []
+    nums = node.get("/Nums")
+    if nums is not None:
+        nums = nums.get_object()
+        pairs += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
+    for kid in node.get("/Kids", ()):
+        pairs += _number_tree(kid.get_object())
+    return pairs
 
 
 def _stamp(writer: PdfWriter, stamps: PdfReader) -> None:
@@ -236,7 +320,8 @@ def _stamp(writer: PdfWriter, stamps: PdfReader) -> None:
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
     save = writer._add_object(_stream(b"q\n"))  # pypdf has no public way to add a bare stream
-    restore_and_draw = writer._add_object(_stream(b"Q\nq " + FOOTER.encode() + b" Do Q\n"))
+    # The footer is a pagination artifact, outside the structure tree (tagged PDF).
+    restore_and_draw = writer._add_object(_stream(b"Q\n/Artifact BMC q " + FOOTER.encode() + b" Do Q EMC\n"))
     for page, stamp in zip(writer.pages, stamps.pages, strict=True):
         form = _stream(stamp.get_contents().get_data())
         form[NameObject("/Type")] = NameObject("/XObject")

@@ -5,6 +5,7 @@ Each free text comes with a default to edit (relazione.md §0); the defaults are
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -63,8 +64,30 @@ TEXT_SECTIONS: list[TextSection] = [
         "<p>Indicare se il calendario del ciclo è stato rispettato, gli eventuali scostamenti e le loro ragioni.</p>",
     ),
     TextSection("modifiche", "5. Modifiche intervenute nel corso dell'anno – introduzione (facoltativa)", ""),
+    TextSection(
+        "modifiche_pregresse",
+        "5. Modifiche apportate prima del caricamento del Piano in perfplan (facoltativa)",
+        "",
+    ),
 ]
 TEXT_KEYS = [s.key for s in TEXT_SECTIONS]
+
+# An instruction of a default text left in place: an imperative at the start of a sentence («Descrivere il
+# contesto…», «Indicare se…») or a bracketed slot («[inserire …]»).
+INSTRUCTION_VERBS = "Descrivere|Indicare|Inserire|Illustrare|Specificare|Riportare|Completare|Elencare|Sostituire"
+PLACEHOLDER = re.compile(rf"(?:^|[.!?:;]\s+|>\s*)(?:{INSTRUCTION_VERBS})\b|\[[^\]]*(?:inserire|indicare)[^\]]*\]", re.I)
+TAG = re.compile(r"<[^>]+>")
+
+
+def placeholder_in(html: str) -> str:
+    """The instruction left in a text (its first words), "" when none."""
+    text = " ".join(TAG.sub(" ", html).split())
+    match = PLACEHOLDER.search(text)
+    if match is None:
+        return ""
+    start = match.start() + len(match.group(0)) - len(match.group(0).lstrip(" .!?:;>"))
+    words = text[start:].split()
+    return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
 
 
 @dataclass(frozen=True)

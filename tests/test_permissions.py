@@ -43,7 +43,7 @@ from reports.services import (
 )
 from tests.consuntivi.factories import entry, entry_plan, indicator, open_round, people
 from tests.factories import make_user, workbook_bytes
-from tests.reports.conftest import add_bilancio, validation_input
+from tests.reports.conftest import add_bilancio, validation_input, write_texts
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 REPORT_YEAR = 2017
@@ -232,6 +232,8 @@ def _build() -> World:
     plan.act_text = "Delibera di Giunta n. 1 del 30/01/2017"
     plan.save(update_fields=["act_text"])
     add_bilancio(plan.ente, REPORT_YEAR)
+    write_texts(relazione, planner)
+    relazione.refresh_from_db()
     relazione_approve(
         relazione=relazione, organ="Giunta camerale", number="45", date=dt.date(2018, 6, 20), user=planner
     )

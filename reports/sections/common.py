@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.utils.translation import ngettext
+
 from indicators.notation import Unit, with_unit
 from indicators.scoring import (
     BAND_ACHIEVED,
@@ -18,12 +20,13 @@ from indicators.scoring import (
     BAND_NOT_ACHIEVED,
     BAND_PARTIAL,
     MISSING,
+    NO_TARGET,
     OVERRIDDEN,
     NodeScore,
     round2,
 )
 from perfplan.formats import number_it, percent_it, value_it
-from plans.models import MAX_LOGO_BYTES, Objective, ObjectiveKind, OrgUnit, logo_dimensions_ok
+from plans.models import MAX_LOGO_BYTES, Level, Objective, ObjectiveKind, OrgUnit, logo_dimensions_ok
 from reports.bilancio import bilancio_totals
 from reports.charts import BAND_SYMBOLS
 from reports.sections.data import AreaBlock, BandView, Footnote, IndicatorRow, NodeBlock, ScoreRow
@@ -56,8 +59,17 @@ def unit_of(unit: str) -> Unit | None:
 
 def value_text(value, unit: Unit | None) -> str:
     """A consuntivo as the reader expects it: `382 N.`, `87,35 %`, `30/09/2017`, `SI`."""
-    text = value_it(value, 2, empty="N/D")
-    return with_unit(text, unit) if isinstance(value, Decimal) else text
+    if isinstance(value, Decimal):
+        return with_unit(number_text(value, unit), unit)
+    return value_it(value, empty="N/D")  # SI/NO, a date, a level
+
+
+def number_text(value: Decimal, unit: Unit | None) -> str:
+    """One format per unit: percentages always with two decimals (`100,00`, `94,23`), other amounts whole when they
+    are whole (`389.727`), else with two decimals (`1,15`)."""
+    if unit == Unit.PERCENT or value != value.to_integral_value():
+        return number_it(round2(value), 2)
+    return number_it(value, 0)
 
 
 def weight_text(weight: Decimal | None, siblings_total: Decimal | None) -> str:
@@ -69,6 +81,33 @@ def weight_text(weight: Decimal | None, siblings_total: Decimal | None) -> str:
     if siblings_total and siblings_total > 0:
         return percent_it(round2(weight / siblings_total * 100))
     return percent_it(weight)
+
+
+@dataclass(frozen=True)
+class WeightCell:
+    """Both weights of a node or an indicator: the share it had in its parent's score (normalised over the siblings
+    that take part in the year, scoring.md §2) and, when it differs, the weight the Piano adopted."""
+
+    share_text: str  # `33,33 %`, `monitorato`, "" when it takes no part in the year
+    adopted_text: str  # `Piano: 40` or `Piano: —` (not given: equal shares); "" when equal to the share
+
+
+def weight_cell(adopted: Decimal | None, share: Decimal | None, siblings_total: Decimal | None) -> WeightCell:
+    if adopted is not None and adopted == 0:
+        return WeightCell("monitorato", "")
+    if share is None:  # no part in the year (no target): the normalised weight among all siblings, as adopted
+        return WeightCell(weight_text(adopted, siblings_total), "")
+    share_text = percent_it(share)
+    if adopted is None:
+        return WeightCell(share_text, "Piano: —")
+    if round2(adopted) == round2(share):
+        return WeightCell(share_text, "")
+    return WeightCell(share_text, f"Piano: {number_it(adopted)}")
+
+
+def count_text(count: int, singular: str, plural: str) -> str:
+    """`1 indicatore`, `3 indicatori` (Django's ngettext, Italian only)."""
+    return ngettext(f"%(n)s {singular}", f"%(n)s {plural}", count) % {"n": number_it(count)}
 
 
 def coverage_text(score: NodeScore | None) -> str:
@@ -119,9 +158,48 @@ class IndicatorTable:
     footnotes: list[Footnote]  # the manual achievements, numbered in plan order
 
 
+def shares_of(result) -> dict[tuple[str, int], Decimal | None]:
+    """Each node's and indicator's normalised weight in its parent's score, as the scoring used it (scoring.md §2):
+    None when it takes no part in the year."""
+    shares = {(use.kind, use.id): use.weight for use in result.weights}
+    for node_score in result.nodes.values():
+        shares.update({(use.kind, use.id): use.weight for use in node_score.weights})
+    return shares
+
+
+def measures_text(measurement, unit: Unit | None) -> list[str]:
+    """The operands of the year, one per line, each with its name: `Numeratore: 4.166`, `Denominatore: 65.812`,
+    `ProvStrut = 12`; none for a value entered directly."""
+    if measurement is None:
+        return []
+    if measurement.numerator is not None and measurement.denominator is not None:
+        return [
+            f"Numeratore: {number_text(measurement.numerator, None)}",
+            f"Denominatore: {number_text(measurement.denominator, None)}",
+        ]
+    lines = []
+    for name, value in (measurement.variables or {}).items():
+        try:
+            shown = number_text(Decimal(str(value)), None)
+        except ArithmeticError:
+            shown = str(value)
+        lines.append(f"{name} = {shown}")
+    return lines
+
+
+def baseline_text(baseline, unit: Unit | None) -> str:
+    if baseline is None:
+        return ""
+    shown = value_text(baseline.value, unit) if baseline.value is not None else baseline.raw
+    if not any(ch.isalnum() for ch in shown or "") or shown.strip().upper() in ("N/D", "ND", "N.D."):
+        return ""  # `---`, `N/D`, blank: no baseline
+    return f"baseline {baseline.year}: {shown}" if baseline.year else f"baseline: {shown}"
+
+
 def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
     """Each indicator's row, once (3.1, 3.2, 1.3, section 4 and the deviations reuse them)."""
     tree, result = scoring.tree, scoring.result
+    shares = shares_of(result)
     rows: dict[int, IndicatorRow] = {}
     footnotes: list[Footnote] = []
     measurement_of = {ind_id: (ms[0] if ms else None) for ind_id, ms in tree.measurements_of.items()}
@@ -133,11 +211,6 @@ def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
             target = tree.targets_of.get(ind.pk, {}).get(year)
             unit = unit_of(ind.unit) or (unit_of(target.unit) if target is not None else None)
             measurement = measurement_of.get(ind.pk)
-            measures = ""
-            if measurement is not None and measurement.numerator is not None and measurement.denominator is not None:
-                measures = f"{number_it(measurement.numerator)} / {number_it(measurement.denominator)}"
-            elif measurement is not None and measurement.variables:
-                measures = "; ".join(f"{k} = {v}" for k, v in measurement.variables.items())
             value = score.value if score is not None else None
             if score is not None and score.status == MISSING and value is None:
                 shown_value = "N/D"
@@ -145,21 +218,31 @@ def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
                 shown_value = value_text(value, unit)
             else:
                 shown_value = measurement.raw if measurement and measurement.raw else "N/D"
+            if total:
+                weight = weight_cell(ind.weight, shares.get(("indicator", ind.pk)), total)
+            else:
+                weight = weight_cell(None, shares.get(("indicator", ind.pk)), None)
+                if ind.weight is not None:
+                    weight = WeightCell("monitorato", "")
             row = IndicatorRow(
                 id=ind.pk,
                 label=ind.label,
                 description=ind.description,
                 formula=ind.formula,
-                measures=measures,
+                measures=" · ".join(measures_text(measurement, unit)),
                 value_text=shown_value,
                 target_text=target.raw if target is not None else "—",
                 revised=target is not None and target.version > 1,
-                weight_text=weight_text(ind.weight, total) if total else ("" if ind.weight is None else "monitorato"),
+                weight_text=weight.share_text,
                 score=score.achievement if score is not None else None,
                 score_text=percent_it(score.achievement) if score is not None else "N/D",
                 rule=score.rule if score is not None else "N/D",
                 band=band_view(score.band if score is not None else BAND_NONE),
                 note=measurement.note if measurement is not None else "",
+                weight_adopted=weight.adopted_text,
+                measure_lines=measures_text(measurement, unit),
+                source=ind.source,
+                baseline_text=baseline_text(tree.baseline_of.get(ind.pk), unit),
             )
             if score is not None and score.status == OVERRIDDEN:
                 row.footnote = len(footnotes) + 1
@@ -175,6 +258,9 @@ def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
 def node_block(ctx: RelazioneContext, node: Objective, depth: int) -> NodeBlock:
     """An objective with its indicator rows (3.1, 3.2, section 4)."""
     tree, score = ctx.tree, ctx.result.nodes.get(node.pk)
+    weight = weight_cell(
+        node.weight, ctx.shares.get(("node", node.pk)), weights_total(tree.children_of.get(node.parent_id, []))
+    )
     tags = []
     if node.kind == ObjectiveKind.INDIVIDUAL:
         tags.append("individuale")
@@ -187,7 +273,9 @@ def node_block(ctx: RelazioneContext, node: Objective, depth: int) -> NodeBlock:
         level=node.level,
         level_label=node.get_level_display(),
         depth=depth,
-        weight_text=weight_text(node.weight, weights_total(tree.children_of.get(node.parent_id, []))),
+        weight_text=weight.share_text,
+        weight_adopted=weight.adopted_text,
+        composition=composition_text(ctx, node),
         score=score.score if score else None,
         score_text=percent_it(score.score if score else None),
         band=band_view(score.band if score else BAND_NONE),
@@ -199,6 +287,63 @@ def node_block(ctx: RelazioneContext, node: Objective, depth: int) -> NodeBlock:
         tags=tags,
         indicators=[ctx.indicators.rows[i.pk] for i in tree.indicators_of.get(node.pk, [])],
     )
+
+
+CHILD_WORDS = {
+    Level.STRATEGIC: ("obiettivo strategico", "obiettivi strategici"),
+    Level.PROGRAM: ("programma", "programmi"),
+    Level.OPERATIONAL: ("obiettivo operativo", "obiettivi operativi"),
+    Level.ACTION: ("azione", "azioni"),
+}
+
+
+def composition_text(ctx: RelazioneContext, node: Objective) -> str:
+    """What the node's score is made of (scoring.md §2): its own indicators, its child objectives, the share, with
+    each part's value, so that the reader can recompute it from the rows printed under it."""
+    score = ctx.result.nodes.get(node.pk)
+    if score is None or not score.applicable:
+        return f"nessun target nell'anno {ctx.year}: non concorre"
+    own = [
+        i
+        for i in ctx.tree.indicators_of.get(node.pk, [])
+        if (s := ctx.result.indicators.get(i.pk)) is not None and s.status != NO_TARGET
+    ]
+    children = [
+        c
+        for c in ctx.tree.children_of.get(node.pk, [])
+        if (s := ctx.result.nodes.get(c.pk)) is not None and s.applicable
+    ]
+    child_level = children[0].level if children else Level.OPERATIONAL
+    singular, plural = CHILD_WORDS.get(child_level, ("obiettivo", "obiettivi"))
+    own_text = count_text(len(own), "indicatore proprio", "indicatori propri")
+    children_text = count_text(len(children), singular, plural)
+    missing_children = sum(1 for c in children if ctx.result.nodes[c.pk].score is None)
+    ip, cp = percent_it(score.indicators_part), percent_it(score.children_part)
+    # How many children are N/D, when some are measured (all of them N/D: the part itself is N/D).
+    missing_text = f", di cui {number_it(missing_children)} N/D" if missing_children and score.children_part else ""
+    verb = "non concorre" if len(children) == 1 else "non concorrono"
+    configured = node.indicator_share
+    if configured is None:
+        configured = ctx.result.rules.default_indicator_share
+    share = Decimal(100) if configured is None else configured
+    if own and children:
+        if share >= 100:
+            return f"da {own_text} ({ip}); {children_text} ({cp}{missing_text}) {verb}: quota indicatori 100 %"
+        if share <= 0:
+            watched = "monitorato" if len(own) == 1 else "monitorati"
+            return f"da {children_text} ({cp}{missing_text}); {own_text} {watched}: quota indicatori 0 %"
+        text = (
+            f"{number_it(share)} % × {own_text} ({ip}) + {number_it(100 - share)} % × {children_text} "
+            f"({cp}{missing_text})"
+        )
+        if score.indicators_part is None or score.children_part is None:
+            text += ": la parte non misurata è esclusa"
+        return text
+    if own:
+        return f"da {own_text}"
+    if children:
+        return f"da {children_text} ({cp}{missing_text})"
+    return "nessun elemento misurabile"
 
 
 def descendants(ctx: RelazioneContext, node: Objective, depth: int = 0) -> Iterator[tuple[Objective, int]]:
@@ -221,7 +366,7 @@ def ente_row(ctx: RelazioneContext) -> ScoreRow:
         area="",
         weight=None,
         weight_text="",
-        composition="",
+        composition=f"media ponderata di {count_text(len(ctx.tree.roots), 'area', 'aree')}",
         score=result.score,
         score_text=percent_it(result.score),
         band=band_view(result.band),
@@ -240,14 +385,16 @@ def area_rows(ctx: RelazioneContext) -> list[tuple[Objective, ScoreRow]]:
     rows = []
     for area in areas:
         score = ctx.result.nodes.get(area.pk)
+        weight = weight_cell(area.weight, ctx.shares.get(("node", area.pk)), total)
         row = ScoreRow(
             kind="area",
             code=area.code,
             title=area.title,
             area=area_label(area),
             weight=area.weight,
-            weight_text=weight_text(area.weight, total),
-            composition="",
+            weight_text=weight.share_text,
+            weight_adopted=weight.adopted_text,
+            composition=composition_text(ctx, area),
             score=score.score if score else None,
             score_text=percent_it(score.score if score else None),
             band=band_view(score.band if score else BAND_NONE),
@@ -258,7 +405,17 @@ def area_rows(ctx: RelazioneContext) -> list[tuple[Objective, ScoreRow]]:
 
 
 def empty_area_block(row: ScoreRow) -> AreaBlock:
-    return AreaBlock(row.code, row.title, row.weight_text, row.score_text, row.band, nodes=[])
+    return AreaBlock(
+        row.code,
+        row.title,
+        row.weight_text,
+        row.score_text,
+        row.band,
+        nodes=[],
+        weight_adopted=row.weight_adopted,
+        composition=row.composition,
+        coverage_text=row.coverage_text,
+    )
 
 
 def units_in_tree_order(ctx: RelazioneContext) -> list[tuple[OrgUnit, int]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from consuntivi.scores import PlanScoring, plan_score
@@ -23,7 +24,7 @@ from reports.models import (
     RelazioneState,
     Validation,
 )
-from reports.sections.common import IndicatorTable, indicator_table
+from reports.sections.common import IndicatorTable, indicator_table, shares_of
 
 if TYPE_CHECKING:
     from indicators.scoring import TreeScore
@@ -51,6 +52,7 @@ class RelazioneContext:
     revisions: list[PlanRevision]
     plan_year: PlanYear | None
     indicators: IndicatorTable  # the indicator rows, built once: 1.3, 3.1, 3.2, 3.3 and section 4 print them
+    shares: dict[tuple[str, int], Decimal | None]  # ("node" | "indicator", id) → normalised weight in its parent
 
     @property
     def tree(self) -> PlanTree:
@@ -107,4 +109,5 @@ def load(*, plan: Plan, year: int, relazione: Relazione | None = None) -> Relazi
         revisions=list(PlanRevision.objects.filter(plan=plan).order_by("created_at", "id")),
         plan_year=PlanYear.objects.filter(plan=plan, year=year).first(),
         indicators=indicator_table(scoring, year),
+        shares=shares_of(scoring.result),
     )

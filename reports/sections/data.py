@@ -35,6 +35,7 @@ class ScoreRow:
     score_text: str
     band: BandView
     coverage_text: str
+    weight_adopted: str = ""  # the Piano's weight, when it differs from the normalised share (weight_text)
 
 
 @dataclass
@@ -54,6 +55,10 @@ class IndicatorRow:
     band: BandView
     footnote: int | None = None  # number of the manual-achievement footnote
     note: str = ""
+    weight_adopted: str = ""  # the Piano's weight, when it differs from the normalised share (weight_text)
+    measure_lines: list[str] = field(default_factory=list)  # the operands, one per line
+    source: str = ""  # fonte
+    baseline_text: str = ""
 
 
 @dataclass
@@ -77,6 +82,8 @@ class NodeBlock:
     gender: bool
     tags: list[str]
     indicators: list[IndicatorRow]
+    weight_adopted: str = ""
+    composition: str = ""  # what the score is made of (own indicators, children, the share)
 
 
 @dataclass
@@ -88,6 +95,10 @@ class AreaBlock:
     band: BandView
     nodes: list[NodeBlock]
     continued: bool = False  # a later piece of a table cut into PDF chunks (reports.parts)
+    weight_adopted: str = ""
+    composition: str = ""
+    coverage_text: str = ""
+    indicators: list[IndicatorRow] = field(default_factory=list)  # the area's own indicators (they may score it)
 
 
 @dataclass
@@ -150,6 +161,9 @@ class RelazioneData:
     promo_total_text: str
     # s3
     tree: list[dict]
+    tree_columns: list[str]  # the classification columns the plan fills
+    tree_os_width: str  # the column class of the objective, wider when columns are left out
+    tree_missing: str  # the columns left out, named in a note
     # s3_1
     strategic: list[AreaBlock]
     # s3_2

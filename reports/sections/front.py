@@ -8,7 +8,18 @@ from reports.models import RelazioneState
 from reports.sanitize import sanitize_html
 from reports.sections.common import band_view, logo_data_uri
 from reports.sections.context import RelazioneContext
-from reports.texts import TEXT_SECTIONS
+from reports.texts import TEXT_SECTIONS, placeholder_in
+
+PLACEHOLDER_BOX = (
+    '<div class="placeholder"><p class="placeholder-label">Testo da completare: contiene ancora le istruzioni del '
+    "testo predefinito (controllo bloccante, la Relazione non può essere approvata così).</p>{}</div>"
+)
+
+
+def printed_text(html: str) -> str:
+    """A free text, sanitised; one that still holds an instruction is printed inside a marked box, never silently."""
+    clean = sanitize_html(html)
+    return PLACEHOLDER_BOX.format(clean) if placeholder_in(clean) else clean
 
 
 def build(ctx: RelazioneContext) -> dict:
@@ -30,7 +41,7 @@ def build(ctx: RelazioneContext) -> dict:
         "title": f"Relazione sulla performance {year}",
         "act_line": act_line or "BOZZA – non ancora approvata",
         "plan_line": f"{plan.title}" + (f", adottato con {plan.act_text}" if plan.act_text else ""),
-        "texts": {s.key: sanitize_html(relazione.texts.get(s.key, s.default)) for s in TEXT_SECTIONS},
+        "texts": {s.key: printed_text(relazione.texts.get(s.key, s.default)) for s in TEXT_SECTIONS},
         "ente_score": ctx.result.score,
         "ente_score_text": percent_it(ctx.result.score),
         "ente_band": band_view(ctx.result.band),

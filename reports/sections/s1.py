@@ -14,7 +14,7 @@ from indicators.scoring import (
     count_by_band,
     round2,
 )
-from perfplan.formats import number_it, percent_it
+from perfplan.formats import percent_it
 from plans.models import Level
 from reports.charts import Bar, bar_chart_svg
 from reports.models import BudgetVoce
@@ -23,11 +23,13 @@ from reports.sections.common import (
     area_rows,
     band_view,
     bilancio_of_year,
+    composition_text,
+    count_text,
     coverage_text,
     descendants,
     ente_row,
     euro,
-    weight_text,
+    weight_cell,
     weights_total,
 )
 from reports.sections.context import RelazioneContext
@@ -72,11 +74,12 @@ def _overview(ctx: RelazioneContext) -> tuple[list[ScoreRow], list[Bar], list[Ba
         for os_node in os_list:
             os_score = result.nodes.get(os_node.pk)
             oo_count = sum(1 for child, _ in descendants(ctx, os_node) if child.level == Level.OPERATIONAL)
-            composition = f"{oo_count} OO · {len(tree.indicators_of.get(os_node.pk, []))} indicatori"
-            if os_score is not None and os_score.share not in (Decimal(100), Decimal(0)):
-                composition += f" · quota indicatori {number_it(os_score.share)} %"
-            elif os_node.indicator_share is not None:
-                composition += f" · quota indicatori {number_it(os_node.indicator_share)} %"
+            indicator_count = len(tree.indicators_of.get(os_node.pk, []))
+            composition = (
+                f"{composition_text(ctx, os_node)} · in tutto {count_text(oo_count, 'OO', 'OO')}, "
+                f"{count_text(indicator_count, 'indicatore', 'indicatori')} dell'OS"
+            )
+            weight = weight_cell(os_node.weight, ctx.shares.get(("node", os_node.pk)), os_total)
             overview.append(
                 ScoreRow(
                     kind="os",
@@ -84,7 +87,8 @@ def _overview(ctx: RelazioneContext) -> tuple[list[ScoreRow], list[Bar], list[Ba
                     title=os_node.title,
                     area=area_label(area),
                     weight=os_node.weight,
-                    weight_text=weight_text(os_node.weight, os_total),
+                    weight_text=weight.share_text,
+                    weight_adopted=weight.adopted_text,
                     composition=composition,
                     score=os_score.score if os_score else None,
                     score_text=percent_it(os_score.score if os_score else None),

@@ -17,7 +17,7 @@ def build(ctx: RelazioneContext) -> dict:
         "bilancio_years": ctx.bilancio_years,
         "bilancio": _bilancio(ctx),
         "promo": promo,
-        "promo_total_text": euro(promo_total(promo)),
+        "promo_total_text": euro(promo_total(promo) if ctx.promo_of else None),
     }
 
 
@@ -42,11 +42,16 @@ def _promo(ctx: RelazioneContext) -> list[dict]:
     for area in ctx.tree.roots:
         items = []
         subtotal = Decimal(0)
+        typed = False
         for os_node in ctx.tree.children_of.get(area.pk, []):
             if os_node.level != Level.STRATEGIC:
                 continue
             amount = ctx.promo_of.get(os_node.pk)
             subtotal += amount or 0
+            typed = typed or amount is not None
             items.append({"label": f"{os_node.code} – {os_node.title}", "amount": amount, "text": euro(amount)})
-        promo.append({"label": area_label(area), "rows": items, "subtotal": subtotal, "text": euro(subtotal)})
+        # An area whose amounts are all N/D has no subtotal (N/D), not € 0,00.
+        promo.append(
+            {"label": area_label(area), "rows": items, "subtotal": subtotal, "text": euro(subtotal if typed else None)}
+        )
     return promo

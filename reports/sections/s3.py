@@ -24,8 +24,25 @@ def build(ctx: RelazioneContext) -> dict:
                     "oo_count": sum(1 for child, _ in descendants(ctx, os_node) if child.level == Level.OPERATIONAL),
                 }
             )
-    # The area cell spans its OS rows.
+    # Every row carries its area, so that a page that starts inside an area still names it (no rowspan).
     for index, row in enumerate(tree_rows):
         row["first"] = index == 0 or tree_rows[index - 1]["area"] != row["area"]
-        row["span"] = sum(1 for r in tree_rows if r["area"] == row["area"])
-    return {"tree": tree_rows}
+    # The classification columns the plan fills; the empty ones are left out and named in a note.
+    columns = [(key, label) for key, label in TREE_COLUMNS if any(row[key] != "—" for row in tree_rows)]
+    missing = [label for key, label in TREE_COLUMNS if (key, label) not in columns]
+    for row in tree_rows:
+        row["cells"] = [row[key] for key, _ in columns]
+    return {
+        "tree": tree_rows,
+        "tree_columns": [label for _, label in columns],
+        "tree_os_width": f"cw-{75 - 13 * len(columns)}",
+        "tree_missing": ", ".join(missing),
+    }
+
+
+TREE_COLUMNS = [
+    ("mission", "Missione (ex D.M. 27/03/2013)"),
+    ("program", "Programma (ex D.M. 27/03/2013)"),
+    ("perspective", "Prospettiva"),
+    ("cofog", "Classificazione COFOG"),
+]

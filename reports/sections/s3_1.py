@@ -11,6 +11,7 @@ def build(ctx: RelazioneContext) -> dict:
     strategic = []
     for area, row in area_rows(ctx):
         block = empty_area_block(row)
+        block.indicators = [ctx.indicators.rows[i.pk] for i in ctx.tree.indicators_of.get(area.pk, [])]
         for os_node in ctx.tree.children_of.get(area.pk, []):
             if os_node.level == Level.STRATEGIC:
                 block.nodes.append(node_block(ctx, os_node, 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from indicators.scoring import BAND_NONE
 from perfplan.formats import number_it, percent_it
-from reports.sections.common import area_rows, band_view, ente_row, units_in_tree_order
+from reports.sections.common import area_rows, band_view, ente_row, units_in_tree_order, weight_cell
 from reports.sections.context import RelazioneContext
 
 
@@ -36,6 +36,9 @@ def _units(ctx: RelazioneContext) -> list[dict]:
                 ),
             }
         )
+        # Each objective's share in the unit's score (scoring.md §2: its own weight among its siblings, normalised
+        # over the unit's objectives, equal shares when all blank), and the Piano's weight when different.
+        unit_shares = {use.id: use.weight for use in unit_score.objectives} if unit_score else {}
         for node_id in unit_score.own_objectives if unit_score else ():
             node = ctx.objectives.get(node_id)
             node_score = ctx.result.nodes.get(node_id)
@@ -47,7 +50,8 @@ def _units(ctx: RelazioneContext) -> list[dict]:
                     "depth": depth,
                     "code": node.code,
                     "name": node.title,
-                    "weight_text": number_it(node.weight) + " %" if node.weight is not None else "",
+                    "weight_text": (weight := weight_cell(node.weight, unit_shares.get(node_id), None)).share_text,
+                    "weight_adopted": weight.adopted_text,
                     "score_text": percent_it(node_score.score if node_score else None),
                     "band": band_view(node_score.band if node_score else BAND_NONE),
                 }

@@ -1,7 +1,10 @@
-"""Template helpers of the Relazione: a CSS string literal for the PDF's running header, sommario page numbers."""
+"""Template helpers of the Relazione: a CSS string literal for the PDF's running header, sommario page numbers,
+numbers and dates kept on one line."""
+
+import re
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from reports.parts import body_parts, front_part, render_part
@@ -15,6 +18,18 @@ def css_string(value: object) -> SafeString:
     text = " ".join(str(value).split())
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace(">", "\\3e ")
     return mark_safe(f'"{text}"')  # noqa: S308 - escaped above for a CSS string in a <style> element
+
+
+# A number or a date as it is printed, with its comparator, sign, currency and unit: `<=31/12/2017`, `>= +1,2 %`,
+# `€ 1.234,00`, `12.773.636.372 €`, `4.166`, `10 gg`. Never broken across lines (it may still wrap before or after).
+NUMBER = re.compile(r"(?:(?:&lt;|&gt;|[<>≤≥=])=?\s?)?(?:€\s?)?[+\-−]?\d[\d.,/]*(?:\s?(?:%|€|N\.|gg))?(?![\d])")
+
+
+@register.filter
+def nobreak(value: object) -> SafeString:
+    """The text escaped, each number or date in it wrapped in <span class="nw"> (white-space: nowrap)."""
+    text = str(conditional_escape(value))
+    return mark_safe(NUMBER.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', text))  # noqa: S308 - escaped
 
 
 @register.simple_tag(takes_context=True)

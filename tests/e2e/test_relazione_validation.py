@@ -7,9 +7,10 @@ from playwright.sync_api import expect
 
 from perfplan.roles import Role
 from plans.models import Plan
+from reports.services import relazione_get_or_create
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_user, workbook_bytes
-from tests.reports.conftest import add_bilancio
+from tests.reports.conftest import add_bilancio, write_texts
 from workbook.plan_import import plan_import
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -21,7 +22,8 @@ def test_the_planner_approves_and_the_oiv_validates_and_downloads(page):
     plan.act_text = "Delibera di Giunta n. 1 del 30/01/2017"
     plan.save(update_fields=["act_text"])
     add_bilancio(plan.ente, 2017)
-    make_user("pianificatore", Role.PLANNER, plan.ente)
+    planner = make_user("pianificatore", Role.PLANNER, plan.ente)
+    write_texts(relazione_get_or_create(plan=plan, year=2017), planner)  # no instruction left: approval allowed
     make_user("oiv", Role.OIV, plan.ente)
 
     log_in(page, "pianificatore", PASSWORD)

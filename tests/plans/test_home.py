@@ -21,7 +21,7 @@ from perfplan.roles import Role
 from plans.models import Ente, Objective, Plan
 from reports.models import Relazione
 from tests.factories import make_user
-from tests.indicators.consuntivi_factories import entry, entry_plan, indicator, open_round, people
+from tests.consuntivi.factories import entry, entry_plan, indicator, open_round, people
 from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +55,9 @@ def world():
     Round.objects.filter(pk=rnd.pk).update(deadline=dt.date(2018, 1, 31))
     rnd.refresh_from_db()
     events = indicator(plan, "Eventi organizzati")
-    assert measurements_save(round=rnd, user=who["head_u2"], entries=[entry(events, "11")]).ok
-    assert unit_submit(round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
-    measurement_return(round=rnd, indicator_id=events.pk, user=who["planner"], comment=COMMENT)
+    assert measurements_save(data_round=rnd, user=who["head_u2"], entries=[entry(events, "11")]).ok
+    assert unit_submit(data_round=rnd, unit_id=who["units"]["U2"].pk, user=who["head_u2"]).ok
+    measurement_return(data_round=rnd, indicator_id=events.pk, user=who["planner"], comment=COMMENT)
     Objective.objects.filter(plan=plan, code="1011.02").update(weight=30)
     Plan.objects.create(ente=plan.ente, title=DRAFT_TITLE, start_year=2020, end_year=2022)
     return {"plan": plan, "round": rnd, **who}
@@ -86,7 +86,7 @@ def test_the_planner_sees_plan_health_rounds_late_units_and_relazioni_to_prepare
 
 def test_the_round_progress_agrees_with_the_round_page(world):
     progress = open_rounds_progress(plans=[world["plan"]], today=dt.date(2018, 2, 1))[0]
-    data = round_data(round=world["round"])
+    data = round_data(data_round=world["round"])
     assert [(u.unit.code, u.total, u.done, u.status) for u in progress.units] == [
         (b.unit.code, len(b.rows), b.done, b.status) for b in data.blocks
     ]

@@ -13,6 +13,7 @@ from reports.services import (
     relazione_approve,
     relazione_close_year,
     relazione_get_or_create,
+    relazione_update_texts,
     relazione_validate,
 )
 from workbook.plan_import import plan_import
@@ -32,6 +33,19 @@ def closed_relazione(relazione, planner) -> Relazione:
     return relazione
 
 
+# The texts whose default is an instruction («Descrivere…», «Indicare…»), written as the planning office would:
+# approval is refused while an instruction is left (reports.checks).
+WRITTEN_TEXTS = {
+    "contesto": "<p>Nel 2017 l'economia provinciale è cresciuta; l'ente ha operato con 120 dipendenti.</p>",
+    "misurazione": "<p>La misurazione è stata svolta a gennaio 2018 sui dati al 31 dicembre 2017.</p>",
+    "processo": "<p>Il calendario del ciclo è stato rispettato.</p>",
+}
+
+
+def write_texts(relazione: Relazione, user) -> None:
+    relazione_update_texts(relazione=relazione, texts=WRITTEN_TEXTS, user=user)
+
+
 @pytest.fixture
 def approved_relazione(closed_relazione, planner) -> Relazione:
     # The small plan has no adopting act: record one on the plan so that the pre-flight check passes.
@@ -39,6 +53,8 @@ def approved_relazione(closed_relazione, planner) -> Relazione:
     plan.act_text = "Delibera di Giunta n. 1 del 30/01/2017"
     plan.save(update_fields=["act_text"])
     add_bilancio(plan.ente, YEAR)
+    write_texts(closed_relazione, planner)
+    closed_relazione.refresh_from_db()
     return relazione_approve(
         relazione=closed_relazione, organ="delibera di Giunta", number="45", date=dt.date(2018, 6, 20), user=planner
     )

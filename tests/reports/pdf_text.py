@@ -14,6 +14,14 @@ def pdf_pages(content: bytes) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(BytesIO(content)).pages]
 
 
+HYPHEN_BREAK = re.compile("[\u2010\u00ad-]\n(?=[a-zàèéìòù])")  # a word hyphenated at a line end (pyphen)
+
+
+def flat(text: str) -> str:
+    """The extracted text on one line: hyphenated words joined again, line ends as spaces."""
+    return " ".join(HYPHEN_BREAK.sub("", text).split())
+
+
 def sommario_entries(pages: list[str]) -> list[tuple[str, int]]:
     sommario = next(i for i, text in enumerate(pages) if "Sommario" in text.splitlines()[:3] or "\nSommario\n" in text)
     return [

@@ -1,4 +1,4 @@
-from reports.parts import Part, body_parts
+from reports.parts import Part, body_parts, render_part
 from reports.pdf import chunk_parts
 from reports.selectors import relazione_build
 from tests.reports.conftest import YEAR
@@ -59,3 +59,14 @@ def test_chunks_take_consecutive_parts_up_to_the_row_budget_and_a_longer_part_al
     parts = [Part("premessa", 10), Part("s1", 10), Part("s3_2", 300), Part("s4", 5), Part("s5", 15)]
     chunks = chunk_parts(parts, 20)
     assert [[p.name for p in chunk] for chunk in chunks] == [["premessa", "s1"], ["s3_2"], ["s4", "s5"]]
+
+
+def test_a_relazione_without_units_has_no_unit_table_and_so_no_empty_landscape_page(small_plan):
+    data = relazione_build(plan=small_plan, year=YEAR)
+    data.units = []
+    names = [part.name for part in body_parts(data)]
+    assert "s3_3_units" not in names and names == [name for name in SECTIONS if name != "s3_3_units"]
+    assert "s3_3_units" not in [part.name for part in body_parts(data, max_rows=5)]
+
+    s3_3 = next(part for part in body_parts(data) if part.name == "s3_3")
+    assert "Nessuna unità organizzativa registrata" in render_part(s3_3, data)

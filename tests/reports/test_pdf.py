@@ -1,10 +1,12 @@
 import hashlib
+import re
 from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
 
 from consuntivi.scores import plan_score
+from indicators.models import Indicator
 from perfplan.formats import percent_it
 from plans.models import Plan
 from reports.parts import body_parts, render_part
@@ -13,7 +15,7 @@ from reports.selectors import relazione_build
 from reports.services import relazione_render_pdf, relazione_validate
 from tests.factories import FIXTURES
 from tests.reports.conftest import YEAR, validation_input
-from tests.reports.pdf_text import first_page_with_heading, pdf_pages, sommario_entries
+from tests.reports.pdf_text import first_page_with_heading, flat, pdf_pages, sommario_entries
 from workbook.plan_import import plan_import
 
 SECTION_TITLES = [
@@ -49,8 +51,9 @@ def test_the_draft_of_the_small_plan_has_every_section_the_scores_and_the_waterm
     assert "BOZZA – non ancora approvata" in pages[0]
     # Ente score: hand calculation in test_selectors (93,11 %); sample rows of 3.1 with value, target and score.
     assert "Grado di raggiungimento complessivo della performance dell'ente: 93,11 %" in pages[0]
-    assert "F1 - Pubblicazioni sul sito camerale" in text and "382 N. >= 350" in text
-    assert "29 gg <= 25 50,00 % 86,21 % ◐ parziale ≤" in text
+    # Each value with its unit and, beside it, the baseline; the operands of a ratio one per line.
+    assert "F1 - Pubblicazioni sul sito camerale 382 N. baseline 2016: 382 N. >= 350" in flat(text)
+    assert "Numeratore: 2.900 Denominatore: 100 29 gg baseline: 18 gg <= 25 50,00 % 86,21 % ◐ parziale ≤" in flat(text)
     assert_sommario_matches_pages(pages)
     reader = PdfReader(BytesIO(rendered.content))
     section_31 = first_page_with_heading(pages, "3.1 Rendicontazione", after=2)
@@ -58,6 +61,17 @@ def test_the_draft_of_the_small_plan_has_every_section_the_scores_and_the_waterm
     assert box.width > box.height  # wide tables on landscape pages
     assert reader.metadata.title == "Relazione sulla performance 2017 – Camera di commercio di Prova"
     assert f"Pagina 2 di {len(pages)}" in pages[1]
+
+
+def test_an_approved_relazione_prints_no_instruction_placeholder(approved_relazione):
+    # Approval was refused until the three instruction texts were written (conftest.write_texts).
+    rendered = relazione_render_pdf(plan=approved_relazione.plan, year=YEAR, relazione=approved_relazione)
+    text = flat("\n".join(pdf_pages(rendered.content)))
+    for instruction in ("Descrivere il contesto", "Indicare quando e come", "Indicare se il calendario"):
+        assert instruction not in text
+    assert "Testo da completare" not in text
+    assert "Il calendario del ciclo è stato rispettato." in text
+    assert_archivable_and_tagged(rendered.content)
 
 
 def test_the_validated_pdf_has_no_watermark_and_carries_the_oiv_validation(validated_relazione):
@@ -92,6 +106,73 @@ def test_the_modena_demo_renders_a_complete_pdf_whose_sommario_matches_its_pages
     assert "101 – Incrementare la disponibilità dell'informazione economica" in text
     assert "Pubblicazioni e aggiornamenti" in text and ">= 350" in text
     assert f"Pagina {len(pages)} di {len(pages)}" in pages[-1]
+    section_31 = first_page_with_heading(pages, "3.1 Rendicontazione", after=2)
+    section_32 = first_page_with_heading(pages, "3.2 Rendicontazione", after=2)
+    strategic = flat("\n".join(pages[section_31 - 1 : section_32 - 1]))
+    # The 11 area indicators of Modena (3 + 2 + 6, workbook sheet Indicatori, Codice obiettivo 1, 2, 3) score
+    # their areas (quota indicatori 100 %): each is printed in 3.1 under its area, before the area's first OS.
+    area_indicators = Indicator.objects.filter(objective__plan=modena_plan, objective__parent__isnull=True)
+    assert area_indicators.count() == 11
+    for indicator in area_indicators:
+        area_at = strategic.index(f"Ambito {indicator.objective.code} – ")
+        first_os = min(strategic.index(f"{os.code} – ", area_at) for os in indicator.objective.children.all())
+        assert area_at < strategic.index(flat(indicator.label), area_at) < first_os, indicator.label
+    # Area 1's row says what its score is made of: its 3 indicators, the OS left out by the quota (one is N/D).
+    assert (
+        "Ambito 1 – COMPETITIVITA' DELLE IMPRESE Punteggio: da 3 indicatori propri (100,00 %); "
+        "5 obiettivi strategici (100,00 %, di cui 1 N/D) non concorrono: quota indicatori 100 % 33,33 % Piano: — "
+        "100,00 % ✔ raggiunto"
+    ) in strategic
+    # Both weights: OS 802's four indicators weigh 20 each in the Piano (sum 80), normalised to 25 % each.
+    os_802 = strategic[strategic.index("802 – ") : strategic.index("803 – ")]
+    assert os_802.count("25,00 % Piano: 20") == 4
+    # The operands apart, with the result in one format (two decimals for a percentage) and the baseline beside it.
+    assert "Numeratore: 4.166 Denominatore: 65.812 6,33 % baseline: 6,68 % <= 7,5 %" in strategic
+    assert "12.773.636.372 € baseline: 11.774.058.127 €" in strategic
+    assert "Nessuna rimodulazione del Piano registrata in perfplan per l'anno 2017." in text
+    # A draft keeps the default instructions, marked: never printed as if they were the Relazione's text.
+    assert flat(text).count("Testo da completare") == 3
+    assert not SPLIT_NUMBER.findall(text), SPLIT_NUMBER.findall(text)[:5]
+    assert text.count("\u2010\n") > 50  # words hyphenated in Italian (lang="it", hyphens: auto, pyphen)
+    # No group row (area, OS, OO: the rows with «Punteggio:») alone at the foot of a page of 3.1 or 3.2: after the
+    # last one on a page comes at least one more row with its band (23 pages had one without `break-after: avoid`).
+    section_33 = first_page_with_heading(pages, "3.3 Valutazione", after=2)
+    for number in range(section_31, section_33):
+        body = pages[number - 1].rsplit("Camera di commercio di Modena", 1)[0]
+        assert len(BAND.findall(body[body.rfind("Punteggio:") :])) >= 2, number
+        assert not body.strip().splitlines()[-1].startswith("Ambito "), number  # nor an area table's caption
+    assert_archivable_and_tagged(rendered.content)
+
+
+# A number or a date broken across two lines in the extracted text: cut at a separator (`12.773.` / `636`,
+# `31/12/` / `2017`, `94,` / `23`), a decimal or a group cut short (`94,2` / `3`, `12.77` / `3`), a year cut
+# (`31/12/201` / `7`), or a hyphen inside a number.
+SPLIT_NUMBER = re.compile(r"\d[,/\u2010-]\n\d|\d\n[.,/]\d|[,/]\d{1,2}\n\d(?!\d* [–)])|\.\d{1,2}\n\d|/\d{3}\n\d")
+
+
+BAND = re.compile(r"✔ raggiunto|◐ parziale|✖ non\s*raggiunto|– N/D")
+
+
+def assert_archivable_and_tagged(content: bytes) -> None:
+    """PDF/A-3b identified in the XMP metadata (pdfaid part 3, conformance B), an output intent, and a structure
+    tree (tagged PDF) whose elements point at the file's own pages."""
+    reader = PdfReader(BytesIO(content))
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    document = root["/StructTreeRoot"]["/K"][0].get_object()
+    assert document["/S"] == "/Document" and len(document["/K"]) > 10
+    pages = {page.indirect_reference.idnum for page in reader.pages}
+    assert all(page["/StructParents"] is not None for page in reader.pages)
+    first = document["/K"][0].get_object()
+    assert first.raw_get("/Pg").idnum in pages
+    nums = root["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    keys = {int(nums[i]) for i in range(0, len(nums), 2)}
+    assert {page["/StructParents"] for page in reader.pages} <= keys
+    headings = [e.get_object() for e in document["/K"] if e.get_object()["/S"] in ("/H2", "/H3")]
+    assert headings or any(e.get_object()["/S"] in ("/Sect", "/Div", "/Part") for e in document["/K"])
 
 
 def test_the_lean_user_agent_stylesheet_keeps_list_markers_and_the_render_restores_the_collector(small_plan):
@@ -246,6 +327,8 @@ def test_a_pdf_of_many_chunks_numbers_every_page_and_its_sommario_like_one_docum
             assert first_page_with_heading(pages, title, after=2) == page, title
     assert reader.metadata.title == "Relazione sulla performance 2017 – Camera di commercio di Prova"
     assert reader.trailer["/Root"]["/Lang"] == "it"
+    # PDF/A and tags survive the join: one structure tree made of the chunks' trees (reports.pdf._join_structure).
+    assert_archivable_and_tagged(rendered.content)
 
 
 def test_the_validated_pdf_rendered_in_chunks_is_stored_once_and_numbered_throughout(approved_relazione, oiv, settings):
@@ -259,3 +342,4 @@ def test_the_validated_pdf_rendered_in_chunks_is_stored_once_and_numbered_throug
     assert pages[-1].splitlines()[-1] == f"Pagina {len(pages)} di {len(pages)}"
     assert "validato la Relazione sulla performance 2017 in data 28/06/2018" in " ".join(pages).replace("\n", " ")
     assert_sommario_matches_pages(pages)
+    assert_archivable_and_tagged(content)

@@ -90,7 +90,7 @@ def test_the_oiv_cannot_approve_and_the_planner_cannot_validate(
 
 
 def test_the_planner_closes_the_year_and_approves_from_the_page(client, relazione, planner):
-    from tests.reports.conftest import add_bilancio
+    from tests.reports.conftest import add_bilancio, write_texts
 
     plan = relazione.plan
     plan.act_text = "Delibera di Giunta n. 1 del 30/01/2017"
@@ -102,6 +102,14 @@ def test_the_planner_closes_the_year_and_approves_from_the_page(client, relazion
     )
     assert "Consuntivo chiuso" in unescape(response.content.decode())  # refused: the year is still open
     client.post(f"/consuntivi/piano/{plan.pk}/anno/{YEAR}/chiudi/", {"conferma": "1"})
+    # The default texts of sections 2, 3.3 and 5 are instructions («Descrivere…», «Indicare…»): refused.
+    response = client.post(
+        url("approve", plan), {"organ": "delibera di Giunta", "number": "45", "date": "2018-06-20"}, follow=True
+    )
+    assert "istruzione da sostituire: «Descrivere il contesto esterno" in unescape(response.content.decode())
+    relazione.refresh_from_db()
+    assert relazione.state == RelazioneState.DRAFT
+    write_texts(relazione, planner)
     client.post(url("approve", plan), {"organ": "delibera di Giunta", "number": "45", "date": "2018-06-20"})
     relazione.refresh_from_db()
     assert relazione.state == RelazioneState.APPROVED
