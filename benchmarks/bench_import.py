@@ -44,22 +44,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def setup_django(workdir: Path) -> str:
-    """Point Django at the benchmark database before setup; returns "sqlite" or "postgresql"."""
+def setup_django(workdir: Path, *, static: bool = False) -> str:
+    """Point Django at the benchmark database before setup; returns "sqlite" or "postgresql". With `static`, the
+    static files are collected into the work folder first, as in production (DEBUG off serves the hashed names)."""
     url = os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite"):
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perfplan.settings")
     os.environ.setdefault("DEBUG", "false")  # production-like: no query log, no debug cursor wrapper
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # DEBUG off refuses a weak key (settings.py)
+    os.environ.setdefault("PERFPLAN_HTTPS", "false")  # the test client speaks plain HTTP: no redirect to https
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django
     from django.core.management import call_command
     from django.db import connection
 
+    os.environ.setdefault("STATIC_ROOT", str(workdir / "static"))
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    if static:
+        call_command("collectstatic", verbosity=0, interactive=False)
     return "postgresql" if connection.vendor == "postgresql" else connection.vendor
 
 

@@ -76,7 +76,7 @@ def measure(client, url: str, repeat: int, page_spans: Spans, score_spans: Spans
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
-    db = setup_django(workdir)
+    db = setup_django(workdir, static=True)
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client

@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import resource
+import secrets
 import shutil
 import statistics
 import sys
@@ -37,15 +38,18 @@ def setup_django(workdir: Path) -> None:
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perfplan.settings")
     os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # DEBUG off refuses a weak key (settings.py)
+    os.environ.setdefault("PERFPLAN_HTTPS", "false")  # the test client speaks plain HTTP: no redirect to https
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django
     from django.core.management import call_command
 
+    os.environ.setdefault("STATIC_ROOT", str(workdir / "static"))
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)  # DEBUG off serves the hashed names
 
 
 def maxrss_mb() -> float:
