@@ -498,6 +498,8 @@ def relazione_validate(
     no lock held), as the validated Relazione will be; then one short transaction re-checks the state under lock,
     stores the file with its SHA-256 and the act, and freezes the year. A render that fails stores nothing.
     «non validata»: the year goes back to consuntivo chiuso with the OIV's remarks, the Relazione to bozza."""
+    _require(user, Action.RELAZIONE_VALIDATE)
+    relazione = Relazione.objects.select_related("plan", "plan__ente").get(pk=relazione.pk)  # as stored now
     relazione_validate_check(relazione=relazione, data=data, user=user)
     if data.outcome == ValidationOutcome.NOT_VALIDATED:
         with transaction.atomic():
@@ -521,7 +523,6 @@ def relazione_validate(
                 raise
             return validation
     # 1. render, no transaction: the Relazione and the year as they will be once validated
-    relazione = Relazione.objects.select_related("plan", "plan__ente").get(pk=relazione.pk)
     seen = relazione.updated_at
     validation = _validation_row(relazione=relazione, data=data, user=user)
     if data.attachment is not None:
