@@ -120,7 +120,7 @@ def _relazione(job: Job) -> Relazione:
 
 def _run_draft(job: Job, reporter: Reporter) -> dict[str, Any]:
     artifact = relazione_render_draft(relazione=_relazione(job), user=job.owner, progress=reporter.pages)
-    return {"artifact": artifact, "message": f"Pagine generate: {number_it(artifact.pages)}", "done": 1, "total": 1}
+    return {"artifact": artifact, "message": f"Pagine generate: {number_it(artifact.pages)}"}
 
 
 def _run_validate(job: Job, reporter: Reporter) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def _run_validate(job: Job, reporter: Reporter) -> dict[str, Any]:
     relazione_validate(relazione=relazione, data=data, user=job.owner, progress=reporter.pages)
     artifact = final_artifact(relazione=relazione)
     pages = artifact.pages if artifact else 0
-    return {"artifact": artifact, "message": f"Pagine generate: {number_it(pages)}", "done": 1, "total": 1}
+    return {"artifact": artifact, "message": f"Pagine generate: {number_it(pages)}"}
 
 
 def _run_import(job: Job, reporter: Reporter) -> dict[str, Any]:
