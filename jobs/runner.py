@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.http import Http404
 from django.utils import timezone
 
@@ -42,18 +43,41 @@ UNEXPECTED = (
 
 
 class Reporter:
-    """Writes a job's progress into its row (one UPDATE, outside any transaction the job may hold)."""
+    """Writes a job's progress into its row, one UPDATE at a time, at most every PROGRESS_EVERY seconds.
+
+    A job's service may report from inside its own transaction (the plan import writes all in one): there the
+    UPDATE would show only at the commit. On PostgreSQL it then goes through a connection of its own, committed at
+    once, so the page sees the rows being written; SQLite lets one writer at a time, so there it waits for the end.
+    """
 
     def __init__(self, job: Job) -> None:
         self.job = job
         self.last = 0.0
+        self.side = None  # the connection of its own, opened when first needed
 
     def __call__(self, done: int, total: int, message: str) -> None:
         now = time.monotonic()
         if done < total and now - self.last < PROGRESS_EVERY:
             return
         self.last = now
-        Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:200])
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            self._write_aside(done, total, message[:200])
+        else:
+            Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:200])
+
+    def _write_aside(self, done: int, total: int, message: str) -> None:
+        if self.side is None:
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        ops = self.side.ops
+        table, columns = ops.quote_name(Job._meta.db_table), [ops.quote_name(c) for c in ("done", "total", "message")]
+        sql = f"UPDATE {table} SET {columns[0]} = %s, {columns[1]} = %s, {columns[2]} = %s WHERE id = %s"
+        with self.side.cursor() as cursor:  # autocommit: visible at once
+            cursor.execute(sql, [done, total, message, self.job.pk])
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
 
     def pages(self, done: int, total: int, pages: int) -> None:
         """reports.pdf's progress: steps of the render, and the pages drawn so far."""
@@ -92,6 +116,7 @@ def job_run(job_id: int) -> None:
     else:
         _finish(job, **outcome)
     finally:
+        reporter.close()
         _drop_inputs(job)
 
 
