@@ -4,9 +4,10 @@ Starts, on this machine only (loopback), what `make serve` starts: gunicorn (2 p
 worker (`manage.py db_worker`) in its own process, on a database of its own (DATABASE_URL; default: a new SQLite file
 in a temporary folder; PostgreSQL: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/perfplan_bench_jobs`, created
 when missing, the demo loaded when empty). Logs in as the demo planner, asks the preview PDF of Modena 2017 the way
-the page does (htmx POST), then times GET /piani/ one after the other until the job is done, and the same page with
-nothing running. Prints one JSON line: the job's queue wait and render seconds, its pages, and /piani/ p50/max/count
-before and during the render. Bounded: the job must finish within 300 s; every process it starts is stopped.
+the page does (htmx POST), then times GET / (the plans list, «Piani») one request after the other until the job is
+done, and the same page with nothing running. Prints one JSON line: the job's queue wait and render seconds, its
+pages, and the plans page p50/max/count before and during the render. Bounded: the job must finish within 300 s;
+every process it starts is stopped.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -116,8 +118,8 @@ def main() -> int:
             {"username": "pianificazione", "password": "Pianifica-2017!"},
             {"X-CSRFToken": browser.csrf()},
         )
-        assert browser.get("/piani/")[0] == 200
-        before = [browser.get("/piani/")[1] for _ in range(20)]
+        assert browser.get("/")[0] == 200
+        before = [browser.get("/")[1] for _ in range(20)]
 
         last = Job.objects.filter(kind=JobKind.RELAZIONE_DRAFT).order_by("-pk").first()
         asked = time.perf_counter()
@@ -134,7 +136,7 @@ def main() -> int:
             if time.perf_counter() - asked > LIMIT:
                 raise RuntimeError("the render took longer than the benchmark allows")
             if job.started_at is not None:  # only while the worker renders
-                during.append(browser.get("/piani/")[1])
+                during.append(browser.get("/")[1])
             browser.get(job.status_url)  # the page's own poll, as the browser does it
             polls += 1
             time.sleep(0.2)
@@ -151,8 +153,8 @@ def main() -> int:
                     "render_s": round((job.finished_at - job.started_at).total_seconds(), 2),
                     "asked_to_done_s": round(wall, 2),
                     "status_polls": polls,
-                    "piani_idle": summary(before),
-                    "piani_during_render": summary(during) if during else None,
+                    "plans_page_idle": summary(before),
+                    "plans_page_during_render": summary(during) if during else None,
                 }
             )
         )
@@ -164,6 +166,7 @@ def main() -> int:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
