@@ -648,6 +648,8 @@ def import_confirm(request, token: str):
                 + (f", {job.result['revisions']} revisioni registrate." if job.result.get("revisions") else "."),
             )
             url = job.plan.get_absolute_url()
+        elif job.state == JobState.FAILED:  # refused already: its report here, nothing was written
+            return job_response(request, job, back_url=reverse("plans:import"), back_label="Importa")
         else:
             url = job.status_url
         if _is_htmx(request):
