@@ -43,7 +43,7 @@ from consuntivi.services import (
     year_close,
 )
 from jobs.models import JobKind, JobState
-from jobs.services import job_for_user, job_start
+from jobs.services import active_round_job, job_for_user, job_start
 from jobs.views import job_response
 from perfplan.collector import collector_paused
 from perfplan.permissions import Action, can, permission_required
@@ -128,6 +128,7 @@ def round_detail(request, round_id: int):
         "reason_form": ReasonForm(),
         "total": sum(len(b.rows) for b in data.blocks),
         "done": sum(b.done for b in data.blocks),
+        "remind_job": active_round_job(user=request.user, round=rnd),
     }
     return render(request, "consuntivi/round.html", context)
 

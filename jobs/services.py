@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from consuntivi.models import Round
-from jobs.models import Job, JobKind, JobState
+from jobs.models import ACTIVE_STATES, Job, JobKind, JobState
 from jobs.runner import KIND_ACTION
 from jobs.tasks import run_job
 from perfplan.permissions import Action, can, require
@@ -92,3 +92,10 @@ def latest_job(*, user, kind: str, plan: Plan, year: int) -> Job | None:
         if newer.exists() or (timezone.now() - job.created_at).total_seconds() > 86400:
             return None
     return job
+
+
+def active_round_job(*, user, round: Round) -> Job | None:
+    """The reminders of a round still being sent, for its page (after a reload too); None for who may not see it."""
+    if not can(user, KIND_ACTION[JobKind.ROUND_REMIND]):
+        return None
+    return Job.objects.filter(kind=JobKind.ROUND_REMIND, round=round, state__in=ACTIVE_STATES).first()

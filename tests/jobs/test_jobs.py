@@ -271,6 +271,8 @@ def test_the_reminders_of_a_round_are_a_job(client, queue):
     response = client.post(reverse("consuntivi:round_remind", args=[rnd.pk]))
     job = Job.objects.get()
     assert response.status_code == 302 and response.url == job.status_url and mail.outbox == []
+    round_page = client.get(reverse("consuntivi:round", args=[rnd.pk])).content.decode()
+    assert 'data-testid="remind-job"' in round_page and "Invia promemoria" not in round_page  # found after a reload
     run_worker()
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.result == {"sent": ["U1"], "without_recipient": ["A1"]}
@@ -278,6 +280,7 @@ def test_the_reminders_of_a_round_are_a_job(client, queue):
     assert f"/consuntivi/rilevazioni/{rnd.pk}/miei/" in mail.outbox[0].body
     page = unescape(client.get(job.status_url).content.decode())
     assert "Promemoria inviato alle unità: U1." in page and "senza responsabili con indirizzo e-mail: A1." in page
+    assert "Invia promemoria" in client.get(reverse("consuntivi:round", args=[rnd.pk])).content.decode()
     # Another ente's planner, and a Responsabile of the same ente, see nothing of it.
     from tests.factories import make_user
 
