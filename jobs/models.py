@@ -65,7 +65,16 @@ class Job(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.state in ACTIVE_STATES
+        """Queued or running, and not abandoned: the page polls it, and a new request follows it."""
+        return self.state in ACTIVE_STATES and not self.abandoned
+
+    @property
+    def abandoned(self) -> bool:
+        """Running for longer than JOBS_ABANDONED_SECONDS: its worker was killed in the middle (the biggest render
+        takes minutes), so the job will not end; it can be asked again."""
+        if self.state != JobState.RUNNING or self.started_at is None:
+            return False
+        return (timezone.now() - self.started_at).total_seconds() > settings.JOBS_ABANDONED_SECONDS
 
     @property
     def percent(self) -> int:

@@ -81,7 +81,7 @@ def latest_job(*, user, kind: str, plan: Plan, year: int) -> Job | None:
     if not can(user, KIND_ACTION[kind]):
         return None
     job = Job.objects.select_related("artifact").filter(kind=kind, plan=plan, year=year).first()
-    if job is None or job.state == JobState.DONE:
+    if job is None or job.state == JobState.DONE or job.abandoned:
         return None
     if job.state == JobState.FAILED:
         newer = RelazioneArtifact.objects.filter(
@@ -98,4 +98,5 @@ def active_round_job(*, user, round: Round) -> Job | None:
     """The reminders of a round still being sent, for its page (after a reload too); None for who may not see it."""
     if not can(user, KIND_ACTION[JobKind.ROUND_REMIND]):
         return None
-    return Job.objects.filter(kind=JobKind.ROUND_REMIND, round=round, state__in=ACTIVE_STATES).first()
+    job = Job.objects.filter(kind=JobKind.ROUND_REMIND, round=round, state__in=ACTIVE_STATES).first()
+    return job if job is not None and job.active else None

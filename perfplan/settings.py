@@ -314,6 +314,9 @@ TASKS = {
 # The health check fails when the oldest job still waiting was queued longer ago than this: the worker is down or
 # far behind (a Relazione of 10.000 indicators takes about two minutes; jobs run one at a time per worker).
 JOBS_MAX_WAIT_SECONDS = int(os.environ.get("JOBS_MAX_WAIT_SECONDS", "600"))
+# A job still «in corso» after this many seconds was abandoned (its worker killed in the middle): the page says so
+# and lets it be asked again.
+JOBS_ABANDONED_SECONDS = int(os.environ.get("JOBS_ABANDONED_SECONDS", "3600"))
 
 # --- Logs ---------------------------------------------------------------------------------------------------------
 # One record a line: readable text, or with LOG_FORMAT=json one JSON object a line (for a log collector).

@@ -541,7 +541,7 @@ def relazione_validate(
         progress=progress,
     )
     # 2. one short transaction: nothing changed meanwhile, then the act, the states and the file
-    artifact = None
+    artifact, stored = None, None
     try:
         with transaction.atomic():
             relazione = _locked_relazione(relazione)
@@ -553,8 +553,10 @@ def relazione_validate(
             validation.relazione = relazione
             if data.attachment is not None:
                 chosen = validation.attachment.name
-                validation.attachment.name = validation.attachment.storage.save(chosen, ContentFile(data.attachment))
-                if validation.attachment.name != chosen:  # taken meanwhile: the PDF printed another name
+                stored = validation.attachment.name = validation.attachment.storage.save(
+                    chosen, ContentFile(data.attachment)
+                )
+                if stored != chosen:  # taken meanwhile: the PDF printed another name
                     raise ValidationError("Documento firmato: il nome scelto è già occupato, ripetere la validazione.")
             validation.save()
             plan_year_transition(
@@ -568,7 +570,7 @@ def relazione_validate(
             relazione.save(update_fields=["state", "settings", "updated_at"])
             artifact = _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.FINAL, user=user)
     except BaseException:
-        _discard_files(validation.attachment if data.attachment is not None else None, artifact and artifact.file)
+        _discard_files(validation.attachment if stored else None, artifact and artifact.file)  # only what we wrote
         raise
     return validation
 

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from consuntivi.services import measurements_save, unit_submit
@@ -121,6 +122,27 @@ def test_the_job_page_without_htmx_is_a_whole_page(client, queue, planner, relaz
     assert response.status_code == 302 and response.url == job.status_url
     page = client.get(job.status_url).content.decode()
     assert "<html" in page and "in coda" in page and f"Lavoro n. {job.pk}" in page
+
+
+def test_a_job_abandoned_by_a_killed_worker_is_said_so_and_can_be_asked_again(client, queue, planner, relazione):
+    plan = relazione.plan
+    login(client, planner)
+    client.post(rurl("render", plan), **HTMX)
+    run_worker()  # a first preview, then a job left «in corso» by a worker killed two hours ago
+    killed = Job.objects.create(
+        kind=JobKind.RELAZIONE_DRAFT,
+        owner=planner,
+        ente=plan.ente,
+        plan=plan,
+        year=YEAR,
+        state=JobState.RUNNING,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    fragment = unescape(client.get(killed.status_url, **HTMX).content.decode())
+    assert "interrotto" in fragment and "chiederlo di nuovo" in fragment and "hx-trigger" not in fragment
+    assert f'id="job-{killed.pk}"' not in client.get(rurl("detail", plan)).content.decode()
+    client.post(rurl("render", plan), **HTMX)
+    assert Job.objects.filter(kind=JobKind.RELAZIONE_DRAFT, state=JobState.QUEUED).count() == 1
 
 
 # --- validation ----------------------------------------------------------------------------------------------------
