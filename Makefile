@@ -6,10 +6,14 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: run serve test setup assets migrate seed lint browser bench backup restore clean
 
-run: setup assets migrate seed ## install everything, migrate, load the demo when empty, serve on 127.0.0.1:8000
+run: setup assets migrate seed ## install everything, migrate, load the demo when empty, serve on 127.0.0.1:8000 with the job worker
+	@# The job worker (PDFs, imports, reminders) in the background, stopped when runserver stops (Ctrl-C).
+	@# It does not reload itself: after changing the code of a job, stop and start `make run` again.
+	@$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST)
 
-serve: setup assets ## production stack: PostgreSQL (DATABASE_URL), DEBUG off, migrate, collectstatic, gunicorn on 127.0.0.1:8000
+serve: setup assets ## production stack: PostgreSQL (DATABASE_URL), DEBUG off, migrate, collectstatic, gunicorn on 127.0.0.1:8000 and the job worker
 	deploy/serve.sh
 
 test: setup assets browser ## lint, format check, migrations check, the whole pytest suite (browser tests included)

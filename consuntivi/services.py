@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -575,8 +576,14 @@ class ReminderResult:
     without_recipient: list[str] = field(default_factory=list)  # units whose leaders have no e-mail address
 
 
-def round_remind(*, data_round: Round, user, link: str) -> ReminderResult:
-    """E-mail the leaders of every unit that has not submitted yet (Django's e-mail backend)."""
+REMIND_BATCH = 20  # messages handed to the e-mail connection at a time, each batch reported to `progress`
+
+
+def round_remind(
+    *, data_round: Round, user, link: str, progress: Callable[[int, int], None] | None = None
+) -> ReminderResult:
+    """E-mail the leaders of every unit that has not submitted yet (Django's e-mail backend), over one connection;
+    `progress(sent, total)` after each batch of messages."""
     require_planner(user)
     require_round_open(data_round)
     data = round_data(data_round=data_round)
@@ -608,8 +615,14 @@ def round_remind(*, data_round: Round, user, link: str) -> ReminderResult:
             )
         )
         result.sent.append(block.unit.code)
+    if progress is not None:
+        progress(0, len(messages))
     if messages:
-        get_connection().send_messages(messages)
+        with get_connection() as connection_:
+            for start in range(0, len(messages), REMIND_BATCH):
+                connection_.send_messages(messages[start : start + REMIND_BATCH])
+                if progress is not None:
+                    progress(min(start + REMIND_BATCH, len(messages)), len(messages))
     return result
 
 

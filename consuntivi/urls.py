@@ -14,6 +14,7 @@ urlpatterns = [
     path("rilevazioni/<id:round_id>/chiudi/", views.round_close_view, name="round_close"),
     path("rilevazioni/<id:round_id>/riapri/", views.round_reopen_view, name="round_reopen"),
     path("rilevazioni/<id:round_id>/solleciti/", views.round_remind_view, name="round_remind"),
+    path("rilevazioni/<id:round_id>/solleciti/<id:job_id>/", views.remind_job, name="remind_job"),
     path("rilevazioni/<id:round_id>/importa/", views.round_import_view, name="round_import"),
     path("rilevazioni/<id:round_id>/miei/", views.mine, name="mine"),
     path("rilevazioni/<id:round_id>/unita/<id:unit_id>/", views.unit_review, name="review"),

@@ -39,11 +39,13 @@ from consuntivi.services import (
     measurements_save,
     round_close,
     round_open,
-    round_remind,
     round_reopen,
     unit_submit,
     year_close,
 )
+from jobs.models import JobKind, JobState
+from jobs.services import active_round_job, job_for_user, job_start
+from jobs.views import job_response
 from perfplan.collector import collector_paused
 from perfplan.formats import number_it
 from perfplan.permissions import Action, can, permission_required
@@ -144,6 +146,7 @@ def round_detail(request, round_id: int):
         "reason_form": ReasonForm(),
         "total": sum(len(b.rows) for b in data.blocks),
         "done": sum(b.done for b in data.blocks),
+        "remind_job": active_round_job(user=request.user, data_round=rnd),
     }
     return render(request, "consuntivi/round.html", context)
 
@@ -207,16 +210,29 @@ def round_reopen_view(request, round_id: int):
 def round_remind_view(request, round_id: int):
     rnd = round_for_user(user=request.user, round_id=round_id)
     link = request.build_absolute_uri(reverse("consuntivi:mine", args=[rnd.pk]))
-    result = round_remind(data_round=rnd, user=request.user, link=link)
-    if result.sent:
-        messages.success(request, "Promemoria inviato alle unità: " + ", ".join(result.sent) + ".")
-    if result.without_recipient:
-        messages.warning(
-            request, "Unità senza responsabili con indirizzo e-mail: " + ", ".join(result.without_recipient) + "."
-        )
-    if not result.sent and not result.without_recipient:
+    job = job_start(kind=JobKind.ROUND_REMIND, user=request.user, data_round=rnd, plan=rnd.plan, params={"link": link})
+    if job.state == JobState.FAILED:
+        messages.error(request, job.error)
+    elif job.state != JobState.DONE:  # the e-mails go out in the background: the job's page follows them
+        return redirect(job.status_url)
+    sent, without = job.result.get("sent", []), job.result.get("without_recipient", [])
+    if sent:
+        messages.success(request, "Promemoria inviato alle unità: " + ", ".join(sent) + ".")
+    if without:
+        messages.warning(request, "Unità senza responsabili con indirizzo e-mail: " + ", ".join(without) + ".")
+    if job.state == JobState.DONE and not sent and not without:
         messages.info(request, "Tutte le unità hanno già inviato i loro valori.")
     return redirect("consuntivi:round", round_id=rnd.pk)
+
+
+@permission_required(Action.ROUND_MANAGE)
+def remind_job(request, round_id: int, job_id: int):
+    """The reminders of a round being sent by a job: how many so far, then to which units."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    job = job_for_user(user=request.user, job_id=job_id, kinds=(JobKind.ROUND_REMIND,))
+    if job.round_id != rnd.pk:
+        raise Http404("Lavoro non trovato.")
+    return job_response(request, job, back_url=reverse("consuntivi:round", args=[rnd.pk]), back_label=str(rnd))
 
 
 # --- «I miei indicatori» ------------------------------------------------------------------------------------

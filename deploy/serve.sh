@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make serve`: the production stack on this machine — PostgreSQL, DEBUG off, migrate, collectstatic, gunicorn.
+# `make serve`: the production stack on this machine — PostgreSQL, DEBUG off, migrate, collectstatic, gunicorn and
+# the background job worker.
 # Every variable of the README can be given, e.g. `make serve DATABASE_URL=postgres://… PERFPLAN_HTTPS=true`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +28,8 @@ fi
 if [ "${DEMO:-}" = 1 ]; then "$PY" manage.py seed_demo --if-empty; fi   # demo users: never on a real database
 "$PY" manage.py collectstatic --noinput -v 0
 "$PY" manage.py check --deploy    # says what is still missing for production (plain HTTP: perfplan.W001)
-exec .venv/bin/gunicorn -c deploy/gunicorn.conf.py
+# The job worker beside gunicorn (in production its own unit, deploy/perfplan-worker.service): stopped with it.
+"$PY" manage.py db_worker --no-reload --no-startup-delay &
+worker=$!
+trap 'kill -TERM "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT
+.venv/bin/gunicorn -c deploy/gunicorn.conf.py

@@ -61,11 +61,14 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",  # login throttle: failed attempts per user and per IP (perfplan/login_throttle.py)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
+    "django_tasks",  # Django's Tasks API (the backport of Django 6.0's django.tasks)
+    "django_tasks_db",  # its database backend: the queue is a table, the worker `manage.py db_worker`
     "perfplan",  # login stamps of the session (perfplan/sessions.py) and the HTTPS system check
     "plans",
     "indicators",
     "consuntivi",
     "reports",
+    "jobs",  # long work in the background with its progress: PDFs, imports, reminders (jobs/)
 ]
 
 MIDDLEWARE = [
@@ -291,8 +294,31 @@ AXES_VERBOSE = False
 # name → a function that returns when that part works and raises when not; the answer is 503 if any raises.
 HEALTH_CHECKS = {
     "database": "perfplan.health.check_database",
-    # the background job queue adds its check here
+    "jobs": "jobs.health.check_job_queue",  # a job waiting longer than JOBS_MAX_WAIT_SECONDS: no worker is running
 }
+
+# --- Background jobs (jobs/, README «Lavori in background») --------------------------------------------------------
+# Django's Tasks API through django-tasks, on its database backend: the queue is a table of the same database, so
+# no other service is needed. `manage.py db_worker` runs the jobs (`make run` and `make serve` start it; in
+# production deploy/perfplan-worker.service). JOBS_BACKEND=immediate runs each job inside the request that asks
+# for it (no worker: for tests and a quick try only).
+JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "database").lower()
+if JOBS_BACKEND not in {"database", "immediate"}:
+    raise ImproperlyConfigured(f"JOBS_BACKEND must be database or immediate, got {JOBS_BACKEND!r}")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if JOBS_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
+}
+# The health check fails when the oldest job still waiting was queued longer ago than this: the worker is down or
+# far behind (a Relazione of 10.000 indicators takes about two minutes; jobs run one at a time per worker).
+JOBS_MAX_WAIT_SECONDS = int(os.environ.get("JOBS_MAX_WAIT_SECONDS", "600"))
+# A job still «in corso» after this many seconds was abandoned (its worker killed in the middle): the page says so
+# and lets it be asked again.
+JOBS_ABANDONED_SECONDS = int(os.environ.get("JOBS_ABANDONED_SECONDS", "3600"))
 
 # --- Logs ---------------------------------------------------------------------------------------------------------
 # One record a line: readable text, or with LOG_FORMAT=json one JSON object a line (for a log collector).

@@ -9,6 +9,7 @@ urlpatterns = [
     path("modello.xlsx", views.template_download, name="template"),
     path("anteprima-target/", views.target_preview, name="target_preview"),
     path("importa/", views.import_upload, name="import"),
+    path("importa/lavori/<id:job_id>/", views.import_job, name="import_job"),
     path("importa/<str:token>/", views.import_preview, name="import_preview"),
     path("importa/<str:token>/analisi/", views.import_analysis, name="import_analysis"),
     path("importa/<str:token>/conferma/", views.import_confirm, name="import_confirm"),

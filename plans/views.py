@@ -16,6 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from indicators.models import Indicator, IndicatorUnit, Target
 from indicators.notation import format_target
+from jobs.models import JobKind, JobState
+from jobs.services import job_for_user, job_start
+from jobs.views import job_response
 from perfplan.collector import collector_paused
 from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, permission_required
@@ -40,7 +43,15 @@ from plans.home import home_for
 from plans.models import Objective, Plan, PlanState
 from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
 from plans.selectors import plan_for_user
-from workbook.uploads import ENTITY_LABELS, import_discard, import_get, import_run, import_store, import_target
+from workbook.uploads import (
+    ENTITY_LABELS,
+    forget_import,
+    import_discard,
+    import_get,
+    import_run,
+    import_store,
+    import_target,
+)
 from workbook.writer import plan_export, plan_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -629,31 +640,45 @@ def import_confirm(request, token: str):
     target = import_target(pending=pending)
     form = ImportConfirmForm(request.POST, reason_required=bool(target and target.needs_reason))
     if form.is_valid():
-        report = import_run(pending=pending, user=request.user, dry_run=False, reason=form.cleaned_data["reason"])
-        if report.ok:
-            import_discard(session=request.session, pending=pending)
-            plan = Plan.objects.get(pk=report.plan_id)
+        # The import runs as a job (jobs/): the page follows its progress, rows checked then written.
+        params = {"token": pending.token, "name": pending.name, "size": pending.size}
+        job = job_start(
+            kind=JobKind.PLAN_IMPORT, user=request.user, params={**params, "reason": form.cleaned_data["reason"]}
+        )
+        forget_import(session=request.session, pending=pending)  # the job owns the file now
+        if job.state == JobState.DONE and job.plan is not None:  # finished already (immediate backend)
             messages.success(
                 request,
-                f"Importazione completata: piano «{plan.title}»"
+                f"Importazione completata: piano «{job.plan.title}»"
                 + (
-                    ngettext(", %(n)d revisione registrata.", ", %(n)d revisioni registrate.", report.revisions)
-                    % {"n": report.revisions}
-                    if report.revisions
+                    ngettext(", %(n)d revisione registrata.", ", %(n)d revisioni registrate.", revisions)
+                    % {"n": revisions}
+                    if (revisions := job.result.get("revisions"))
                     else "."
                 ),
             )
-            url = plan.get_absolute_url()
-            if _is_htmx(request):
-                response = HttpResponse("")
-                response["HX-Redirect"] = url
-                return response
-            return redirect(url)
+            url = job.plan.get_absolute_url()
+        elif job.state == JobState.FAILED:  # refused already: its report here, nothing was written
+            return job_response(request, job, back_url=reverse("plans:import"), back_label="Importa")
+        else:
+            url = job.status_url
+        if _is_htmx(request):
+            response = HttpResponse("")
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
     else:
         report = import_run(pending=pending, user=request.user, dry_run=True)
     context = {"pending": pending, "target": target, "form": form, "seconds": None, **_report_context(report)}
     template = "plans/_import_report.html" if _is_htmx(request) else "plans/import_analysis.html"
     return render(request, template, context)
+
+
+@permission_required(Action.PLAN_IMPORT)
+def import_job(request, job_id: int):
+    """An import running as a job: rows checked, then written; then its report (errors: nothing was written)."""
+    job = job_for_user(user=request.user, job_id=job_id, kinds=(JobKind.PLAN_IMPORT,))
+    return job_response(request, job, back_url=reverse("plans:import"), back_label="Importa")
 
 
 @require_POST

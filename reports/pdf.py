@@ -18,7 +18,7 @@ import gc
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -75,15 +75,32 @@ class Chunk:
     anchors: dict[str, int]  # element id → index of its page in the chunk
 
 
-def relazione_pdf(data: RelazioneData, *, max_rows: int) -> tuple[bytes, int]:
+# progress(done, total, pages): `done` of `total` steps (one a body chunk, one the cover, sommario and joining),
+# `pages` drawn so far. Called between chunks, never inside one: it changes nothing in the file.
+Progress = Callable[[int, int, int], None]
+
+
+def _no_progress(done: int, total: int, pages: int) -> None:
+    return None
+
+
+def relazione_pdf(data: RelazioneData, *, max_rows: int, progress: Progress | None = None) -> tuple[bytes, int]:
     """The whole Relazione as one PDF and its page count. A body that fits in one chunk is one document, numbered
     by WeasyPrint itself (`target-counter`, `counter(pages)`), as cheap as before chunks."""
+    progress = progress or _no_progress
     with _few_collections():
         renderer = _Renderer(data)
         chunks = chunk_parts(body_parts(data, max_rows=max_rows), max_rows)
+        steps = len(chunks) + 1 if len(chunks) > 1 else 1
+        progress(0, steps, 0)
         if len(chunks) == 1:
-            return renderer.whole([front_part(), *chunks[0]])
-        body = [renderer.body(parts) for parts in chunks]
+            content, pages = renderer.whole([front_part(), *chunks[0]])
+            progress(steps, steps, pages)
+            return content, pages
+        body = []
+        for parts in chunks:
+            body.append(renderer.body(parts))
+            progress(len(body), steps, sum(len(chunk.pages) for chunk in body))
         assumed = 2  # cover and sommario, as a rule
         front = renderer.front(body, front_pages=assumed)
         for _ in range(3):  # a longer sommario: render again with its own length until the numbers agree
@@ -95,7 +112,9 @@ def relazione_pdf(data: RelazioneData, *, max_rows: int) -> tuple[bytes, int]:
             raise RuntimeError("Sommario della Relazione: il numero delle sue pagine non si stabilizza.")
         chunks = [front, *body]
         footers = renderer.footers([page.landscape for chunk in chunks for page in chunk.pages])
-    return join_chunks(chunks, footers), sum(len(chunk.pages) for chunk in chunks)
+    content, pages = join_chunks(chunks, footers), sum(len(chunk.pages) for chunk in chunks)
+    progress(steps, steps, pages)
+    return content, pages
 
 
 def chunk_parts(parts: list[Part], max_rows: int) -> list[list[Part]]:

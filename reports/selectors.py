@@ -15,11 +15,12 @@ from plans.selectors import plans_visible_to
 from reports.checks import relazione_checks
 from reports.models import CycleActivity, Relazione, RelazioneState
 from reports.sections import FRONT, SECTIONS
-from reports.sections.context import CALENDARIO_KEY, final_artifact, load
+from reports.sections.context import CALENDARIO_KEY, PendingValidation, final_artifact, load
 from reports.sections.data import RelazioneData
 
 __all__ = [
     "CALENDARIO_KEY",
+    "PendingValidation",
     "RelazioneData",
     "calendario_snapshot",
     "final_artifact",
@@ -102,10 +103,12 @@ def calendario_snapshot(*, ente_id: int) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-def relazione_build(*, plan: Plan, year: int, relazione: Relazione | None = None) -> RelazioneData:
+def relazione_build(
+    *, plan: Plan, year: int, relazione: Relazione | None = None, pending: PendingValidation | None = None
+) -> RelazioneData:
     """Plain data for every section of relazione.md: the context loaded once, then each section's builder in
-    order, then the checks."""
-    ctx = load(plan=plan, year=year, relazione=relazione)
+    order, then the checks. `pending`: a validation not stored yet, as the final PDF shows it."""
+    ctx = load(plan=plan, year=year, relazione=relazione, pending=pending)
     fields = FRONT.build(ctx)
     for section in SECTIONS:
         fields.update(section.build(ctx))

@@ -7,6 +7,7 @@ Amministratore reopens. Each service is one transaction.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import time
@@ -43,9 +44,15 @@ from reports.models import (
     Validation,
     ValidationOutcome,
 )
-from reports.pdf import relazione_pdf
+from reports.pdf import Progress, relazione_pdf
 from reports.sanitize import sanitize_html
-from reports.selectors import CALENDARIO_KEY, RelazioneData, calendario_snapshot, relazione_build
+from reports.selectors import (
+    CALENDARIO_KEY,
+    PendingValidation,
+    RelazioneData,
+    calendario_snapshot,
+    relazione_build,
+)
 from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, MAX_CONCLUSION_CHARS, TEXT_KEYS
 
 # --- guards ----------------------------------------------------------------------------------------------------
@@ -365,18 +372,27 @@ class RenderedPdf:
 
 
 def relazione_render_pdf(
-    *, plan: Plan, year: int, relazione: Relazione | None = None, chunk_rows: int | None = None
+    *,
+    plan: Plan,
+    year: int,
+    relazione: Relazione | None = None,
+    chunk_rows: int | None = None,
+    pending: PendingValidation | None = None,
+    progress: Progress | None = None,
 ) -> RenderedPdf:
     """Render the Relazione to PDF with WeasyPrint: the same section templates as the page, the print stylesheet,
     `chunk_rows` table rows at a time (reports.pdf; default: the RELAZIONE_PDF_CHUNK_ROWS setting) so that a large
-    plan does not hold every laid-out page in memory."""
+    plan does not hold every laid-out page in memory. `progress` hears of each chunk drawn (reports.pdf.Progress);
+    `pending`: the validation about to be stored, which the final PDF shows (relazione_validate)."""
     started = time.perf_counter()
-    data = relazione_build(plan=plan, year=year, relazione=relazione)
-    content, pages = relazione_pdf(data, max_rows=chunk_rows or settings.RELAZIONE_PDF_CHUNK_ROWS)
+    data = relazione_build(plan=plan, year=year, relazione=relazione, pending=pending)
+    content, pages = relazione_pdf(data, max_rows=chunk_rows or settings.RELAZIONE_PDF_CHUNK_ROWS, progress=progress)
     return RenderedPdf(content, pages, time.perf_counter() - started, data)
 
 
 def _store_artifact(*, relazione: Relazione, rendered: RenderedPdf, kind: str, user) -> RelazioneArtifact:
+    """The file first (storage is not transactional), then its row: a caller whose transaction rolls back deletes
+    the file (`_discard_files`)."""
     sha = hashlib.sha256(rendered.content).hexdigest()
     stamp = timezone.now().strftime("%Y%m%d%H%M%S")
     name = f"relazione-{relazione.plan.ente.code}-{relazione.year}-{kind}-{stamp}-{sha[:12]}.pdf"
@@ -398,15 +414,28 @@ def _store_artifact(*, relazione: Relazione, rendered: RenderedPdf, kind: str, u
     return artifact
 
 
-def relazione_render_draft(*, relazione: Relazione, user) -> RelazioneArtifact:
-    """Render a preview PDF (BOZZA until approved) and keep only the latest one."""
+def _discard_files(*files) -> None:
+    for file in files:
+        if file and file.name:
+            file.storage.delete(file.name)
+
+
+def relazione_render_draft(*, relazione: Relazione, user, progress: Progress | None = None) -> RelazioneArtifact:
+    """Render a preview PDF (BOZZA until approved) and keep only the latest one: rendered outside any transaction,
+    then one short transaction swaps the stored file."""
     _require(user, Action.RELAZIONE_RENDER)
-    rendered = relazione_render_pdf(plan=relazione.plan, year=relazione.year, relazione=relazione)
-    with transaction.atomic():
-        for old in RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT):
-            old.file.delete(save=False)
-            old.delete()
-        return _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.DRAFT, user=user)
+    rendered = relazione_render_pdf(plan=relazione.plan, year=relazione.year, relazione=relazione, progress=progress)
+    artifact = None
+    try:
+        with transaction.atomic():
+            old = list(RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT))
+            RelazioneArtifact.objects.filter(pk__in=[a.pk for a in old]).delete()
+            artifact = _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.DRAFT, user=user)
+    except BaseException:
+        _discard_files(artifact.file if artifact else None)
+        raise
+    _discard_files(*(a.file for a in old))  # after the commit: a rollback keeps the old preview whole
+    return artifact
 
 
 @dataclass
@@ -421,16 +450,13 @@ class ValidationInput:
     section_conclusions: dict[str, str] = field(default_factory=dict)  # CONCLUSION_SECTIONS key → text, optional
 
 
-@audited
-@transaction.atomic
-def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> Validation:
-    """The OIV's act. «validata»: render the final PDF once, store it with its SHA-256, freeze the year.
-    «non validata»: the year goes back to consuntivo chiuso with the OIV's remarks, the Relazione to bozza."""
+def relazione_validate_check(*, relazione: Relazione, data: ValidationInput, user) -> None:
+    """Every refusal of relazione_validate that needs no lock: the role, the state, the form. A page calls it
+    before queueing the job, so that a mistake in the form is said at once."""
     _require(user, Action.RELAZIONE_VALIDATE)
-    relazione = _locked_relazione(relazione)
-    errors = {}
     if relazione.state != RelazioneState.APPROVED:
         raise ValidationError("Si può validare solo una Relazione approvata.")
+    errors = {}
     if data.date is None:
         errors["date"] = "Indicare la data della validazione."
     if data.outcome not in ValidationOutcome.values:
@@ -439,16 +465,18 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
         errors["text"] = "Scrivere le conclusioni dell'OIV."
     if not data.members.strip():
         errors["members"] = "Indicare i componenti dell'OIV."
-    sections = {key: (data.section_conclusions.get(key) or "").strip() for key, _ in CONCLUSION_SECTIONS}
     for key, label in CONCLUSION_SECTIONS:
-        if len(sections[key]) > MAX_CONCLUSION_CHARS:
+        if len((data.section_conclusions.get(key) or "").strip()) > MAX_CONCLUSION_CHARS:
             limit = number_it(MAX_CONCLUSION_CHARS)
             errors[f"section_{key}"] = f"Conclusioni sulla sezione «{label}»: al massimo {limit} caratteri."
     if data.attachment is not None and not data.attachment.startswith(b"%PDF"):
         errors["attachment"] = "Il documento firmato deve essere un file PDF."
     if errors:
         raise ValidationError(errors)
-    plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
+
+
+def _validation_row(*, relazione: Relazione, data: ValidationInput, user) -> Validation:
+    sections = {key: (data.section_conclusions.get(key) or "").strip() for key, _ in CONCLUSION_SECTIONS}
     validation = Validation(
         relazione=relazione,
         date=data.date,
@@ -460,26 +488,106 @@ def relazione_validate(*, relazione: Relazione, data: ValidationInput, user) -> 
         created_by=user,
     )
     require_fit(validation)
+    return validation
+
+
+@audited
+def relazione_validate(
+    *, relazione: Relazione, data: ValidationInput, user, progress: Progress | None = None
+) -> Validation:
+    """The OIV's act. «validata»: the final PDF is rendered first, outside any transaction (minutes for a large plan,
+    no lock held), as the validated Relazione will be; then one short transaction re-checks the state under lock,
+    stores the file with its SHA-256 and the act, and freezes the year. A render that fails stores nothing.
+    «non validata»: the year goes back to consuntivo chiuso with the OIV's remarks, the Relazione to bozza."""
+    _require(user, Action.RELAZIONE_VALIDATE)
+    relazione = Relazione.objects.select_related("plan", "plan__ente").get(pk=relazione.pk)  # as stored now
+    relazione_validate_check(relazione=relazione, data=data, user=user)
+    if data.outcome == ValidationOutcome.NOT_VALIDATED:
+        with transaction.atomic():
+            relazione = _locked_relazione(relazione)
+            relazione_validate_check(relazione=relazione, data=data, user=user)
+            validation = _validation_row(relazione=relazione, data=data, user=user)
+            _attach(validation, data)
+            try:
+                validation.save()
+                plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
+                plan_year_transition(
+                    plan_year=plan_year,
+                    to_state=YearState.CLOSED,
+                    user=user,
+                    reason=f"Non validata dall'OIV: {data.text}",
+                )
+                relazione.state = RelazioneState.DRAFT
+                relazione.save(update_fields=["state", "updated_at"])
+            except BaseException:
+                _discard_files(validation.attachment)
+                raise
+            return validation
+    # 1. render, no transaction: the Relazione and the year as they will be once validated
+    seen = relazione.updated_at
+    validation = _validation_row(relazione=relazione, data=data, user=user)
+    if data.attachment is not None:
+        validation.attachment_sha256 = hashlib.sha256(data.attachment).hexdigest()
+        validation.attachment.name = _attachment_name(validation, data)
+    validated = copy.copy(relazione)
+    validated.state = RelazioneState.VALIDATED
+    validated.settings = {**relazione.settings, CALENDARIO_KEY: calendario_snapshot(ente_id=relazione.plan.ente_id)}
+    plan_year = copy.copy(plan_year_get(plan=relazione.plan, year=relazione.year))
+    plan_year.state = YearState.VALIDATED
+    rendered = relazione_render_pdf(
+        plan=relazione.plan,
+        year=relazione.year,
+        relazione=validated,
+        pending=PendingValidation(validation=validation, plan_year=plan_year),
+        progress=progress,
+    )
+    # 2. one short transaction: nothing changed meanwhile, then the act, the states and the file
+    artifact, stored = None, None
+    try:
+        with transaction.atomic():
+            relazione = _locked_relazione(relazione)
+            relazione_validate_check(relazione=relazione, data=data, user=user)
+            if relazione.updated_at != seen:
+                raise ValidationError(
+                    "La Relazione è stata modificata durante la generazione del PDF: ripetere la validazione."
+                )
+            validation.relazione = relazione
+            if data.attachment is not None:
+                chosen = validation.attachment.name
+                stored = validation.attachment.name = validation.attachment.storage.save(
+                    chosen, ContentFile(data.attachment)
+                )
+                if stored != chosen:  # taken meanwhile: the PDF printed another name
+                    raise ValidationError("Documento firmato: il nome scelto è già occupato, ripetere la validazione.")
+            validation.save()
+            plan_year_transition(
+                plan_year=plan_year_get(plan=relazione.plan, year=relazione.year),
+                to_state=YearState.VALIDATED,
+                user=user,
+            )
+            relazione.state = RelazioneState.VALIDATED
+            # The calendario is the ente's, edited from any year's Relazione: the validated year keeps its own copy.
+            relazione.settings = validated.settings
+            relazione.save(update_fields=["state", "settings", "updated_at"])
+            artifact = _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.FINAL, user=user)
+    except BaseException:
+        _discard_files(validation.attachment if stored else None, artifact and artifact.file)  # only what we wrote
+        raise
+    return validation
+
+
+def _attachment_name(validation: Validation, data: ValidationInput) -> str:
+    """Where the signed document is stored: the final PDF prints this name, so it is chosen before the render."""
+    safe_name = Path(data.attachment_name or "validazione.pdf").name[-80:]
+    attachment = validation.attachment
+    return attachment.storage.get_available_name(attachment.field.generate_filename(validation, safe_name))
+
+
+def _attach(validation: Validation, data: ValidationInput) -> None:
     if data.attachment is not None:
         validation.attachment_sha256 = hashlib.sha256(data.attachment).hexdigest()
         safe_name = Path(data.attachment_name or "validazione.pdf").name[-80:]
         validation.attachment.save(safe_name, ContentFile(data.attachment), save=False)
-    validation.save()
-    if data.outcome == ValidationOutcome.NOT_VALIDATED:
-        plan_year_transition(
-            plan_year=plan_year, to_state=YearState.CLOSED, user=user, reason=f"Non validata dall'OIV: {data.text}"
-        )
-        relazione.state = RelazioneState.DRAFT
-        relazione.save(update_fields=["state", "updated_at"])
-        return validation
-    plan_year_transition(plan_year=plan_year, to_state=YearState.VALIDATED, user=user)
-    relazione.state = RelazioneState.VALIDATED
-    # The calendario is the ente's, edited from any year's Relazione: the validated year keeps its own copy.
-    relazione.settings = {**relazione.settings, CALENDARIO_KEY: calendario_snapshot(ente_id=relazione.plan.ente_id)}
-    relazione.save(update_fields=["state", "settings", "updated_at"])
-    rendered = relazione_render_pdf(plan=relazione.plan, year=relazione.year, relazione=relazione)
-    _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.FINAL, user=user)
-    return validation
 
 
 @audited

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<id:plan_id>/<id:year>/valida/", views.relazione_validate, name="validate"),
     path("<id:plan_id>/<id:year>/riapri/", views.relazione_reopen, name="reopen"),
     path("<id:plan_id>/<id:year>/genera-pdf/", views.relazione_render, name="render"),
+    path("<id:plan_id>/<id:year>/lavori/<id:job_id>/", views.relazione_job, name="job"),
     path("<id:plan_id>/<id:year>/relazione.pdf", views.relazione_pdf, name="pdf"),
     path("<id:plan_id>/<id:year>/anteprima.pdf", views.relazione_draft_pdf, name="draft_pdf"),
     path("<id:plan_id>/<id:year>/storico/<id:artifact_id>.pdf", views.relazione_history_pdf, name="history_pdf"),

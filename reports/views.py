@@ -11,9 +11,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from indicators.models import Indicator
+from jobs.models import JobKind, JobState
+from jobs.services import job_for_user, job_save_input, job_start, latest_job
+from jobs.views import job_response
 from perfplan.collector import collector_paused
 from perfplan.limits import parse_id
 from perfplan.permissions import Action, can, permission_required
@@ -98,6 +102,8 @@ def relazione_detail(request, plan_id: int, year: int):
             and data.year_state in ("programmazione", "monitoraggio"),
             "can_validate": can(user, Action.RELAZIONE_VALIDATE) and data.state == RelazioneState.APPROVED,
             "can_reopen": can(user, Action.YEAR_REOPEN) and data.state == RelazioneState.VALIDATED,
+            "job": latest_job(user=user, kind=JobKind.RELAZIONE_DRAFT, plan=relazione.plan, year=year),
+            "validate_job": latest_job(user=user, kind=JobKind.RELAZIONE_VALIDATE, plan=relazione.plan, year=year),
             "checklist": CHECKLIST,
             "conclusion_sections": CONCLUSION_SECTIONS,
             "today": dt.date.today(),
@@ -238,7 +244,7 @@ def _parse_date(raw: str) -> dt.date | None:
     return None
 
 
-def _after_action(request, relazione: Relazione, ok: str, action):
+def _after_action(request, relazione: Relazione, ok: str | None, action):
     try:
         action()
     except ValidationError as error:
@@ -246,7 +252,8 @@ def _after_action(request, relazione: Relazione, ok: str, action):
     except PermissionDenied:
         raise
     else:
-        messages.success(request, ok)
+        if ok:
+            messages.success(request, ok)
     target = relazione.get_absolute_url()
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)
@@ -292,14 +299,45 @@ def relazione_validate(request, plan_id: int, year: int):
         attachment_name=upload.name if upload else "",
         attachment=upload.read() if upload else None,
     )
-    ok = (
-        "Relazione validata: il PDF definitivo è stato generato e conservato con la sua impronta SHA-256."
-        if data.outcome == "validata"
-        else "Esito «non validata» registrato: la Relazione torna in bozza."
+    if data.outcome != "validata":
+        return _after_action(
+            request,
+            relazione,
+            "Esito «non validata» registrato: la Relazione torna in bozza.",
+            lambda: services.relazione_validate(relazione=relazione, data=data, user=request.user),
+        )
+    # «validata»: the form is checked now; the final PDF is rendered by a job, then stored with the act.
+    return _after_action(request, relazione, None, lambda: _start_validation(request, relazione, data))
+
+
+def _start_validation(request, relazione: Relazione, data: services.ValidationInput) -> None:
+    services.relazione_validate_check(relazione=relazione, data=data, user=request.user)
+    params = {
+        "date": data.date.isoformat() if data.date else "",
+        "outcome": data.outcome,
+        "text": data.text,
+        "members": data.members,
+        "checklist": data.checklist,
+        "section_conclusions": data.section_conclusions,
+        "attachment_name": data.attachment_name,
+    }
+    if data.attachment is not None:
+        params["attachment_path"] = job_save_input(data.attachment, ".pdf")
+    job = job_start(
+        kind=JobKind.RELAZIONE_VALIDATE, user=request.user, plan=relazione.plan, year=relazione.year, params=params
     )
-    return _after_action(
-        request, relazione, ok, lambda: services.relazione_validate(relazione=relazione, data=data, user=request.user)
-    )
+    if job.state == JobState.DONE:
+        messages.success(
+            request, "Relazione validata: il PDF definitivo è stato generato e conservato con la sua impronta SHA-256."
+        )
+    elif job.state == JobState.FAILED:
+        raise ValidationError(job.error)
+    else:
+        messages.info(
+            request,
+            "Validazione registrata in corso: il PDF definitivo è in generazione (l'avanzamento è qui sotto); "
+            "al termine viene conservato con la sua impronta SHA-256 e l'anno è congelato.",
+        )
 
 
 @require_POST
@@ -321,10 +359,25 @@ def relazione_reopen(request, plan_id: int, year: int):
 @require_POST
 @permission_required(Action.RELAZIONE_RENDER)
 def relazione_render(request, plan_id: int, year: int):
-    """Render a preview PDF; called with htmx so the page shows progress and is not blocked."""
+    """Ask for a preview PDF: a job renders it (jobs/), the answer is its progress, polled by htmx until the link."""
     relazione = _relazione_for(request, plan_id, year, create=True)
-    artifact = services.relazione_render_draft(relazione=relazione, user=request.user)
-    return render(request, "reports/_draft.html", {"draft": artifact, "relazione": relazione})
+    job = latest_job(user=request.user, kind=JobKind.RELAZIONE_DRAFT, plan=relazione.plan, year=year)
+    if job is None or not job.active:  # one preview at a time: a second click follows the running one
+        job = job_start(kind=JobKind.RELAZIONE_DRAFT, user=request.user, plan=relazione.plan, year=year)
+    if not request.headers.get("HX-Request"):
+        return redirect(job.status_url)
+    return render(request, "reports/_draft.html", {"job": job, "relazione": relazione})
+
+
+@permission_required(Action.RELAZIONE_RENDER)
+def relazione_job(request, plan_id: int, year: int, job_id: int):
+    """A PDF job of this Relazione (preview or validation): its progress, then its result."""
+    relazione = _relazione_for(request, plan_id, year)
+    job = job_for_user(user=request.user, job_id=job_id, kinds=(JobKind.RELAZIONE_DRAFT, JobKind.RELAZIONE_VALIDATE))
+    if (job.plan_id, job.year) != (relazione.plan.pk, year):
+        raise Http404("Lavoro non trovato.")
+    back = reverse("reports:detail", args=[plan_id, year])
+    return job_response(request, job, back_url=back, back_label=f"Relazione {year}")
 
 
 def _stream(request, artifact: RelazioneArtifact, filename: str):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. A module belongs to the first layer whose rule matches it.
 CORE = {"indicators.notation", "indicators.formula", "indicators.scoring", "perfplan.formats"}
-LAYERS = ["core", "infrastructure", "indicators", "plans", "consuntivi", "workbook", "reports", "interface"]
+LAYERS = ["core", "infrastructure", "indicators", "plans", "consuntivi", "workbook", "reports", "jobs", "interface"]
 PACKAGE_LAYER = {
     "perfplan": "infrastructure",  # settings, roles, permissions, audit trail, limits, spreadsheets: no domain model
     "indicators": "indicators",  # what an indicator is and how it is stored (above: the pure core)
@@ -29,6 +29,7 @@ PACKAGE_LAYER = {
     "consuntivi": "consuntivi",  # rounds, values, review, evidence, and the scores that need them
     "workbook": "workbook",  # the workbook format, read and written: plan and consuntivi imports and exports
     "reports": "reports",  # the Relazione
+    "jobs": "jobs",  # long work in the background (PDFs, imports, reminders) with its progress, on django-tasks
 }
 # The interface: pages, forms, the admin, commands, template tags, the URL map and the whole-app helpers.
 INTERFACE_MODULES = {"views", "urls", "forms", "admin", "page", "tree_html", "score_views", "score_urls"}

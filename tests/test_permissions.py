@@ -28,6 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from consuntivi.models import Evidence, Measurement, MeasurementChange, Round
 from consuntivi.services import measurements_save, round_close, unit_submit
 from indicators.models import Indicator, Target
+from jobs.models import Job, JobKind, JobState
+from jobs.services import job_start
 from perfplan.permissions import PERMISSIONS, SCOPES, Action, roles_table
 from perfplan.roles import Role, user_roles
 from plans.lifecycle import plan_year_get, plan_year_transition
@@ -37,7 +39,6 @@ from reports.services import (
     relazione_approve,
     relazione_close_year,
     relazione_get_or_create,
-    relazione_render_draft,
     relazione_reopen,
     relazione_validate,
 )
@@ -80,6 +81,7 @@ plans:import_preview            302  404  403  403  403  404  404
 plans:import_analysis           302  404  403  403  403  404  404
 plans:import_confirm            302  405  405  405  405  405  405
 plans:import_cancel             302  405  405  405  405  405  405
+plans:import_job                302  200  403  403  403  200  404
 plans:detail                    302  200  200  200  200  200  404
 plans:print                     302  200  200  200  200  200  404
 plans:export                    302  200  403  403  200  200  404
@@ -109,6 +111,7 @@ consuntivi:round                302  200  302  302  200  200  404
 consuntivi:round_close          302  405  405  405  405  405  405
 consuntivi:round_reopen         302  405  405  405  405  405  405
 consuntivi:round_remind         302  405  405  405  405  405  405
+consuntivi:remind_job           302  200  403  403  403  200  404
 consuntivi:round_import         302  200  403  403  403  200  404
 consuntivi:mine                 302  403  200  200  403  403  403
 consuntivi:review               302  200  403  403  200  200  404
@@ -129,6 +132,7 @@ reports:approve                 302  405  405  405  405  405  405
 reports:validate                302  405  405  405  405  405  405
 reports:reopen                  302  405  405  405  405  405  405
 reports:render                  302  405  405  405  405  405  405
+reports:job                     302  200  403  403  200  200  404
 reports:pdf                     302  200  200  200  200  200  404
 reports:draft_pdf               302  200  403  403  200  200  404
 reports:history_pdf             302  200  403  403  200  200  404
@@ -199,6 +203,7 @@ WATCHED = (
     RelazioneArtifact,
     Validation,
     OrgUnit,
+    Job,
 )
 
 
@@ -227,7 +232,8 @@ def _build() -> World:
 
     # The Relazione 2017, all the way: preview, year closed, approved, validated with the signed document.
     relazione = relazione_get_or_create(plan=plan, year=REPORT_YEAR)
-    relazione_render_draft(relazione=relazione, user=planner)
+    draft_job = job_start(kind=JobKind.RELAZIONE_DRAFT, user=planner, plan=plan, year=REPORT_YEAR)  # run at once
+    assert draft_job.state == JobState.DONE, draft_job.error
     relazione_close_year(plan=plan, year=REPORT_YEAR, user=planner, confirmed=True)
     plan.act_text = "Delibera di Giunta n. 1 del 30/01/2017"
     plan.save(update_fields=["act_text"])
@@ -253,6 +259,13 @@ def _build() -> World:
         user.save(update_fields=["email"])
     evidence = Evidence.objects.get(measurement=measurement)
     objective = Objective.objects.get(plan=plan, code="101")  # children and indicators of its own
+    # An import and the reminders, as their jobs left them (the rows alone: no file to import, no e-mail sent).
+    import_job = Job.objects.create(
+        kind=JobKind.PLAN_IMPORT, owner=planner, ente=plan.ente, state=JobState.DONE, result={"ok": True}
+    )
+    remind_job = Job.objects.create(
+        kind=JobKind.ROUND_REMIND, owner=planner, ente=plan.ente, plan=plan, round=rnd, state=JobState.DONE
+    )
 
     plan_ = {"plan_id": plan.pk}
     objective_ = {**plan_, "objective_id": objective.pk}
@@ -275,6 +288,7 @@ def _build() -> World:
         "plans:import_analysis": token_,
         "plans:import_confirm": token_,
         "plans:import_cancel": token_,
+        "plans:import_job": {"job_id": import_job.pk},
         "plans:detail": plan_,
         "plans:print": plan_,
         "plans:export": plan_,
@@ -304,6 +318,7 @@ def _build() -> World:
         "consuntivi:round_close": round_,
         "consuntivi:round_reopen": round_,
         "consuntivi:round_remind": round_,
+        "consuntivi:remind_job": {**round_, "job_id": remind_job.pk},
         "consuntivi:round_import": round_,
         "consuntivi:mine": round_,
         "consuntivi:review": unit_,
@@ -321,6 +336,7 @@ def _build() -> World:
         "audit:index": {},
         "audit:export": {},
         "reports:history_pdf": {**report_, "artifact_id": final.pk},
+        "reports:job": {**report_, "job_id": draft_job.pk},
         **{f"reports:{view}": report_ for view in ("detail", "edit", "approve", "validate", "reopen")},
         **{f"reports:{view}": report_ for view in ("render", "pdf", "draft_pdf", "attachment", "xlsx")},
     }
@@ -543,7 +559,7 @@ def test_every_role_reaches_its_own_home_and_no_other(world, db, persona):
 
 def test_only_the_login_and_logout_views_the_icon_and_the_health_check_are_public(client, db):
     assert client.get(reverse("login")).status_code == 200
-    assert client.get(reverse("health")).json() == {"status": "ok", "database": "ok"}
+    assert client.get(reverse("health")).json() == {"status": "ok", "database": "ok", "jobs": "ok"}
     assert client.get("/admin/login/").status_code == 200
     icon = client.get("/favicon.ico")
     assert icon.status_code == 301 and icon.url.endswith("/static/favicon.svg")

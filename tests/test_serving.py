@@ -87,7 +87,7 @@ def test_health_answers_200_and_json_with_the_database(client, db):
     response = client.get("/salute/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "jobs": "ok"}
     assert "no-store" in response["Cache-Control"]  # a monitor never reads a cached answer
     assert client.head("/salute/").status_code == 200
     assert client.post("/salute/").status_code == 405
@@ -101,7 +101,7 @@ def test_health_answers_503_when_the_database_does_not(client, db, monkeypatch, 
         patch.setattr(connections["default"], "cursor", unreachable)  # Django's connection, not perfplan's code
         response = client.get("/salute/")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "error"}
+    assert response.json() == {"status": "error", "database": "error", "jobs": "error"}  # the queue is a table
     assert "5432" not in response.content.decode()  # the reason goes to the log, not to anyone who asks
     assert "Health check 'database' failed" in caplog.text and "Connection refused" in caplog.text
 
@@ -334,7 +334,7 @@ def test_gunicorn_on_a_plain_http_intranet_serves_health_login_and_static_files(
     assert (status, headers["Content-Type"], json.loads(body)) == (
         200,
         "application/json",
-        {"status": "ok", "database": "ok"},
+        {"status": "ok", "database": "ok", "jobs": "ok"},
     )
 
     status, headers, body = _request(server.port, "GET", "/accounts/login/", host)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +28,14 @@ from plans.values import TARGET_FIELDS, parse_act, target_fields, two_places
 from workbook.reader import Issue, PlanData, WorkbookRejected, indicator_key, more_errors, read_plan_workbook
 
 ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi")
+# progress(done, total, message): rows checked, then rows written (units, objectives, indicators, consuntivi).
+ImportProgress = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, message: str) -> None:
+    return None
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -99,24 +108,31 @@ def plan_import(
     reason: str = "",
     user=None,
     ente: Ente | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import a plan workbook. Nothing is written when any error is found, or with dry_run.
 
-    `ente` restricts a browser import to the user's own ente; the command line may create enti.
+    `ente` restricts a browser import to the user's own ente; the command line may create enti. `progress` hears
+    of the rows checked, then of the rows written (jobs: the page shows it).
     """
+    progress = progress or _no_progress
     report = ImportReport(dry_run=dry_run)
+    progress(0, 0, "Lettura e controllo delle righe del file")
     try:
         result = read_plan_workbook(source, max_bytes=settings.MAX_WORKBOOK_BYTES)
     except WorkbookRejected as exc:
         report.errors.append(Issue("file", None, None, str(exc)))
         return report
     report.add_issues(result.errors, result.warnings, result.errors_omitted, result.warnings_omitted)
+    d = result.data
+    rows = len(d.units) + len(d.objectives) + len(d.indicators) + len(d.measurements)
+    progress(rows, rows, f"Righe controllate: {number_it(rows)}")
     if report.errors:
         return report
     try:
         with transaction.atomic(), audit_context(user=actor_or_system(user), reason=reason.strip()):
             _lock_ente_imports(result.data.ente_code)
-            _Writer(result.data, report, reason=reason.strip(), user=user, ente=ente).write()
+            _Writer(result.data, report, reason=reason.strip(), user=user, ente=ente, progress=progress).write()
             if report.errors:
                 raise _DryRunRollback
             if dry_run:
@@ -268,8 +284,18 @@ class _Writer:
     sheet, row and column, and the whole import is rolled back.
     """
 
-    def __init__(self, data: PlanData, report: ImportReport, *, reason: str, user, ente: Ente | None) -> None:
+    def __init__(
+        self,
+        data: PlanData,
+        report: ImportReport,
+        *,
+        reason: str,
+        user,
+        ente: Ente | None,
+        progress: ImportProgress = _no_progress,
+    ) -> None:
         self.d = data
+        self.progress = progress
         self.report = report
         self.reason = reason
         self.user = user
@@ -379,10 +405,16 @@ class _Writer:
         existing_years = set(plan.plan_years.values_list("year", flat=True))
         years = PlanYear.objects.bulk_create([PlanYear(plan=plan, year=y) for y in d.years if y not in existing_years])
         _record_bulk(PlanYear, years, history_type="+")
-        self._write_units()
-        self._write_objectives()
-        self._write_indicators()
-        self._write_measurements()
+        d_rows = (len(d.units), len(d.objectives), len(d.indicators), len(d.measurements))
+        total, written = sum(d_rows), 0
+        for step, count in zip(
+            (self._write_units, self._write_objectives, self._write_indicators, self._write_measurements),
+            d_rows,
+            strict=True,
+        ):
+            step()
+            written += count
+            self.progress(written, total, f"Righe scritte: {number_it(written)} di {number_it(total)}")
         changed = self.revisions.rows or sum(self.report.updated.values()) or sum(self.report.created.values())
         if adopted and changed and not getattr(self.user, "pk", None):
             self.report.errors.append(

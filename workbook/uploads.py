@@ -22,7 +22,7 @@ from perfplan.permissions import Action, can, require
 from perfplan.roles import user_ente
 from perfplan.uploads import too_large_message
 from plans.models import Plan, PlanState
-from workbook.plan_import import ImportReport, plan_import
+from workbook.plan_import import ImportProgress, ImportReport, plan_import
 from workbook.reader import PlanReader, WorkbookRejected, open_workbook
 
 SESSION_KEY = "plan_imports"
@@ -101,10 +101,15 @@ def import_get(*, session, token: str) -> PendingImport:
     return pending
 
 
-def import_discard(*, session, pending: PendingImport) -> None:
+def forget_import(*, session, pending: PendingImport) -> None:
+    """Drop the token from the session; the file stays (an import job reads it, then deletes it)."""
     stored = dict(session.get(SESSION_KEY, {}))
     stored.pop(pending.token, None)
     session[SESSION_KEY] = stored
+
+
+def import_discard(*, session, pending: PendingImport) -> None:
+    forget_import(session=session, pending=pending)
     if default_storage.exists(pending.path):
         default_storage.delete(pending.path)
 
@@ -144,7 +149,9 @@ def import_target(*, pending: PendingImport) -> ImportTarget | None:
     return ImportTarget(ente_code=data.ente_code, title=data.title, plan=plan)
 
 
-def import_run(*, pending: PendingImport, user, dry_run: bool, reason: str = "") -> ImportReport:
+def import_run(
+    *, pending: PendingImport, user, dry_run: bool, reason: str = "", progress: ImportProgress | None = None
+) -> ImportReport:
     """Run the importer on the stored file, limited to the user's ente (admins without one: any ente)."""
     _check_importer(user)
     ente = user_ente(user)
@@ -153,4 +160,6 @@ def import_run(*, pending: PendingImport, user, dry_run: bool, reason: str = "")
     if dry_run and not reason:
         # The preview shows what a re-import of an adopted plan would change; the real run asks for the reason.
         reason = "anteprima"
-    return plan_import(source=_content(pending), dry_run=dry_run, reason=reason, user=user, ente=ente)
+    return plan_import(
+        source=_content(pending), dry_run=dry_run, reason=reason, user=user, ente=ente, progress=progress
+    )

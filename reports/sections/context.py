@@ -71,7 +71,18 @@ def final_artifact(*, relazione: Relazione) -> RelazioneArtifact | None:
     )
 
 
-def load(*, plan: Plan, year: int, relazione: Relazione | None = None) -> RelazioneContext:
+@dataclass(frozen=True)
+class PendingValidation:
+    """What a validation is about to store, for the final PDF rendered before it is stored (reports.services):
+    the OIV's act (unsaved) and the year as it will be; the Relazione passed to `load` carries its new state."""
+
+    validation: Validation
+    plan_year: PlanYear
+
+
+def load(
+    *, plan: Plan, year: int, relazione: Relazione | None = None, pending: PendingValidation | None = None
+) -> RelazioneContext:
     """One call to plan_score and a few small reads."""
     if relazione is None:
         relazione = Relazione.objects.filter(plan=plan, year=year).first() or Relazione(plan=plan, year=year)
@@ -103,11 +114,15 @@ def load(*, plan: Plan, year: int, relazione: Relazione | None = None) -> Relazi
         ),
         activities=activities,
         validation=(
-            Validation.objects.filter(relazione=relazione).order_by("-created_at", "-id").first() if saved else None
+            pending.validation
+            if pending is not None
+            else Validation.objects.filter(relazione=relazione).order_by("-created_at", "-id").first()
+            if saved
+            else None
         ),
         artifact=final_artifact(relazione=relazione) if saved else None,
         revisions=list(PlanRevision.objects.filter(plan=plan).order_by("created_at", "id")),
-        plan_year=PlanYear.objects.filter(plan=plan, year=year).first(),
+        plan_year=pending.plan_year if pending is not None else PlanYear.objects.filter(plan=plan, year=year).first(),
         indicators=indicator_table(scoring, year),
         shares=shares_of(scoring.result),
     )

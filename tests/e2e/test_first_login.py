@@ -15,7 +15,8 @@ def test_the_planner_logs_in_and_opens_the_modena_plan(page):
     call_command("seed_demo", stdout=StringIO())
     planner = next(u for u in DEMO_USERS if u.username == "pianificazione")
     log_in(page, planner.username, planner.password)
-    page.get_by_role("link", name="Piano della performance 2017-2019").click()
+    # The home page lists the plan in «Stato dei piani» (and again in its lists): the first link opens it.
+    page.get_by_role("link", name="Piano della performance 2017-2019").first.click()
     page.wait_for_selector("[data-testid=plan-tree]")
     assert page.get_by_role("heading", level=1).inner_text() == "Piano della performance 2017-2019"
     tree = page.locator("[data-testid=plan-tree]")

@@ -20,8 +20,8 @@ from consuntivi.services import measurement_return, measurements_save, unit_subm
 from perfplan.roles import Role
 from plans.models import Ente, Objective, Plan
 from reports.models import Relazione
-from tests.factories import make_user
 from tests.consuntivi.factories import entry, entry_plan, indicator, open_round, people
+from tests.factories import make_user
 from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db

@@ -52,7 +52,10 @@ def test_errors_are_listed_with_sheet_row_and_column_and_confirm_is_not_offered(
     page = client.get(reverse("plans:import_analysis", args=[token])).content.decode()
     assert "1 errore" in page and "Obiettivi" in page and '<td class="num">3</td>' in page and "Peso" in page
     assert "Conferma l&#x27;importazione" not in page
-    assert client.post(reverse("plans:import_confirm", args=[token])).status_code == 200
+    response = client.post(reverse("plans:import_confirm", args=[token]))  # a job, refused at once: its report
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Importazione non eseguita: 1 errore nel file; nulla è stato scritto." in page and "Peso" in page
     assert small_plan.objectives.get(code="101").weight == Decimal("100.00")
 
 

@@ -1,0 +1,104 @@
+"""Starting a job and who may see it.
+
+A page asks for long work with `job_start`: a Job row (ours) and a task on django-tasks' queue (jobs/tasks.py,
+its id kept in the row). The worker runs it (jobs/runner.py): the domain services stay the ones the pages called
+before (reports, workbook, consuntivi), run elsewhere with a progress callback that writes into the row, which the
+page polls (jobs/_job.html).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from consuntivi.models import Round
+from jobs.models import ACTIVE_STATES, Job, JobKind, JobState
+from jobs.runner import KIND_ACTION
+from jobs.tasks import run_job
+from perfplan.permissions import Action, can, require
+from perfplan.roles import user_ente
+from plans.models import Plan
+from plans.selectors import plans_visible_to
+from reports.models import ArtifactKind, RelazioneArtifact
+
+JOB_FILES = "lavori"  # storage folder of a job's input files (the signed validation), deleted when it ends
+
+# --- starting ------------------------------------------------------------------------------------------------------
+
+
+def job_start(
+    *,
+    kind: str,
+    user,
+    plan: Plan | None = None,
+    year: int | None = None,
+    data_round: Round | None = None,
+    params: dict[str, Any] | None = None,
+) -> Job:
+    """Queue a job for `user` and return its row. With the immediate backend (tests) the job has already run."""
+    require(user, KIND_ACTION[kind])
+    ente = plan.ente if plan is not None else data_round.plan.ente if data_round is not None else user_ente(user)
+    job = Job.objects.create(
+        kind=kind, owner=user, ente=ente, plan=plan, year=year, round=data_round, params=params or {}
+    )
+    result = run_job.enqueue(job.pk)
+    Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+def job_save_input(content: bytes, suffix: str) -> str:
+    """Keep an input file of a job (it cannot travel in the queue's JSON) until the job ends; its storage name."""
+    return default_storage.save(f"{JOB_FILES}/{get_random_string(24)}{suffix}", ContentFile(content))
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+
+def job_for_user(*, user, job_id: int, kinds: tuple[str, ...]) -> Job:
+    """The one access helper for a job: 403 without the action of its kind (permissions.py), 404 for a job of
+    another kind or outside the user's ente (plans_visible_to: a plan's job; the ente itself for an import)."""
+    job = Job.objects.select_related("artifact", "plan", "round").filter(pk=job_id, kind__in=kinds).first()
+    if job is None:
+        raise Http404("Lavoro non trovato.")
+    require(user, KIND_ACTION[job.kind])
+    if job.plan_id is not None:
+        visible = plans_visible_to(user=user).filter(pk=job.plan_id).exists()
+    else:
+        ente = user_ente(user)
+        visible = job.ente_id == ente.pk if ente is not None else can(user, Action.ADMIN_SITE)
+    if not visible:
+        raise Http404("Lavoro non trovato.")
+    return job
+
+
+def latest_job(*, user, kind: str, plan: Plan, year: int) -> Job | None:
+    """The last job of a kind for a plan year, when it is still running or it failed after the last PDF made:
+    what a page shows again after a reload. None for a user who may not see it."""
+    if not can(user, KIND_ACTION[kind]):
+        return None
+    job = Job.objects.select_related("artifact").filter(kind=kind, plan=plan, year=year).first()
+    if job is None or job.state == JobState.DONE or job.abandoned:
+        return None
+    if job.state == JobState.FAILED:
+        newer = RelazioneArtifact.objects.filter(
+            relazione__plan=plan, relazione__year=year, created_at__gt=job.created_at
+        )
+        if kind == JobKind.RELAZIONE_DRAFT:
+            newer = newer.filter(kind=ArtifactKind.DRAFT)
+        if newer.exists() or (timezone.now() - job.created_at).total_seconds() > 86400:
+            return None
+    return job
+
+
+def active_round_job(*, user, data_round: Round) -> Job | None:
+    """The reminders of a round still being sent, for its page (after a reload too); None for who may not see it."""
+    if not can(user, KIND_ACTION[JobKind.ROUND_REMIND]):
+        return None
+    job = Job.objects.filter(kind=JobKind.ROUND_REMIND, round=data_round, state__in=ACTIVE_STATES).first()
+    return job if job is not None and job.active else None

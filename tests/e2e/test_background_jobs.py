@@ -1,0 +1,67 @@
+"""The preview PDF as a background job, in the browser: asked, waiting in the queue (a reload finds it again), its
+progress while the real worker renders it, then the link to the file."""
+
+import threading
+
+import pytest
+from django.db import connections
+from django_tasks_db.management.commands.db_worker import Worker
+from playwright.sync_api import expect
+
+from perfplan.roles import Role
+from plans.models import Plan
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, make_user, workbook_bytes
+from tests.jobs.conftest import DATABASE_QUEUE
+from workbook.plan_import import plan_import
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_planner_asks_the_preview_pdf_and_follows_its_progress_to_the_link(page, settings):
+    settings.TASKS = DATABASE_QUEUE
+    settings.RELAZIONE_PDF_CHUNK_ROWS = 3  # many chunks: a render of a few seconds, its progress visible
+    plan = Plan.objects.get(pk=plan_import(source=workbook_bytes()).plan_id)
+    make_user("pianificatore", Role.PLANNER, plan.ente)
+
+    log_in(page, "pianificatore", PASSWORD)
+    page.goto(f"/relazioni/{plan.pk}/2017/")
+    page.get_by_test_id("render-pdf").click()
+    job = page.get_by_test_id("job")
+    expect(job).to_have_attribute("data-job-state", "in_coda")
+    expect(job).to_contain_text("in coda")
+    page.reload()  # the page finds the job again
+    expect(page.get_by_test_id("job")).to_have_attribute("data-job-state", "in_coda")
+
+    def worker():  # the worker's own loop, run once in a thread (its command would set signal handlers)
+        try:
+            Worker(
+                queue_names=["default"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id="e2e",
+                excluded_queue_names=[],
+            ).run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        expect(page.locator("[data-job-state=in_corso]")).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("job-progress")).to_contain_text("Pagine generate")
+        page.screenshot(path="test-artifacts/job-progress.png")
+        link = page.get_by_test_id("draft-download")
+        expect(link).to_be_visible(timeout=60_000)
+    finally:
+        thread.join(timeout=120)
+    expect(page.get_by_test_id("job")).to_have_attribute("data-job-state", "completato")
+    expect(page.get_by_test_id("draft-result")).to_contain_text("Anteprima PDF pronta")
+    page.screenshot(path="test-artifacts/job-done.png")
+    with page.expect_download() as download:
+        link.click()
+    with open(download.value.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
