@@ -81,6 +81,10 @@ class ParsedValue:
 
 MESSAGES = {
     "E_MULTI": 'La cella contiene più target ({n}): indicare un solo target per colonna "Target {year}".',
+    "E_NUMBER": (
+        '"{token}" non è un numero: lettere o separatori fuori posto tra le cifre; scrivere il numero in cifre, '
+        'con la virgola per i decimali (es. ">= 350", "<= 7,5 %").'
+    ),
     "W_TEXT": "Target testuale: il raggiungimento andrà indicato manualmente.",
     "W_QUAL_BASE": (
         'Il target si riferisce a una base esterna ("{qualifier}"): il consuntivo va espresso sulla stessa base.'
@@ -232,6 +236,16 @@ _QUAL_FREQ = re.compile(
     r"|annu[oaie]\b|annual[ei]\b)",
     _FLAGS,
 )
+# Strict reading of the number a cell starts with (after comparator, `almeno`, `€`, sign): its token, up to a
+# space, `%`, `€` or `(`. `>= 3x0`, `>=35O`, `1,2,3`, `>= 1e32` are mistyped numbers, refused with E_NUMBER
+# instead of being read as 3 + qualifier "x0", as TEXT, or as 1 + "e32".
+_NUMBER_START = re.compile(
+    r"(?:(?:>=|<=|>|<|=) ?|almeno )?(?:€ ?)?[+-]?(?P<token>(?P<digits>[0-9][0-9.,]*)(?P<rest>[^\s%€()]*))",
+    _FLAGS,
+)
+_DOTTED_DATE = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{2,4})?\.?")  # `30.06.2018`: a date, stays TEXT
+_LETTERS_THEN_DIGIT = re.compile(rf"{_LETTER}+[^\s]*[0-9]")
+_ORDINAL_TEXT = re.compile(rf" {_LETTER}")
 _FORMULA_TARGET = re.compile(r"(?:>=|<=|>|<)\s*[+-]?[0-9]")
 
 
@@ -450,6 +464,9 @@ def _parse_text(raw: str, *, year: int | None = None) -> tuple[ParsedTarget, lis
     text = normalise(raw)
     if text == "":
         return ParsedTarget(Kind.NONE, raw), []
+    token = _mistyped_number(text)
+    if token:
+        return ParsedTarget(Kind.TEXT, raw), [make_warning("E_NUMBER", token=token)]
     passes = [(_ITALIAN, [])]
     if _HAS_POINT.search(text):
         passes.append((_POINT, [make_warning("W_DECIMAL_POINT")]))
@@ -475,6 +492,33 @@ def _parse_text(raw: str, *, year: int | None = None) -> tuple[ParsedTarget, lis
     if _DATE_CMP_RE.fullmatch(text):
         return ParsedTarget(Kind.TEXT, raw), [make_warning("W_DATE_CMP"), make_warning("W_TEXT")]
     return ParsedTarget(Kind.TEXT, raw), [make_warning("W_TEXT")]
+
+
+def _mistyped_number(text: str) -> str | None:
+    """The token of a cell that starts as a number but is not one (E_NUMBER), else None.
+
+    Refused: letters followed by digits inside the number (`3x0`, `35O0`, `1e32`, `1E-5`), one letter glued
+    to the digits (`35O`, `3o`, `350k`: an O or l typed for a zero or a one, or a stray key) unless it is an
+    Italian ordinal opening a text (`2a edizione del corso`), separators that form no amount of D3
+    (`1,2,3`, `1.2.3`, `1,2.3`). Not refused: a unit or a word after the number, glued or not (`4N.`, `12ore`,
+    `>= 3 incontri`), dates (`30/09/2017`, `1 giugno 2018`, `30.06.2018`), the D3 decimal point (`3.5`).
+    """
+    match = _NUMBER_START.match(text)
+    if match is None:
+        return None
+    digits, rest = match.group("digits"), match.group("rest")
+    if _DOTTED_DATE.fullmatch(digits) and not rest:
+        return None
+    amount = digits[:-1] if digits[-1] in ".," else digits  # `>= 4.` ends a sentence
+    if not re.fullmatch(_AMOUNT_POINT, amount):
+        return match.group("token")
+    if _LETTERS_THEN_DIGIT.match(rest):
+        return match.group("token")
+    if len(rest) == 1 and rest.isalpha():
+        ordinal = match.start("token") == 0 and rest in "aoAO" and _ORDINAL_TEXT.match(text, match.end())
+        if not ordinal:  # `2a edizione del corso`, `1o trimestre` are text with an ordinal, not a number
+            return match.group("token")
+    return None
 
 
 def _qualifier_warnings(qualifier: str | None) -> list[TargetWarning]:

@@ -508,6 +508,97 @@ def test_a_target_written_only_in_the_algorithm_warns_w_target_in_formula():
     assert parse_target(">= 90,00 %", algorithm=algorithm)[1] == []
 
 
+# --- E_NUMBER: a number mistyped with letters or stray separators (issue 15, item 3) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "token"),
+    [
+        (">= 3x0", "3x0"),  # an x typed among the digits of 300
+        (">=35O", "35O"),  # a letter O typed for the zero of 350
+        ("1,2,3", "1,2,3"),  # three commas: no Italian amount has more than one
+        (">= 1e32", "1e32"),  # scientific notation: used to be 1 with the qualifier "e32"
+        (">= 1E-5", "1E-5"),
+        ("3x0", "3x0"),  # without comparator too
+        ("<= 7,5O %", "7,5O"),  # before a unit
+        ("Almeno 1O", "1O"),  # after `almeno`
+        ("€ 35O", "35O"),  # after the euro sign
+        (">= +1,2,5 %", "1,2,5"),
+        ("1.2.3", "1.2.3"),  # dots that are neither thousands groups nor one decimal point
+        (">= 1,2.3", "1,2.3"),
+        (">= 350k", "350k"),  # a stray key after the digits
+        (">= 3o incontri", "3o"),
+    ],
+)
+def test_a_number_mixing_digits_with_letters_or_stray_separators_is_error_e_number(cell, token):
+    parsed, warnings = parse_target(cell, year=2018)
+    assert parsed.kind is Kind.TEXT and parsed.raw == cell
+    assert codes(warnings) == ["E_NUMBER"]
+    assert warnings[0].is_error
+    assert warnings[0].message.startswith(f'"{token}" non è un numero: ')
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind", "value", "qualifier"),
+    [
+        (">= 350", Kind.NUMBER, D(350), None),  # MO:39
+        (">= 3 incontri", Kind.NUMBER, D(3), "incontri"),  # FE:1626: a word after a space
+        (">=4 iniziative integrate", Kind.NUMBER, D(4), "iniziative integrate"),  # FE:811
+        (">= 95% (su base annua)", Kind.NUMBER, D(95), "(su base annua)"),
+        (">=50%(ulteriore 25% annuo)", Kind.NUMBER, D(50), "(ulteriore 25% annuo)"),  # FE:1157: digits in it
+        (">= +1,2 %", Kind.NUMBER, D("1.2"), None),  # MO:14
+        (">= 11.900.000.000", Kind.NUMBER, D(11900000000), None),  # MO:427
+        ("2.435,09 %", Kind.NUMBER, D("2435.09"), None),  # RF:1234
+        ("3.5", Kind.NUMBER, D("3.5"), None),  # D3 retry: W_DECIMAL_POINT, not an error
+        ("4N.", Kind.NUMBER, D(4), None),  # a unit glued to the number
+        (">= 12ore", Kind.NUMBER, D(12), "ore"),  # a whole word glued to the number is a qualifier
+        ("2a edizione del corso", Kind.NUMBER, D(2), "a edizione del corso"),  # an Italian ordinal, then text
+        ("€2547", Kind.NUMBER, D(2547), None),  # FE:1435
+        ("entro 30/09/2017", Kind.DEADLINE, None, None),
+        ("30/6/2018", Kind.DEADLINE, None, None),  # FE:192
+        ("1 giugno 2018", Kind.DEADLINE, None, None),
+        ("SI", Kind.BOOL, True, None),  # MO:133
+        ("ON (1)", Kind.BOOL, True, None),  # FE:608
+        ("30.06.2018", Kind.TEXT, None, None),  # a date with dots: text, not "not a number"
+        ("Saldo 50% (altre 260)", Kind.TEXT, None, None),  # FE:1116
+        ("-1% (133,85 €)", Kind.DELTA_PCT, D(-1), None),  # FE:3117
+    ],
+)
+def test_near_misses_of_e_number_are_read_as_before(cell, kind, value, qualifier):
+    parsed, warnings = parse_target(cell)
+    assert (parsed.kind, parsed.qualifier) == (kind, qualifier)
+    if value is not None:
+        assert parsed.value == value
+    assert not [w for w in warnings if w.is_error]
+
+
+def test_no_target_cell_of_the_seeds_or_the_fixtures_is_e_number():
+    """Every real target: the MO `Target YYYY` lines, the FE target lines, the RF rows, and the target
+    columns of both fixture workbooks (the corpus the strict reading must leave alone)."""
+    import openpyxl
+
+    cells = []
+    for line in _seed(MO):
+        match = re.match(r"^Target \d{4}\t+([^\t]*)", line)
+        if match:
+            cells.append(match.group(1))
+    lines = join_seed_lines(_seed(FE))
+    for k, (_, text) in enumerate(lines):
+        if re.fullmatch(r"\s*20\d\d\s*", text) and k and lines[k - 1][1].rstrip().endswith("Stato"):
+            cells.append(lines[k + 2][1])
+    cells += [line for line in _seed(RF) if split_row(line)]
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    for path in sorted(fixtures.glob("*.xlsx")):
+        sheet = openpyxl.load_workbook(path, read_only=True)["Indicatori"]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(row for row in rows if any(str(c).startswith("Target") for c in row if c))
+        columns = [i for i, c in enumerate(header) if str(c or "").startswith("Target")]
+        cells += [row[i] for row in rows for i in columns if i < len(row) and row[i] is not None]
+    assert len(cells) > 800
+    errors = [(cell, codes(parse_target(cell)[1])) for cell in cells if "E_NUMBER" in codes(parse_target(cell)[1])]
+    assert errors == []
+
+
 # --- E_MULTI: several targets in one workbook cell (§7) ----------------------------------------------------
 
 

@@ -103,6 +103,45 @@ def test_an_unreadable_target_comes_back_with_the_error_and_nothing_saved(client
     assert Target.objects.get(indicator=f1(small_plan), year=2018, is_current=True).raw == ">= 350"
 
 
+@pytest.mark.parametrize("raw", [">= 3x0", ">=35O", "1,2,3", ">= 1e32"])
+def test_a_mistyped_number_is_refused_with_non_e_un_numero_and_nothing_saved(client, planner, small_plan, raw):
+    login(client, planner)
+    url = reverse("plans:target_edit", args=[small_plan.pk, f1(small_plan).pk, 2018])
+    fragment = client.post(url, {"raw": raw}, HTTP_HX_REQUEST="true").content.decode()
+    assert "non è un numero" in fragment
+    assert Target.objects.get(indicator=f1(small_plan), year=2018, is_current=True).raw == ">= 350"
+
+
+def test_the_live_preview_shows_a_red_cross_and_why_for_a_mistyped_number(client, planner, small_plan):
+    login(client, planner)
+    url = reverse("plans:target_preview")
+    fragment = client.get(url, {"raw": ">= 3x0", "anno": 2018}).content.decode()
+    assert "text-danger" in fragment and "✖" in fragment
+    assert "«3x0»" not in fragment and "&quot;3x0&quot; non è un numero" in fragment
+    assert "Letto come" not in fragment
+    fine = client.get(url, {"raw": ">= 3 incontri", "anno": 2018}).content.decode()
+    assert "✔" in fine and "non è un numero" not in fine
+
+
+def test_the_indicator_form_refuses_a_mistyped_target_and_creates_nothing(client, planner, small_plan):
+    login(client, planner)
+    action = node(small_plan, "1011.0101")
+    response = client.post(
+        reverse("plans:indicator_create", args=[small_plan.pk, action.pk]),
+        {
+            "code": "N1",
+            "name": "Newsletter inviate",
+            "unit": "count",
+            "polarity": "higher_better",
+            "weight": "50",
+            "target_2017": ">=35O",
+        },
+    )
+    assert response.status_code == 200
+    assert "non è un numero" in response.content.decode()
+    assert not Indicator.objects.filter(objective=action, code="N1").exists()
+
+
 def test_after_adoption_the_target_form_asks_for_a_reason(client, planner, small_plan):
     editing.plan_adopt(plan=small_plan, organ="Giunta", number="1", date=dt.date(2017, 1, 30), user=planner)
     login(client, planner)

@@ -214,6 +214,19 @@ def test_free_text_targets_are_kept_with_a_warning_not_refused():
     assert any(w.row == 4 and w.column == "Target 2017" and "manualmente" in w.message for w in report.warnings)
 
 
+@pytest.mark.parametrize(
+    ("cell", "token"), [(">= 3x0", "3x0"), (">=35O", "35O"), ("1,2,3", "1,2,3"), (">= 1e32", "1e32")]
+)
+def test_a_mistyped_number_in_a_target_cell_is_an_error_with_sheet_row_and_column(cell, token):
+    rows = sheets()
+    rows["Indicatori"][3][9] = cell
+    report = plan_import(source=workbook_bytes(rows))
+    assert not report.ok
+    assert [(e.sheet, e.row, e.column) for e in report.errors] == [("Indicatori", 4, "Target 2017")]
+    assert f'"{token}" non è un numero' in messages(report)[0]
+    assert row_counts()["Target"] == 0
+
+
 def test_headers_match_ignoring_case_accents_spaces_and_asterisks():
     rows = sheets()
     rows["Obiettivi"][0] = [
