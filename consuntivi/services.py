@@ -41,6 +41,7 @@ from perfplan.audit import audited, record_bulk
 from perfplan.formats import date_it, megabytes_it
 from perfplan.limits import field_problem, fit_errors, problem_message
 from perfplan.permissions import Action, require
+from plans.checklist import plan_checklist
 from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
 from plans.models import OrgUnit, Plan, PlanYear, YearState
 from plans.selectors import PlanTree
@@ -83,6 +84,8 @@ def round_open(
     """Open a round; the first one of a year moves the year from programmazione to monitoraggio.
 
     The annual round is the final one (its values score the year); a semestrale round is a provisional check.
+    Refused while the plan's checklist (plans/checklist.py, read `for_round`) has a blocking item for the year:
+    an operational objective without a unit, an unreadable target of the year. Its warnings do not stop it.
     """
     require_planner(user)
     plan_year = plan_year_get(plan=plan, year=year)
@@ -95,6 +98,21 @@ def round_open(
         raise ValidationError(
             f"Esiste già una rilevazione {RoundPeriod(period).label.lower()} per il {year}: riaprirla invece di "
             "crearne un'altra."
+        )
+    blocking = plan_checklist(plan=plan, for_round=True).blocking_for(year)
+    if blocking:
+        raise ValidationError(
+            [
+                ngettext(
+                    "La rilevazione non può essere aperta: %(n)d punto bloccante della lista di controllo è "
+                    "ancora aperto.",
+                    "La rilevazione non può essere aperta: %(n)d punti bloccanti della lista di controllo sono "
+                    "ancora aperti.",
+                    len(blocking),
+                )
+                % {"n": len(blocking)},
+                *(item.message for item in blocking),
+            ]
         )
     final = period == RoundPeriod.ANNUAL
     if reference_date is None:

@@ -50,6 +50,7 @@ from perfplan.collector import collector_paused
 from perfplan.formats import number_it
 from perfplan.permissions import Action, can, permission_required
 from perfplan.uploads import bounded_uploads, upload_refusal
+from plans.checklist import plan_checklists
 from plans.models import PlanYear
 from plans.selectors import plan_for_user, plans_visible_to
 from workbook.round_sheet import round_import, unit_sheet
@@ -93,11 +94,13 @@ def index(request):
         r.year_state = states.get((r.plan_id, r.year))
         by_plan[r.plan_id].append(r)
     opens_rounds = can(request.user, Action.ROUND_MANAGE)
+    checklists = plan_checklists(plans=plans, for_round=True) if opens_rounds else {}  # three queries in all
     lines = [
         {
             "plan": p,
             "rounds": by_plan[p.pk],
             "form": RoundForm(years=p.years, prefix=f"p{p.pk}") if opens_rounds else None,
+            "checklist": checklists.get(p.pk),
         }
         for p in plans
     ]

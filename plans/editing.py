@@ -26,6 +26,7 @@ from perfplan.formats import date_it
 from perfplan.limits import field_problem, problem_message, require_fit, tree_depth_problem
 from perfplan.permissions import Action, can, require
 from perfplan.roles import user_ente
+from plans.checklist import plan_checklist
 from plans.lifecycle import Write, require_open
 from plans.models import (
     LEVEL_ORDER,
@@ -171,12 +172,30 @@ def plan_create(*, ente: Ente, title: str, start_year: int, end_year: int, user)
 
 @audited
 @transaction.atomic
-def plan_adopt(*, plan: Plan, organ: str, number: str, date: dt.date, user) -> Plan:
-    """Record the adopting act (organ, number, date): from now on every change is a revision."""
+def plan_adopt(*, plan: Plan, organ: str, number: str, date: dt.date, user, warnings_read: bool = False) -> Plan:
+    """Record the adopting act (organ, number, date): from now on every change is a revision.
+
+    Refused while the checklist (plans/checklist.py) has a blocking item, each listed; its warnings must have
+    been read (`warnings_read`, the box the adopt page asks to tick when there are any)."""
     _check_editor(user=user, plan=plan)
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     if plan.state == PlanState.ADOPTED:
         raise ValidationError("Il piano è già adottato.")
+    checklist = plan_checklist(plan=plan)
+    if checklist.blocking:
+        count = len(checklist.blocking)
+        raise ValidationError(
+            [
+                ngettext(
+                    "Il piano non può essere adottato: %(n)d punto bloccante della lista di controllo è ancora aperto.",
+                    "Il piano non può essere adottato: %(n)d punti bloccanti della lista di controllo sono ancora "
+                    "aperti.",
+                    count,
+                )
+                % {"n": count},
+                *(item.message for item in checklist.blocking),
+            ]
+        )
     errors = {}
     if not (organ or "").strip():
         errors["organ"] = "Indicare l'organo che adotta il piano (es. Giunta camerale)."
@@ -184,6 +203,13 @@ def plan_adopt(*, plan: Plan, organ: str, number: str, date: dt.date, user) -> P
         errors["number"] = "Indicare il numero dell'atto."
     if date is None:
         errors["date"] = "Indicare la data dell'atto."
+    if checklist.warnings and not warnings_read:
+        count = len(checklist.warnings)
+        errors["warnings_read"] = ngettext(
+            "Confermare di aver letto l'avviso della lista di controllo prima di adottare il piano.",
+            "Confermare di aver letto i %(n)d avvisi della lista di controllo prima di adottare il piano.",
+            count,
+        ) % {"n": count}
     if errors:
         raise ValidationError(errors)
     plan.state = PlanState.ADOPTED

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
 
 from indicators.models import Baseline, Indicator, IndicatorUnit, Polarity
 from indicators.notation import Kind, parse_value
@@ -112,6 +113,19 @@ class PlanAdoptForm(StyledForm):
         widget=forms.DateInput(attrs={"placeholder": "gg/mm/aaaa", "inputmode": "numeric"}, format="%d/%m/%Y"),
         error_messages={"invalid": "Scrivere la data come gg/mm/aaaa, es. 30/01/2025."},
     )
+
+    def __init__(self, *args, warnings: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if warnings:  # the checklist's warnings: the planner confirms having read them (the service checks it)
+            self.fields["warnings_read"] = forms.BooleanField(
+                label=ngettext(
+                    "Ho letto l'avviso della lista di controllo",
+                    "Ho letto i %(n)d avvisi della lista di controllo",
+                    warnings,
+                )
+                % {"n": warnings},
+                required=False,
+            )
 
 
 class RulesForm(ReasonMixin, StyledForm):

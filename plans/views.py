@@ -25,6 +25,7 @@ from perfplan.permissions import Action, permission_required
 from perfplan.roles import user_ente
 from perfplan.uploads import bounded_uploads, upload_refusal
 from plans import editing
+from plans.checklist import plan_checklist
 from plans.forms import (
     ImportConfirmForm,
     ImportUploadForm,
@@ -252,16 +253,17 @@ def plan_create(request):
 @permission_required(Action.PLAN_EDIT)
 def plan_adopt(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
-    form = PlanAdoptForm(_data(request))
     if plan.state == PlanState.ADOPTED:
         messages.info(request, "Il piano è già adottato.")
         return redirect(plan)
+    checklist = plan_checklist(plan=plan)
+    form = PlanAdoptForm(_data(request), warnings=len(checklist.warnings))
     if request.method == "POST" and form.is_valid():
         _, ok = _service(form, lambda: editing.plan_adopt(plan=plan, user=request.user, **form.cleaned_data))
         if ok:
             messages.success(request, "Piano adottato: da ora ogni modifica chiede una motivazione ed è registrata.")
             return redirect(plan)
-    return render(request, "plans/adopt.html", {"plan": plan, "form": form})
+    return render(request, "plans/adopt.html", {"plan": plan, "form": form, "checklist": checklist})
 
 
 @permission_required(Action.PLAN_EDIT)
