@@ -197,6 +197,7 @@ def test_the_adopt_page_lists_the_items_with_their_links_and_disables_the_button
     page = client.get(url).content.decode()
     base = f"/piani/{small_plan.pk}/"
     assert "1 punto bloccante" in page and "1 avviso" in page
+    assert "finché questo punto è aperto: correggilo" in page and "conferma di averlo letto" in page
     assert f'href="{base}indicatori/{f1(small_plan).pk}/modifica/">Modifica l\'indicatore</a>' in page
     assert f'href="{base}obiettivi/{node(small_plan, "101").pk}/pesi-indicatori/">Pesi degli indicatori</a>' in page
     assert " disabled " in page.split(">Adotta il piano</button>")[0].rsplit("<button", 1)[1]
@@ -212,6 +213,7 @@ def test_the_adopt_page_asks_for_the_box_then_adopts(client, planner, small_plan
     url = reverse("plans:adopt", args=[small_plan.pk])
     page = client.get(url).content.decode()
     assert "2 avvisi" in page and "Ho letto i 2 avvisi della lista di controllo" in page
+    assert "conferma di averli letti" in page
     assert "punto bloccante" not in page
     response = client.post(url, {**ACT, "date": "30/01/2017"})
     assert response.status_code == 200
