@@ -227,7 +227,7 @@ class ObjectiveMoveForm(ReasonMixin, StyledForm):
 
 
 class TargetField(forms.CharField):
-    """A target in the notation of targets.md: refused only when the parser says it is an error (E_MULTI)."""
+    """A target in the notation of targets.md: refused only when the parser says it is an error (E_MULTI, E_NUMBER)."""
 
     def __init__(self, *, year: int, **kwargs):
         self.year = year

@@ -169,3 +169,42 @@ def test_the_planner_exports_the_plan_and_imports_it_back_unchanged(page, uffici
     page.get_by_role("button", name="Conferma l'importazione").click()
     page.get_by_role("heading", name=small_plan.title).wait_for()
     assert Plan.objects.count() == 1 and not PlanRevision.objects.exists()
+
+
+def test_the_checklist_blocks_adoption_until_a_mistyped_target_is_fixed_then_asks_to_confirm_a_warning(
+    page, ufficio, small_plan
+):
+    f1 = Indicator.objects.get(objective__plan=small_plan, code="F1")
+    Target.objects.filter(indicator=f1, year=2018, is_current=True).update(raw=">= 3x0")  # saved before the check
+    Indicator.objects.filter(pk=f1.pk).update(weight=30)  # 30 + 50 under OS 101: a warning
+    log_in(page, ufficio.username, PASSWORD)
+    page.goto(f"/piani/{small_plan.pk}/adotta/")
+    blocking = page.locator("[data-testid=checklist-blocking]")
+    expect(blocking).to_contain_text("1 punto bloccante")
+    expect(blocking).to_contain_text('"3x0" non è un numero')
+    expect(page.get_by_role("button", name="Adotta il piano")).to_be_disabled()
+    page.screenshot(path="test-artifacts/adopt-checklist-blocking.png", full_page=True)
+    blocking.get_by_role("link", name="Modifica l'indicatore").click()
+    box = page.get_by_label("Target 2018", exact=True)
+    preview = page.locator("#id_target_2018_preview")
+    box.fill(">=35O")
+    expect(preview).to_contain_text("✖")
+    expect(preview).to_contain_text('"35O" non è un numero')
+    box.scroll_into_view_if_needed()
+    page.screenshot(path="test-artifacts/target-preview-not-a-number.png")
+    box.fill(">= 350")
+    expect(preview).to_contain_text("Letto come: ≥ 350")
+    page.get_by_role("button", name="Salva").click()
+    page.wait_for_url(re.compile(r"/piani/\d+/(obiettivi|#|$)"))
+    assert Target.objects.get(indicator=f1, year=2018, is_current=True).raw == ">= 350"
+    page.goto(f"/piani/{small_plan.pk}/adotta/")
+    expect(page.locator("[data-testid=checklist-warnings]")).to_contain_text("sommano a 80 invece di 100")
+    expect(page.locator("[data-testid=checklist-blocking]")).to_have_count(0)
+    page.get_by_label("Numero dell'atto").fill("12")
+    page.get_by_label("Data dell'atto").fill("30/01/2017")
+    page.get_by_role("button", name="Adotta il piano").click()
+    expect(page.get_by_text("Confermare di aver letto l'avviso della lista di controllo")).to_be_visible()
+    page.get_by_text("Ho letto l'avviso della lista di controllo").click()
+    page.get_by_label("Data dell'atto").fill("30/01/2017")
+    page.get_by_role("button", name="Adotta il piano").click()
+    expect(page.locator("[data-testid=plan-state]")).to_have_text("Adottato")
