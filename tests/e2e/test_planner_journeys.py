@@ -190,7 +190,7 @@ def test_the_checklist_blocks_adoption_until_a_mistyped_target_is_fixed_then_ask
     box.fill(">=35O")
     expect(preview).to_contain_text("✖")
     expect(preview).to_contain_text('"35O" non è un numero')
-    box.scroll_into_view_if_needed()
+    preview.scroll_into_view_if_needed()
     page.screenshot(path="test-artifacts/target-preview-not-a-number.png")
     box.fill(">= 350")
     expect(preview).to_contain_text("Letto come: ≥ 350")
