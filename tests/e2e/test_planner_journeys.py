@@ -175,7 +175,8 @@ def test_the_checklist_blocks_adoption_until_a_mistyped_target_is_fixed_then_ask
     page, ufficio, small_plan
 ):
     f1 = Indicator.objects.get(objective__plan=small_plan, code="F1")
-    Target.objects.filter(indicator=f1, year=2018, is_current=True).update(raw=">= 3x0")  # saved before the check
+    # Saved before the strict reading, as the parser read it then: 3 with the «qualifier» "x0".
+    Target.objects.filter(indicator=f1, year=2018, is_current=True).update(raw=">= 3x0", number=3, qualifier="x0")
     Indicator.objects.filter(pk=f1.pk).update(weight=30)  # 30 + 50 under OS 101: a warning
     log_in(page, ufficio.username, PASSWORD)
     page.goto(f"/piani/{small_plan.pk}/adotta/")

@@ -43,6 +43,18 @@ def f1(plan: Plan) -> Indicator:
     return Indicator.objects.get(objective__plan=plan, code="F1")
 
 
+# What the parser stored for these cells before the strict reading (E_NUMBER): a number with a «qualifier», or TEXT.
+SAVED_BEFORE = {
+    ">= 3x0": {"kind": "NUMBER", "comparator": ">=", "number": Decimal(3), "qualifier": "x0"},
+    ">=35O": {"kind": "NUMBER", "comparator": ">=", "number": Decimal(35), "qualifier": "O"},
+    "1,2,3": {"kind": "TEXT", "comparator": "", "number": None, "qualifier": ""},
+}
+
+
+def saved_before_strict_reading(targets, raw: str) -> None:
+    assert targets.update(raw=raw, **SAVED_BEFORE[raw])
+
+
 def kinds(checklist) -> list[tuple[str, bool]]:
     return [(item.kind, item.blocking) for item in checklist.items]
 
@@ -61,7 +73,7 @@ def test_the_small_plan_has_nothing_open(small_plan):
 
 
 def test_a_target_saved_before_the_strict_reading_is_a_blocking_unreadable_target(small_plan):
-    Target.objects.filter(indicator=f1(small_plan), year=2018, is_current=True).update(raw=">= 3x0")
+    saved_before_strict_reading(Target.objects.filter(indicator=f1(small_plan), year=2018, is_current=True), ">= 3x0")
     checklist = plan_checklist(plan=small_plan)
     assert kinds(checklist) == [(UNREADABLE, True)]
     item = checklist.items[0]
@@ -128,7 +140,7 @@ def test_sibling_weights_off_100_warn_and_rounded_thirds_do_not(small_plan):
 
 def test_blocking_items_come_first(small_plan):
     Indicator.objects.filter(pk=f1(small_plan).pk).update(weight=Decimal(30))
-    Target.objects.filter(indicator=f1(small_plan), year=2017).update(raw="1,2,3")
+    saved_before_strict_reading(Target.objects.filter(indicator=f1(small_plan), year=2017), "1,2,3")
     checklist = plan_checklist(plan=small_plan)
     assert kinds(checklist) == [(UNREADABLE, True), (WEIGHTS, False)]
     assert (len(checklist.blocking), len(checklist.warnings)) == (1, 1)
@@ -143,7 +155,9 @@ def test_the_checklist_runs_three_queries_whatever_the_size_of_the_plans(db, dja
         report = plan_import(source=BytesIO(content))
         assert report.ok, report.errors[:3]
         plan = Plan.objects.get(pk=report.plan_id)
-        Target.objects.filter(indicator__objective__plan=plan, year=2026).update(raw=">=35O")  # every 2026 target
+        saved_before_strict_reading(
+            Target.objects.filter(indicator__objective__plan=plan, year=2026), ">=35O"
+        )  # every 2026 target
         with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(3):
             checklist = plan_checklist(plan=plan)
         counts.append(len(queries))
@@ -164,7 +178,7 @@ def test_the_checklist_runs_three_queries_whatever_the_size_of_the_plans(db, dja
 
 
 def test_adoption_is_refused_with_the_list_while_a_blocking_item_is_open(planner, small_plan):
-    Target.objects.filter(indicator=f1(small_plan), year=2018, is_current=True).update(raw=">=35O")
+    saved_before_strict_reading(Target.objects.filter(indicator=f1(small_plan), year=2018, is_current=True), ">=35O")
     Objective.objects.filter(pk__in=[node(small_plan, "1011.01").pk, node(small_plan, "101").pk]).update(org_unit=None)
     with pytest.raises(ValidationError) as refused:
         editing.plan_adopt(plan=small_plan, user=planner, warnings_read=True, **ACT)
@@ -190,7 +204,7 @@ def test_adoption_with_warnings_asks_to_confirm_having_read_them(planner, small_
 
 
 def test_the_adopt_page_lists_the_items_with_their_links_and_disables_the_button(client, planner, small_plan):
-    Target.objects.filter(indicator=f1(small_plan), year=2018, is_current=True).update(raw=">= 3x0")
+    saved_before_strict_reading(Target.objects.filter(indicator=f1(small_plan), year=2018, is_current=True), ">= 3x0")
     Indicator.objects.filter(pk=f1(small_plan).pk).update(weight=Decimal(30))
     login(client, planner)
     url = reverse("plans:adopt", args=[small_plan.pk])
@@ -242,7 +256,7 @@ def test_a_round_is_refused_for_an_objective_without_unit_and_for_an_unreadable_
     Objective.objects.filter(pk=node(small_plan, "101").pk).update(
         org_unit=node(small_plan, "1011.01").plan.ente.org_units.get(code="A1")
     )
-    Target.objects.filter(indicator=f1(small_plan), year=2019, is_current=True).update(raw="1,2,3")
+    saved_before_strict_reading(Target.objects.filter(indicator=f1(small_plan), year=2019, is_current=True), "1,2,3")
     with pytest.raises(ValidationError, match="target 2019 «1,2,3» non leggibile"):
         round_open(plan=small_plan, year=2019, period="annual", user=planner)
     # The unreadable 2019 target does not stop a 2018 round; the missing 2018 target of «Tempo medio» only warns.
@@ -252,7 +266,7 @@ def test_a_round_is_refused_for_an_objective_without_unit_and_for_an_unreadable_
 
 
 def test_the_round_form_shows_each_plans_checklist(client, planner, small_plan):
-    Target.objects.filter(indicator=f1(small_plan), year=2019, is_current=True).update(raw="1,2,3")
+    saved_before_strict_reading(Target.objects.filter(indicator=f1(small_plan), year=2019, is_current=True), "1,2,3")
     Indicator.objects.filter(pk=f1(small_plan).pk).update(weight=Decimal(30))
     login(client, planner)
     page = client.get(reverse("consuntivi:index")).content.decode()
