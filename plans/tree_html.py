@@ -105,13 +105,13 @@ class _TreeRows:
             if row.add_level:
                 short, words = ADD_WORDS[row.add_level]
                 add = (
-                    f'<a href="{node_url}nuovo/?livello={row.add_level}" class="btn btn-xs btn-outline-primary add">'
+                    f'<a href="{node_url}nuovo/?livello={row.add_level}" class="add">'
                     f'+ {short}<span class="visually-hidden"> (aggiungi {words} a {code})</span></a>'
                 )
             actions = (
                 f'<td class="actions"><a href="{node_url}modifica/" class="btn btn-xs btn-outline-primary">'
                 f'Modifica<span class="visually-hidden"> {code}</span></a>{add}'
-                f'<a href="{node_url}indicatori/nuovo/" class="btn btn-xs btn-outline-primary add">'
+                f'<a href="{node_url}indicatori/nuovo/" class="add">'
                 f'+ Ind.<span class="visually-hidden"> (aggiungi un indicatore a {code})</span></a></td>'
             )
         context = " context-row" if row.context else ""
