@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from indicators.formula import FormulaError, parse_formula, single_name
-from indicators.notation import ORDINAL_SCALE, Kind, ParsedTarget, Unit
+from indicators.notation import ORDINAL_SCALE, Kind, ParsedTarget, Unit, format_target
 from perfplan.formats import date_it, number_it, percent_it
 
 HUNDRED = Decimal(100)
@@ -641,7 +641,7 @@ def _score_indicator(
 
     if steps is not None:
         version = f" (versione {ind.target_version})" if ind.target_version is not None else ""
-        steps.append(f"Target: {target.raw or target.kind}{version}")
+        steps.append(f"Target: {format_target(target) or target.raw or target.kind}{version}")
 
     outcome: _Outcome | None = None
     failure: _Failure | None = None

@@ -33,7 +33,7 @@ from indicators.scoring import (
 from perfplan.collector import gc_paused
 from perfplan.formats import percent_it, value_it
 from plans.models import LEVEL_ORDER, Level, Objective, OrgUnit, Plan, PlanRevision, PlanYear, YearState
-from plans.selectors import PlanTree
+from plans.selectors import WEIGHT_SUM_TOLERANCE, PlanTree
 
 # Traffic lights: symbol and word, never colour alone (WCAG 1.4.1).
 BANDS = {
@@ -115,6 +115,38 @@ class NodeRow:
     score_text: str
     coverage: str  # "copertura 80 %" when part of the weight was not measured
     unit: OrgUnit | None
+    children_sum: WeightSum | None = None  # the weights of the child nodes (None: no children)
+    indicators_sum: WeightSum | None = None  # the weights of the node's indicators (None: no indicators)
+    add_level: str = ""  # the kind of child the «+» adds (Area → OS → OO → Azione); "" for an action
+
+
+@dataclass(frozen=True)
+class WeightSum:
+    """The sum of a group of siblings' weights, as shown beside the group: «Σ 100 %», or a warning."""
+
+    total: Decimal
+    text: str  # "Σ 100 %"
+    ok: bool  # within 100 ± WEIGHT_SUM_TOLERANCE
+
+
+# The kind of child the row's «+» adds: the next level down the usual path (a programme is optional).
+ADD_CHILD = {
+    Level.AREA: Level.STRATEGIC,
+    Level.STRATEGIC: Level.OPERATIONAL,
+    Level.PROGRAM: Level.OPERATIONAL,
+    Level.OPERATIONAL: Level.ACTION,
+}
+
+
+def weight_sum(weights: list[Decimal | None]) -> WeightSum | None:
+    """The sum of a group's weights (None: nothing weighed). Plain Python: the page's tree is already loaded."""
+    given = [w for w in weights if w is not None]
+    if not given:  # no group, or no weight given (siblings then weigh the same): nothing to add up
+        return None
+    total = sum(given, Decimal(0))
+    ok = abs(total - HUNDRED) <= WEIGHT_SUM_TOLERANCE
+    digits = 0 if total == total.to_integral_value() else 2
+    return WeightSum(total=total, text=f"Σ {percent_it(total, digits)}", ok=ok)
 
 
 @dataclass
@@ -156,6 +188,7 @@ class PlanPage:
     revision_total: int = 0
     path: list[Objective] = field(default_factory=list)  # ancestors of the node of a node page, root first
     node: NodeRow | None = None
+    roots_sum: WeightSum | None = None  # the areas' weights
 
 
 @dataclass
@@ -360,9 +393,12 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> 
     rows = []
     unit_of = {u.pk: u for u in tree.units}
     no_targets = [(str(y), "") for y in years]
+    children_of, indicators_of = tree.children_of, tree.indicators_of
     for node in tree.objectives:
         if node.pk not in matched and node.pk not in context:
             continue
+        children = children_of.get(node.pk, ())
+        node_indicators = indicators_of.get(node.pk, ())
         node_score = scoring.node(node.pk)
         applicable = node_score is not None and node_score.applicable
         rows.append(
@@ -382,6 +418,9 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> 
                 score_text=percent_it(node_score.score) if applicable and node_score.score is not None else "",
                 coverage=_coverage_text(node_score.coverage) if applicable else "",
                 unit=unit_of.get(node.org_unit_id) if node.org_unit_id else None,
+                children_sum=weight_sum([c.weight for c in children]),
+                indicators_sum=weight_sum([i.weight for i in node_indicators]) if node.pk not in context else None,
+                add_level=ADD_CHILD.get(node.level, ""),
             )
         )
     present = {n.level for n in tree.objectives}
@@ -422,6 +461,7 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> 
         measured_years=measured,
         revisions=[revision_line(r) for r in revisions],
         revision_total=len(revisions),
+        roots_sum=weight_sum([r.weight for r in tree.roots]),
     )
 
 

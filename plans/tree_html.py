@@ -16,9 +16,31 @@ from django.utils.safestring import SafeString, mark_safe
 
 from perfplan.formats import number_it
 from plans.models import Level
-from plans.page import Badge, IndicatorRow, NodeRow, PlanPage
+from plans.page import Badge, IndicatorRow, NodeRow, PlanPage, WeightSum
 
 LEVEL_LABELS = dict(Level.choices)
+# The «+» of a row: the short word shown and the full words read out («Aggiungi un obiettivo operativo a 1.2»).
+ADD_WORDS = {
+    Level.STRATEGIC: ("OS", "un obiettivo strategico"),
+    Level.OPERATIONAL: ("OO", "un obiettivo operativo"),
+    Level.ACTION: ("Az.", "un'azione"),
+}
+SUM_WORDS = {"roots": "delle aree", "children": "dei nodi figli", "indicators": "degli indicatori"}
+
+
+def weight_sum_html(total: WeightSum | None, group: str) -> str:
+    """«Σ 100 %» under a node's weight (group: roots, children, indicators), or a warning badge when the group's weights
+    do not sum to 100. Every text here is ours (numbers and fixed words): nothing to escape."""
+    if total is None:
+        return ""
+    prefix = "ind. " if group == "indicators" else ""
+    if total.ok:
+        hidden = f'<span class="visually-hidden"> pesi {SUM_WORDS[group]}</span>'
+        return f'<div class="wsum">{prefix}{total.text}{hidden}</div>'
+    return (
+        f'<div><span class="badge wsum-warn"><span aria-hidden="true">⚠ </span>{prefix}{total.text}'
+        f'<span class="visually-hidden">: la somma dei pesi {SUM_WORDS[group]} non è 100 %</span></span></div>'
+    )
 
 
 def _badge(badge: Badge, score: str) -> str:
@@ -78,18 +100,29 @@ class _TreeRows:
             score = '<span class="text-muted small">non misurato</span>'
         actions = ""
         if self.edit:
+            node_url = f"{base}obiettivi/{node.pk}/"
+            add = ""
+            if row.add_level:
+                short, words = ADD_WORDS[row.add_level]
+                add = (
+                    f'<a href="{node_url}nuovo/?livello={row.add_level}" class="add">'
+                    f'+ {short}<span class="visually-hidden"> (aggiungi {words} a {code})</span></a>'
+                )
             actions = (
-                f'<td class="actions"><a href="{base}obiettivi/{node.pk}/modifica/"'
-                f' class="btn btn-xs btn-outline-primary">Modifica<span class="visually-hidden"> {code}</span></a></td>'
+                f'<td class="actions"><a href="{node_url}modifica/" class="btn btn-xs btn-outline-primary">'
+                f'Modifica<span class="visually-hidden"> {code}</span></a>{add}'
+                f'<a href="{node_url}indicatori/nuovo/" class="add">'
+                f'+ Ind.<span class="visually-hidden"> (aggiungi un indicatore a {code})</span></a></td>'
             )
         context = " context-row" if row.context else ""
+        sums = weight_sum_html(row.children_sum, "children") + weight_sum_html(row.indicators_sum, "indicators")
         level = node.level
         return (
             f'<tr id="nodo-{node.pk}" class="node-row tree-level-{escape(level)}{context}" data-depth="{depth}">'
             f'<th scope="row" class="indent-{depth} code-cell">{code_cell}</th>'
             f'<td class="title-cell"><span class="badge-level">{escape(LEVEL_LABELS.get(level, level))}</span> '
             f"{escape(node.title)}{unit}</td>"
-            f'<td class="num">{self.weight(node.weight)}</td>'
+            f'<td class="num">{self.weight(node.weight)}{sums}</td>'
             f"<td></td>{self.empty_targets}<td></td>"
             f'<td class="score-cell">{score}</td>{actions}</tr>\n'
         )

@@ -313,7 +313,9 @@ def _siblings_weight(plan: Plan, parent_id: int | None, exclude_pk: int | None =
 def objective_create(request, plan_id: int, parent_id: int | None = None):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     parent = _objective(plan, parent_id) if parent_id else None
-    form = ObjectiveForm(_data(request), plan=plan, parent=parent)
+    # «+» on a row of the tree presets the kind of child (?livello=operational); the form still offers the others.
+    initial = {"level": request.GET["livello"]} if request.GET.get("livello") else {}
+    form = ObjectiveForm(_data(request), plan=plan, parent=parent, initial=initial)
     if request.method == "POST" and form.is_valid():
         node, ok = _service(
             form,

@@ -1,6 +1,7 @@
 from django import template
+from django.utils.safestring import mark_safe
 
-from plans.tree_html import tree_rows_html
+from plans.tree_html import tree_rows_html, weight_sum_html
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ def plan_tree_rows(context):
     return tree_rows_html(
         context["page"], edit=bool(context.get("can", {}).get("plan_edit")), printable=bool(context.get("printable"))
     )
+
+
+@register.simple_tag
+def weight_sum(total, group):
+    """A group's weight sum, as the tree's rows show it (plans/tree_html.py)."""
+    return mark_safe(weight_sum_html(total, group))  # numbers and fixed words only

@@ -58,8 +58,20 @@
   // "perché?": load the explanation the first time the panel opens (toggle does not bubble: capture it).
   table.addEventListener("toggle", function (event) {
     var details = event.target;
-    if (!details.classList || !details.classList.contains("why") || !details.open || details.dataset.loaded) return;
+    if (!details.classList || !details.classList.contains("why") || !details.open) return;
+    // The card sits at the bottom right of the window: one at a time.
+    table.querySelectorAll("details.why[open]").forEach(function (other) { if (other !== details) other.open = false; });
+    if (details.dataset.loaded) return;
     details.dataset.loaded = "1";
     if (window.htmx) htmx.ajax("GET", details.dataset.url, { target: details.querySelector(".why-body"), swap: "innerHTML" });
   }, true);
+
+  // Escape closes the open "perché?" card and gives the focus back to its summary.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = table.querySelector("details.why[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
 })();

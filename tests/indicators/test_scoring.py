@@ -1171,7 +1171,7 @@ def test_it_explains_each_score_in_italian_steps():
     result: IndicatorScore = score_indicator(indicator(number(">=", "15"), "14", target_version=2), RULES)
 
     assert result.steps == (
-        "Target: >= 15 (versione 2)",
+        "Target: ≥ 15 (versione 2)",
         "Consuntivo: 14",
         "14 ≥ 15 non vero: target non raggiunto; 14 / 15 × 100 = 93,3333…",
         "Raggiungimento (≥): 93,33 %",

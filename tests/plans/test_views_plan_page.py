@@ -1,15 +1,17 @@
 """The plan page: tree, filters, breadcrumbs, scores with traffic lights and "perché?", print view, history."""
 
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
 from django.urls import reverse
 
 from benchmarks.synthetic import synthetic_workbook
-from indicators.models import Indicator
+from indicators.models import Indicator, Target
+from perfplan.roles import Role
 from plans.models import Objective, Plan
 from plans.page import PlanFilters, plan_page
-from tests.factories import PASSWORD
+from tests.factories import FIXTURES, PASSWORD, make_user
 from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +169,110 @@ def test_an_area_shows_the_same_targets_of_every_year_as_the_whole_plan(db):
     shown = {i.indicator.pk: i.targets for r in area.rows for i in r.indicators}
     assert 0 < len(shown) < len(targets)
     assert shown == {pk: targets[pk] for pk in shown}
+
+
+# Issue 15 item 2: «+» per row, weight sums per group, the «perché?» target as the row writes it.
+
+
+def node_row(page: str, node: Objective) -> str:
+    row = page[page.index(f'<tr id="nodo-{node.pk}"') :]
+    return row[: row.index("</tr>")]
+
+
+def test_each_row_offers_the_child_of_its_kind_and_an_indicator(client, planner, small_plan):
+    page = login(client, planner).get(small_plan.get_absolute_url()).content.decode()
+    base = small_plan.get_absolute_url()
+    nodes = {n.code: n for n in Objective.objects.filter(plan=small_plan)}
+    for code, child, words in (
+        ("1", "strategic", "aggiungi un obiettivo strategico a 1"),
+        ("101", "operational", "aggiungi un obiettivo operativo a 101"),
+        ("1011.01", "action", "aggiungi un'azione a 1011.01"),
+    ):
+        row = node_row(page, nodes[code])
+        assert f'href="{base}obiettivi/{nodes[code].pk}/nuovo/?livello={child}"' in row, code
+        assert words in row, code
+        assert f'href="{base}obiettivi/{nodes[code].pk}/indicatori/nuovo/"' in row
+        assert f"aggiungi un indicatore a {code}" in row
+    action = node_row(page, nodes["1011.0101"])  # an action has no child node: only an indicator
+    assert "/nuovo/?livello=" not in action and f"obiettivi/{nodes['1011.0101'].pk}/indicatori/nuovo/" in action
+
+
+def test_the_plus_link_opens_the_create_form_with_the_kind_preset(client, planner, small_plan):
+    os_101 = Objective.objects.get(plan=small_plan, code="101")
+    url = reverse("plans:objective_create_child", args=[small_plan.pk, os_101.pk]) + "?livello=operational"
+    form = login(client, planner).get(url).content.decode()
+    assert '<option value="operational" selected>Obiettivo operativo</option>' in form
+    plain = client.get(reverse("plans:objective_create_child", args=[small_plan.pk, os_101.pk])).content.decode()
+    assert '<option value="operational" selected>' not in plain
+    indicator_form = client.get(reverse("plans:indicator_create", args=[small_plan.pk, os_101.pk]))
+    assert indicator_form.status_code == 200 and "101" in indicator_form.content.decode()
+
+
+@pytest.mark.parametrize("role", ["oiv", "office_head"])
+def test_roles_that_cannot_edit_get_no_plus_and_are_refused(client, role, request, small_plan):
+    user = request.getfixturevalue(role)
+    page = login(client, user).get(small_plan.get_absolute_url()).content.decode()
+    assert "/nuovo/" not in page and "aggiungi un" not in page
+    os_101 = Objective.objects.get(plan=small_plan, code="101")
+    child = reverse("plans:objective_create_child", args=[small_plan.pk, os_101.pk]) + "?livello=operational"
+    assert client.get(child).status_code == 403
+    assert client.get(reverse("plans:indicator_create", args=[small_plan.pk, os_101.pk])).status_code == 403
+
+
+@pytest.fixture
+def modena(db):
+    report = plan_import(source=FIXTURES / "modena_2017_2019.xlsx")
+    assert report.ok, report.errors
+    return Plan.objects.get(pk=report.plan_id)
+
+
+def test_weight_sums_show_on_each_group_with_a_warning_for_modena_802(client, modena):
+    planner = make_user("pianificatore-modena", Role.PLANNER, modena.ente)
+    # Hand-checked in fixtures/modena_2017_2019.xlsx: OS 802 has four indicators of 20 % each: 80 %, not 100.
+    os_802 = Objective.objects.get(plan=modena, code="802")
+    assert [i.weight for i in os_802.indicators.order_by("position")] == [Decimal(20)] * 4
+    page = login(client, planner).get(modena.get_absolute_url() + "?q=802").content.decode()
+    row = node_row(page, os_802)
+    assert '<span class="badge wsum-warn"><span aria-hidden="true">⚠ </span>ind. Σ 80 %' in row
+    assert "la somma dei pesi degli indicatori non è 100 %" in row
+    # Area 1's three indicators weigh 33,34 + 33,33 + 33,33: «Σ 100 %», no warning.
+    area_1 = Objective.objects.get(plan=modena, code="1")
+    whole = client.get(modena.get_absolute_url() + "?q=COMPETITIVITA").content.decode()
+    area_row = node_row(whole, area_1)
+    assert '<div class="wsum">ind. Σ 100 %<span class="visually-hidden"> pesi degli indicatori</span></div>' in area_row
+    assert "wsum-warn" not in area_row
+    # The page builder's own numbers: no weight on Modena's nodes, so no sum of child nodes to show.
+    rows = {r.node.code: r for r in plan_page(plan=modena, year=2017).rows}
+    assert rows["802"].indicators_sum.total == Decimal(80) and not rows["802"].indicators_sum.ok
+    assert rows["1"].indicators_sum.ok and rows["1"].children_sum is None
+
+
+def test_weight_sums_of_child_nodes_and_of_the_areas(client, planner, small_plan):
+    areas = Objective.objects.filter(plan=small_plan, parent=None)
+    areas.update(weight=None)
+    areas.filter(code="1").update(weight=Decimal("100"))
+    Objective.objects.filter(plan=small_plan, code="101").update(weight=Decimal("60"))
+    page = login(client, planner).get(small_plan.get_absolute_url()).content.decode()
+    built = plan_page(plan=small_plan, year=2017)
+    area_row = next(r for r in built.rows if r.node.code == "1")
+    assert area_row.children_sum.total == Decimal(60) and not area_row.children_sum.ok
+    assert "⚠ </span>Σ 60 %" in node_row(page, areas.get(code="1"))
+    assert "la somma dei pesi dei nodi figli non è 100 %" in page
+    # The areas' own sum is in the column head: 100 (the other areas, if any, have no weight).
+    tree = page[page.index('data-testid="plan-tree"') :]
+    head = tree[: tree.index("</thead>")]
+    assert '<div class="wsum">Σ 100 %<span class="visually-hidden"> pesi delle aree</span></div>' in head
+
+
+def test_the_why_card_writes_the_target_as_the_row_does(client, modena):
+    oiv_user = make_user("oiv-modena", Role.OIV, modena.ente)
+    login(client, oiv_user)
+    export = Indicator.objects.get(
+        objective__plan=modena, objective__code="1", name__startswith="Variazione % rispetto all'anno"
+    )
+    assert Target.objects.get(indicator=export, year=2017, is_current=True).raw == ">= +1,2 %"
+    page = client.get(modena.get_absolute_url() + "?anno=2017&q=export").content.decode()
+    assert '<td class="target-cell">≥ 1,2 %</td>' in page
+    why = client.get(reverse("plans:why", args=[modena.pk, "indicatore", export.pk]) + "?anno=2017").content.decode()
+    assert "Target: ≥ 1,2 % (versione 1)" in why
+    assert "&gt;= +1,2" not in why
