@@ -16,7 +16,7 @@ from reports.checks import Check, relazione_checks
 from reports.criteria import MISSES, blocking_failures, validation_criteria
 from reports.models import CycleActivity, Relazione, RelazioneState
 from reports.sections import FRONT, SECTIONS
-from reports.sections.context import CALENDARIO_KEY, PendingValidation, final_artifact, load
+from reports.sections.context import CALENDARIO_KEY, PendingValidation, current_document, final_artifact, load
 from reports.sections.data import RelazioneData
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "PendingValidation",
     "RelazioneData",
     "calendario_snapshot",
+    "current_document",
     "final_artifact",
     "relazione_build",
     "relazione_list",
