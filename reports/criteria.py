@@ -22,6 +22,14 @@ from reports.sections.common import count_text
 from reports.sections.context import RelazioneContext
 from reports.texts import TEXT_SECTIONS, placeholder_in
 
+NBSP = "\u00a0"
+
+
+def _pct(value) -> str:
+    """A percentage that never breaks before its sign (page and Documento)."""
+    return percent_it(value).replace(" %", f"{NBSP}%")
+
+
 RESPECTED = "rispettato"
 EXCEPTIONS = "eccezioni"
 NOT_CHECKED = "non_verificato"
@@ -195,7 +203,7 @@ def _misses_noted(ctx: RelazioneContext) -> Criterion:
         if measurement is None or not measurement.note.strip():
             exceptions.append(
                 CriterionException(
-                    f"{_label(node, ind)}: raggiungimento {percent_it(score.achievement)} senza nota sullo scostamento",
+                    f"{_label(node, ind)}: raggiungimento {_pct(score.achievement)} senza nota sullo scostamento",
                     _objective_url(ctx, node.pk, ind.pk),
                 )
             )
@@ -254,7 +262,7 @@ def _overall_score(ctx: RelazioneContext) -> Criterion:
     if recomputed != printed:
         exceptions.append(
             CriterionException(
-                f"Punteggio dell'ente stampato {percent_it(printed)}, ricalcolato dalle righe {percent_it(recomputed)}",
+                f"Punteggio dell'ente stampato {_pct(printed)}, ricalcolato dalle righe {_pct(recomputed)}",
                 reverse("plans:detail", args=[ctx.plan.pk]),
             )
         )
@@ -264,8 +272,7 @@ def _overall_score(ctx: RelazioneContext) -> Criterion:
         False,
         len(roots),
         exceptions,
-        f"{count_text(len(roots), 'ambito', 'ambiti')}: ricalcolato {percent_it(recomputed)}, "
-        f"stampato {percent_it(printed)}",
+        f"{count_text(len(roots), 'ambito', 'ambiti')}: ricalcolato {_pct(recomputed)}, stampato {_pct(printed)}",
     )
 
 

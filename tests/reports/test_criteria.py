@@ -88,7 +88,7 @@ def test_the_modena_demo_meets_every_criterion_but_the_placeholders(modena):
     assert criteria["target"].evidence == "237 target 2017, di cui 0 rimodulati"
     assert criteria["scostamenti"].evidence == "33 indicatori non raggiunti"
     assert criteria["manuali"].evidence == "1 raggiungimento manuale"
-    assert criteria["punteggio"].evidence == "3 ambiti: ricalcolato 98,65 %, stampato 98,65 %"
+    assert criteria["punteggio"].evidence == "3 ambiti: ricalcolato 98,65\u00a0%, stampato 98,65\u00a0%"
     assert criteria["atto"].evidence == "atto del 30/01/2017, primo anno 2017"
     assert len(criteria["segnaposto"].exceptions) == 3
 
@@ -109,7 +109,7 @@ def test_a_miss_without_a_note_is_an_exception_linked_to_the_indicator(modena):
     criterion = _criteria(modena)["scostamenti"]
     assert criterion.outcome == "eccezioni" and criterion.blocking
     [exception] = criterion.exceptions
-    assert "raggiungimento 85,00 % senza nota sullo scostamento" in exception.label
+    assert "raggiungimento 85,00\u00a0% senza nota sullo scostamento" in exception.label
     assert exception.url == (
         reverse("plans:why", args=[modena.pk, "indicatore", measurement.indicator_id]) + f"?anno={YEAR}"
     )
@@ -177,7 +177,9 @@ def test_a_score_that_is_not_the_weighted_mean_of_the_rows_is_an_exception(moden
     broken = dataclasses.replace(ctx, scoring=dataclasses.replace(ctx.scoring, result=printed))
     criterion = {c.key: c for c in validation_criteria(broken)}["punteggio"]
     assert criterion.outcome == "eccezioni"
-    assert criterion.exceptions[0].label == ("Punteggio dell'ente stampato 99,65 %, ricalcolato dalle righe 98,65 %")
+    assert criterion.exceptions[0].label == (
+        "Punteggio dell'ente stampato 99,65\u00a0%, ricalcolato dalle righe 98,65\u00a0%"
+    )
 
 
 def test_an_indicator_missing_from_the_tables_is_an_exception(modena):
