@@ -332,7 +332,9 @@ def _start_validation(request, relazione: Relazione, data: services.ValidationIn
     )
     if job.state == JobState.DONE:
         messages.success(
-            request, "Relazione validata: il PDF definitivo è stato generato e conservato con la sua impronta SHA-256."
+            request,
+            "Relazione validata: il PDF definitivo e il Documento di validazione sono stati generati e "
+            "conservati con la loro impronta SHA-256.",
         )
     elif job.state == JobState.FAILED:
         raise ValidationError(job.error)
