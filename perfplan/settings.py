@@ -186,6 +186,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # XML is parsed; then rows per sheet and in total, characters per cell and the tree's depth; errors are listed up to
 # a number.
 MAX_WORKBOOK_BYTES = int(os.environ.get("MAX_WORKBOOK_BYTES", str(20 * 1024 * 1024)))
+# The OIV's signed Documento di validazione (a PDF uploaded after the validation).
+MAX_SIGNED_PDF_BYTES = int(os.environ.get("MAX_SIGNED_PDF_BYTES", str(20 * 1024 * 1024)))
 IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024)))
 IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "100"))
 IMPORT_MAX_ROWS_PER_SHEET = int(os.environ.get("IMPORT_MAX_ROWS_PER_SHEET", "100000"))

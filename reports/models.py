@@ -202,6 +202,8 @@ class Validation(models.Model):
     section_conclusions = models.JSONField("conclusioni per sezione", default=dict, blank=True)  # key → text
     members = models.CharField("componenti dell'OIV", max_length=500)
     checklist = models.JSONField("verifiche svolte", default=list, blank=True)
+    # The validation criteria as the app checked them when the OIV validated (reports.criteria, Criterion.snapshot).
+    criteria = models.JSONField("criteri di validazione", default=list, blank=True)
     attachment = models.FileField("documento firmato", upload_to=validation_upload_to, blank=True)
     attachment_sha256 = models.CharField("SHA-256 del documento", max_length=64, blank=True)
     created_at = models.DateTimeField("registrata il", auto_now_add=True)
@@ -223,6 +225,7 @@ class Validation(models.Model):
 class ArtifactKind(models.TextChoices):
     DRAFT = "bozza", "Anteprima"
     FINAL = "finale", "Versione validata"
+    DOCUMENT = "documento", "Documento di validazione"  # the OIV's act as PDF, generated with the validation
 
 
 def artifact_upload_to(instance: "RelazioneArtifact", filename: str) -> str:

@@ -467,3 +467,18 @@ def _few_collections() -> Iterator[None]:
                 gc.unfreeze()
                 gc.collect()
                 _release_memory()
+
+
+def validation_document_pdf(context: dict) -> tuple[bytes, int]:
+    """The Documento di validazione (reports/documento.html): the same renderer and PDF/A-3b, tagged, as the
+    Relazione; one short document, rendered whole. (content, pages)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    stylesheet = finders.find("reports/documento.css")
+    fonts = FontConfiguration()  # the @font-face rules (Titillium Web, DejaVu Sans) need it on both sides
+    html = render_to_string("reports/documento.html", context)
+    document = _html_class()(string=html, base_url=str(Path(stylesheet).parent)).render(
+        stylesheets=[CSS(filename=stylesheet, font_config=fonts)], font_config=fonts
+    )
+    return document.write_pdf(**PDF_OPTIONS), len(document.pages)

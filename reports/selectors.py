@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from plans.models import Plan, PlanYear, YearState
 from plans.selectors import plans_visible_to
-from reports.checks import relazione_checks
+from reports.checks import Check, relazione_checks
+from reports.criteria import MISSES, blocking_failures, validation_criteria
 from reports.models import CycleActivity, Relazione, RelazioneState
 from reports.sections import FRONT, SECTIONS
-from reports.sections.context import CALENDARIO_KEY, PendingValidation, final_artifact, load
+from reports.sections.context import CALENDARIO_KEY, PendingValidation, current_document, final_artifact, load
 from reports.sections.data import RelazioneData
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "PendingValidation",
     "RelazioneData",
     "calendario_snapshot",
+    "current_document",
     "final_artifact",
     "relazione_build",
     "relazione_list",
@@ -114,4 +116,11 @@ def relazione_build(
         fields.update(section.build(ctx))
     data = RelazioneData(**fields)
     data.blocking, data.warnings = relazione_checks(ctx, data)
+    data.criteria = validation_criteria(ctx)
+    # Placeholders and manual achievements already block through the checks; a miss without a note is a criterion's.
+    data.blocking += [
+        Check(f"{c.label}: {len(c.exceptions)} senza nota.", "Criteri di validazione")
+        for c in blocking_failures(data.criteria)
+        if c.key == MISSES
+    ]
     return data

@@ -24,12 +24,13 @@ from django.utils import timezone
 from consuntivi.services import year_close
 from indicators.models import Indicator
 from perfplan.audit import audited, delete_with_history, record_bulk
-from perfplan.formats import number_it
+from perfplan.formats import date_it, number_it
 from perfplan.limits import field_problem, problem_message, require_fit
 from perfplan.permissions import Action, require
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Level, Objective, Plan, PlanYear, YearState
 from reports.bilancio import CODES, NEGATIVE_ALLOWED
+from reports.criteria import OUTCOME_LABELS
 from reports.models import (
     ArtifactKind,
     BilancioLine,
@@ -44,8 +45,9 @@ from reports.models import (
     Validation,
     ValidationOutcome,
 )
-from reports.pdf import Progress, relazione_pdf
+from reports.pdf import Progress, relazione_pdf, validation_document_pdf
 from reports.sanitize import sanitize_html
+from reports.sections.common import count_text
 from reports.selectors import (
     CALENDARIO_KEY,
     PendingValidation,
@@ -503,13 +505,21 @@ def relazione_validate(
     relazione = Relazione.objects.select_related("plan", "plan__ente").get(pk=relazione.pk)  # as stored now
     relazione_validate_check(relazione=relazione, data=data, user=user)
     if data.outcome == ValidationOutcome.NOT_VALIDATED:
+        built = relazione_build(plan=relazione.plan, year=relazione.year, relazione=relazione)
+        validation = _validation_row(relazione=relazione, data=data, user=user)
+        validation.criteria = [c.snapshot() for c in built.criteria]
+        document = _render_document(relazione=relazione, validation=validation, relazione_sha256="")
         with transaction.atomic():
             relazione = _locked_relazione(relazione)
             relazione_validate_check(relazione=relazione, data=data, user=user)
-            validation = _validation_row(relazione=relazione, data=data, user=user)
+            validation.relazione = relazione
             _attach(validation, data)
+            stored_document = None
             try:
                 validation.save()
+                stored_document = _store_document(
+                    relazione=relazione, validation=validation, rendered=document, user=user
+                )
                 plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
                 plan_year_transition(
                     plan_year=plan_year,
@@ -520,7 +530,7 @@ def relazione_validate(
                 relazione.state = RelazioneState.DRAFT
                 relazione.save(update_fields=["state", "updated_at"])
             except BaseException:
-                _discard_files(validation.attachment)
+                _discard_files(validation.attachment, stored_document and stored_document.file)
                 raise
             return validation
     # 1. render, no transaction: the Relazione and the year as they will be once validated
@@ -541,8 +551,12 @@ def relazione_validate(
         pending=PendingValidation(validation=validation, plan_year=plan_year),
         progress=progress,
     )
-    # 2. one short transaction: nothing changed meanwhile, then the act, the states and the file
-    artifact, stored = None, None
+    validation.criteria = [c.snapshot() for c in rendered.data.criteria]
+    document = _render_document(
+        relazione=relazione, validation=validation, relazione_sha256=hashlib.sha256(rendered.content).hexdigest()
+    )
+    # 2. one short transaction: nothing changed meanwhile, then the act, the states and the files
+    artifact, stored, stored_document = None, None, None
     try:
         with transaction.atomic():
             relazione = _locked_relazione(relazione)
@@ -570,9 +584,109 @@ def relazione_validate(
             relazione.settings = validated.settings
             relazione.save(update_fields=["state", "settings", "updated_at"])
             artifact = _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.FINAL, user=user)
+            stored_document = _store_document(relazione=relazione, validation=validation, rendered=document, user=user)
     except BaseException:
-        _discard_files(validation.attachment if stored else None, artifact and artifact.file)  # only what we wrote
+        # only what we wrote
+        _discard_files(
+            validation.attachment if stored else None,
+            artifact and artifact.file,
+            stored_document and stored_document.file,
+        )
         raise
+    return validation
+
+
+# --- the Documento di validazione ------------------------------------------------------------------------------
+
+
+def _document_context(*, relazione: Relazione, validation: Validation, relazione_sha256: str) -> dict:
+    labels = dict(CHECKLIST)
+    sections = dict(CONCLUSION_SECTIONS)
+    criteria = []
+    for c in validation.criteria:
+        exceptions = c.get("exceptions", 0)
+        criteria.append(
+            {
+                **c,
+                "outcome_label": OUTCOME_LABELS.get(c.get("outcome"), ""),
+                "exceptions_text": count_text(exceptions, "eccezione", "eccezioni"),
+            }
+        )
+    return {
+        "ente_name": relazione.plan.ente.legal_name or relazione.plan.ente.name,
+        "plan_title": relazione.plan.title,
+        "year": relazione.year,
+        "relazione_act": relazione.act_line[:1].lower() + relazione.act_line[1:],
+        "relazione_sha256": relazione_sha256,
+        "outcome_label": ValidationOutcome(validation.outcome).label,
+        "date": date_it(validation.date),
+        "members": validation.members,
+        "criteria": criteria,
+        "checklist": [labels[key] for key in validation.checklist if key in labels],
+        "sections": [(sections[key], text) for key, text in validation.section_conclusions.items() if key in sections],
+        "text": validation.text,
+        "generated": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+    }
+
+
+def _render_document(*, relazione: Relazione, validation: Validation, relazione_sha256: str) -> RenderedPdf:
+    started = time.perf_counter()
+    context = _document_context(relazione=relazione, validation=validation, relazione_sha256=relazione_sha256)
+    content, pages = validation_document_pdf(context)
+    return RenderedPdf(content, pages, time.perf_counter() - started, None)
+
+
+def _store_document(*, relazione: Relazione, validation: Validation, rendered: RenderedPdf, user) -> RelazioneArtifact:
+    """The Documento di validazione next to the Relazione's PDFs, with its SHA-256; the previous ones of the
+    Relazione are superseded (one current Documento, the latest validation's)."""
+    sha = hashlib.sha256(rendered.content).hexdigest()
+    RelazioneArtifact.objects.filter(
+        relazione=relazione, kind=ArtifactKind.DOCUMENT, superseded_at__isnull=True
+    ).update(superseded_at=timezone.now(), superseded_reason="Nuova validazione dell'OIV.")
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    artifact = RelazioneArtifact(
+        relazione=relazione,
+        kind=ArtifactKind.DOCUMENT,
+        sha256=sha,
+        size=len(rendered.content),
+        pages=rendered.pages,
+        render_seconds=Decimal(str(round(rendered.seconds, 2))),
+        summary={"validation_id": validation.pk, "outcome": validation.outcome},
+        created_by=user,
+    )
+    name = f"validazione-{relazione.plan.ente.code}-{relazione.year}-{stamp}-{sha[:12]}.pdf"
+    artifact.file.save(name, ContentFile(rendered.content), save=False)
+    artifact.save()
+    return artifact
+
+
+def validation_upload_signed(
+    *, relazione: Relazione, name: str, content: bytes, user, size: int | None = None
+) -> Validation:
+    """The OIV's signed copy of the Documento di validazione, uploaded once after the validation: a PDF within
+    MAX_SIGNED_PDF_BYTES (`size`: the upload's, when the view did not read a file too large), kept with its
+    SHA-256. A signed copy already stored is not replaced."""
+    _require(user, Action.RELAZIONE_VALIDATE)
+    if (len(content) if size is None else size) > settings.MAX_SIGNED_PDF_BYTES:
+        limit = number_it(settings.MAX_SIGNED_PDF_BYTES // (1024 * 1024))
+        raise ValidationError({"signed": f"Il documento firmato supera il limite di {limit} MB."})
+    if not content.startswith(b"%PDF"):
+        raise ValidationError({"signed": "Il documento firmato deve essere un file PDF."})
+    with transaction.atomic():
+        relazione = _locked_relazione(relazione)
+        validation = relazione.validations.select_for_update().first()
+        if validation is None:
+            raise ValidationError("La Relazione non ha ancora una validazione dell'OIV.")
+        if validation.attachment:
+            raise ValidationError({"signed": "Il documento firmato è già stato caricato."})
+        validation.attachment_sha256 = hashlib.sha256(content).hexdigest()
+        safe_name = Path(name or "validazione-firmata.pdf").name[-80:]
+        validation.attachment.save(safe_name, ContentFile(content), save=False)
+        try:
+            validation.save(update_fields=["attachment", "attachment_sha256"])
+        except BaseException:
+            _discard_files(validation.attachment)
+            raise
     return validation
 
 
@@ -603,9 +717,9 @@ def relazione_reopen(*, relazione: Relazione, reason: str, user) -> Relazione:
         raise ValidationError({"reason": "Per riaprire un anno validato serve la motivazione."})
     plan_year = plan_year_get(plan=relazione.plan, year=relazione.year)
     plan_year_transition(plan_year=plan_year, to_state=YearState.CLOSED, user=user, reason=reason)
-    RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.FINAL, superseded_at__isnull=True).update(
-        superseded_at=timezone.now(), superseded_reason=reason.strip()
-    )
+    RelazioneArtifact.objects.filter(
+        relazione=relazione, kind__in=(ArtifactKind.FINAL, ArtifactKind.DOCUMENT), superseded_at__isnull=True
+    ).update(superseded_at=timezone.now(), superseded_reason=reason.strip())
     relazione.state = RelazioneState.DRAFT
     relazione.updated_by = user
     relazione.save(update_fields=["state", "updated_by", "updated_at"])

@@ -19,5 +19,7 @@ urlpatterns = [
     path("<id:plan_id>/<id:year>/anteprima.pdf", views.relazione_draft_pdf, name="draft_pdf"),
     path("<id:plan_id>/<id:year>/storico/<id:artifact_id>.pdf", views.relazione_history_pdf, name="history_pdf"),
     path("<id:plan_id>/<id:year>/validazione-firmata.pdf", views.relazione_attachment, name="attachment"),
+    path("<id:plan_id>/<id:year>/documento-validazione.pdf", views.relazione_document, name="document"),
+    path("<id:plan_id>/<id:year>/documento-firmato/", views.relazione_upload_signed, name="upload_signed"),
     path("<id:plan_id>/<id:year>/tabelle.xlsx", views.relazione_export, name="xlsx"),
 ]

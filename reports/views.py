@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
@@ -36,7 +37,7 @@ from reports.models import (
     RelazioneArtifact,
     RelazioneState,
 )
-from reports.selectors import final_artifact, relazione_build, relazione_list
+from reports.selectors import current_document, final_artifact, relazione_build, relazione_list
 from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, DEFAULT_ACTIVITIES, TEXT_SECTIONS
 
 PDF = "application/pdf"
@@ -87,12 +88,15 @@ def relazione_detail(request, plan_id: int, year: int):
         if relazione.pk
         else []
     )
+    document = current_document(relazione=relazione) if relazione.pk else None
     user = request.user
     return render(
         request,
         "reports/detail.html",
         {
             "r": data,
+            "document": document,
+            "validation": relazione.validations.first() if document else None,
             "relazione": relazione,
             "draft": draft,
             "history": history,
@@ -328,7 +332,9 @@ def _start_validation(request, relazione: Relazione, data: services.ValidationIn
     )
     if job.state == JobState.DONE:
         messages.success(
-            request, "Relazione validata: il PDF definitivo è stato generato e conservato con la sua impronta SHA-256."
+            request,
+            "Relazione validata: il PDF definitivo e il Documento di validazione sono stati generati e "
+            "conservati con la loro impronta SHA-256.",
         )
     elif job.state == JobState.FAILED:
         raise ValidationError(job.error)
@@ -428,6 +434,44 @@ def relazione_attachment(request, plan_id: int, year: int):
     if validation is None or not validation.attachment:
         raise Http404("Nessun documento di validazione.")
     return FileResponse(validation.attachment.open("rb"), as_attachment=True, content_type=PDF)
+
+
+@permission_required(Action.RELAZIONE_RENDER)
+def relazione_document(request, plan_id: int, year: int):
+    """The Documento di validazione generated with the OIV's latest validation, byte for byte as stored."""
+    relazione = _relazione_for(request, plan_id, year)
+    artifact = current_document(relazione=relazione) if relazione.pk else None
+    if artifact is None:
+        raise Http404("Nessun documento di validazione.")
+    return _stream(request, artifact, f"documento-validazione-{relazione.plan.ente.code}-{year}.pdf")
+
+
+@require_POST
+@permission_required(Action.RELAZIONE_VALIDATE)
+def relazione_upload_signed(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year)
+    if relazione.pk is None:
+        raise Http404("Relazione non trovata.")
+    upload = request.FILES.get("signed")
+
+    def upload_it():
+        if upload is None:
+            raise ValidationError({"signed": "Scegliere il PDF firmato da caricare."})
+        too_big = upload.size > settings.MAX_SIGNED_PDF_BYTES  # refused before reading it
+        services.validation_upload_signed(
+            relazione=relazione,
+            name=upload.name,
+            content=b"" if too_big else upload.read(),
+            size=upload.size,
+            user=request.user,
+        )
+
+    return _after_action(
+        request,
+        relazione,
+        "Documento di validazione firmato caricato e conservato con la sua impronta SHA-256.",
+        upload_it,
+    )
 
 
 @permission_required(Action.RELAZIONE_READ)

@@ -137,6 +137,8 @@ reports:pdf                     302  200  200  200  200  200  404
 reports:draft_pdf               302  200  403  403  200  200  404
 reports:history_pdf             302  200  403  403  200  200  404
 reports:attachment              302  200  403  403  200  200  404
+reports:document                302  200  403  403  200  200  404
+reports:upload_signed           302  405  405  405  405  405  405
 reports:xlsx                    302  200  200  200  200  200  404
 audit:index                     302  200  403  403  200  200  200
 audit:export                    302  200  403  403  200  200  200
@@ -184,6 +186,7 @@ reports:approve                 302   ·   403  403  403   ·   404
 reports:validate                302  403  403  403   ·   403  403
 reports:reopen                  302  403  403  403  403   ·   403
 reports:render                  302   ·   403  403   ·    ·   404
+reports:upload_signed           302  403  403  403   ·   403  403
 """)
 
 # What the database holds: a refused request must not change a single row of these.
@@ -339,6 +342,7 @@ def _build() -> World:
         "reports:job": {**report_, "job_id": draft_job.pk},
         **{f"reports:{view}": report_ for view in ("detail", "edit", "approve", "validate", "reopen")},
         **{f"reports:{view}": report_ for view in ("render", "pdf", "draft_pdf", "attachment", "xlsx")},
+        **{f"reports:{view}": report_ for view in ("document", "upload_signed")},
     }
     query = {"plans:why": f"anno={ROUND_YEAR}", "plans:target_preview": "raw=%3E%3D+12&anno=2018"}
 
@@ -381,6 +385,7 @@ def _build() -> World:
         "reports:approve": {"organ": "Giunta camerale", "number": "46", "date": "2018-06-21"},
         "reports:validate": {"date": "2018-06-28", "outcome": "non_validata", "text": changed, "members": "OIV"},
         "reports:reopen": {"reason": changed},
+        "reports:upload_signed": {"signed": SimpleUploadedFile("firmato.pdf", b"%PDF-1.7\n%%EOF\n")},
     }
     return World(users=users, relazione=relazione, round=rnd, unit=unit, args=args, query=query, posts=posts)
 

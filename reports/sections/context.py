@@ -71,6 +71,15 @@ def final_artifact(*, relazione: Relazione) -> RelazioneArtifact | None:
     )
 
 
+def current_document(*, relazione: Relazione) -> RelazioneArtifact | None:
+    """The Documento di validazione of the OIV's latest validation (reopened years keep theirs in the history)."""
+    return (
+        RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DOCUMENT, superseded_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class PendingValidation:
     """What a validation is about to store, for the final PDF rendered before it is stored (reports.services):

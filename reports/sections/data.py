@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from plans.models import Plan
     from reports.checks import Check
+    from reports.criteria import Criterion
     from reports.models import Relazione, RelazioneArtifact, Validation
 
 
@@ -189,3 +190,4 @@ class RelazioneData:
     # reports.checks
     blocking: list[Check] = field(default_factory=list)
     warnings: list[Check] = field(default_factory=list)
+    criteria: list[Criterion] = field(default_factory=list)  # the OIV's validation criteria (reports.criteria)

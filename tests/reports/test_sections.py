@@ -23,11 +23,11 @@ def test_the_section_list_orders_the_body_and_each_field_has_one_builder(small_p
     assert [name for name in names if name not in ("s3_3_units", "s3_3_end")] == [s.name for s in SECTIONS]
     assert set(SECTION_PARTS) <= {s.name for s in SECTIONS}
     assert names.index("s3_3") < names.index("s3_3_units") < names.index("s3_3_end") < names.index("s4")
-    # Every field of RelazioneData but the checks comes from exactly one builder.
+    # Every field of RelazioneData but the checks and the validation criteria comes from exactly one builder.
     ctx = load(plan=small_plan, year=YEAR)
     built = [key for builder in (FRONT, *SECTIONS) for key in builder.build(ctx)]
     assert len(built) == len(set(built))
-    assert set(built) == {f.name for f in fields(RelazioneData)} - {"blocking", "warnings"}
+    assert set(built) == {f.name for f in fields(RelazioneData)} - {"blocking", "warnings", "criteria"}
 
 
 def test_people_come_in_the_order_of_their_units_in_the_org_chart_not_by_their_name(small_plan):

@@ -128,7 +128,8 @@ def test_not_validated_sends_the_year_back_with_the_remarks(approved_relazione, 
     approved_relazione.refresh_from_db()
     assert approved_relazione.state == RelazioneState.DRAFT
     assert _year_state(approved_relazione) == YearState.CLOSED
-    assert not RelazioneArtifact.objects.exists()
+    # no Relazione PDF is kept, only the OIV's Documento di validazione with the outcome
+    assert list(RelazioneArtifact.objects.values_list("kind", flat=True)) == [ArtifactKind.DOCUMENT]
 
 
 def test_the_validation_refuses_missing_fields_and_a_non_pdf_attachment(approved_relazione, oiv):

@@ -142,7 +142,8 @@ def test_the_oiv_validates_and_everyone_downloads_the_stored_bytes(client, appro
     second = client.get(url("pdf", approved_relazione.plan))
     assert b"".join(second.streaming_content) == stored
     assert client.get(url("pdf", approved_relazione.plan), HTTP_IF_NONE_MATCH=f'"{artifact.sha256}"').status_code == 304
-    assert RelazioneArtifact.objects.count() == 1  # downloads never render again
+    # downloads never render again: the validated Relazione and the Documento di validazione, once each
+    assert sorted(RelazioneArtifact.objects.values_list("kind", flat=True)) == ["documento", "finale"]
     page = unescape(client.get(url("detail", approved_relazione.plan)).content.decode())
     assert artifact.sha256 in page
 
