@@ -380,8 +380,6 @@ def measurement_save_view(request, round_id: int, indicator_id: int):
         raise PermissionDenied("La rilevazione è chiusa o il valore non è modificabile.")
     htmx = request.headers.get("HX-Request") == "true"
     if request.method == "GET":
-        if not htmx:
-            return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#ind-{indicator_id}")
         return _row_response(request, data, EntryForm(row=row))
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
