@@ -45,6 +45,7 @@ from consuntivi.services import (
     unit_submit,
     year_close,
 )
+from indicators.models import Indicator
 from jobs.models import JobKind, JobState
 from jobs.services import active_round_job, job_for_user, job_start
 from jobs.views import job_response
@@ -375,6 +376,8 @@ def measurement_save_view(request, round_id: int, indicator_id: int):
     data = round_data(data_round=rnd, unit_ids=unit_ids)
     row = data.row(indicator_id)
     if row is None:
+        if not Indicator.objects.filter(pk=indicator_id).exists():
+            raise Http404("Indicatore inesistente.")
         raise PermissionDenied("Puoi inserire i consuntivi solo degli indicatori delle tue unità organizzative.")
     if not data.accepts_values or row.status not in (*EDITABLE_BY_UNIT, "mancante"):
         raise PermissionDenied("La rilevazione è chiusa o il valore non è modificabile.")
