@@ -2,6 +2,9 @@
    409 (the same value saved by someone else meanwhile) is drawn in the row, which shows both values. */
 (function () {
   "use strict";
+  // A row swapped in keeps the ids of its fields: htmx would then "settle" their style attribute, an inline style
+  // the CSP refuses. The classes still settle.
+  if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
   document.addEventListener("htmx:configRequest", function (event) {
     var source = event.detail.elt.closest("[data-row-prefix]");
     if (!source) return;
