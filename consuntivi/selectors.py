@@ -8,7 +8,7 @@ from the scoring core (indicators.scoring.score_indicator) on the same plain inp
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -210,6 +210,20 @@ def formula_variables(formula: str) -> tuple[str, ...]:
     except FormulaError:
         return ()
     return parsed.variables if parsed is not None else ()
+
+
+def entry_row_saved(*, data_round: Round, row: EntryRow, score: IndicatorScore | None) -> EntryRow:
+    """A row after its own save: its consuntivo and attachments read again (two queries) and the score of the saved
+    values (the service scored them before writing), instead of the whole round read again."""
+    measurement = (
+        Measurement.objects.select_related("updated_by").filter(round=data_round, indicator=row.indicator).first()
+    )
+    evidence = (
+        list(Evidence.objects.filter(measurement=measurement).order_by("uploaded_at", "id"))
+        if measurement is not None
+        else []
+    )
+    return replace(row, measurement=measurement, score=score or row.score, evidence=evidence)
 
 
 def formula_is_ratio(formula: str, unit: str) -> bool:

@@ -20,6 +20,7 @@ from consuntivi.models import Evidence
 from consuntivi.scores import plan_score
 from consuntivi.selectors import (
     RoundData,
+    entry_row_saved,
     late_blocks,
     measurement_history,
     round_data,
@@ -410,8 +411,8 @@ def measurement_save_view(request, round_id: int, indicator_id: int):
         if result.saved:
             messages.success(request, saved_message(result.saved))
         return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#ind-{indicator_id}")
-    fresh = round_data(data_round=rnd, unit_ids={row.unit_id})
-    return _row_response(request, fresh, EntryForm(row=fresh.row(indicator_id)), saved=bool(result.saved))
+    saved_row = entry_row_saved(data_round=rnd, row=row, score=result.scores.get(indicator_id))
+    return _row_response(request, data, EntryForm(row=saved_row), saved=bool(result.saved))
 
 
 @require_POST
