@@ -114,3 +114,31 @@ def test_measures_are_offered_only_for_ratios_and_the_date_has_its_picker(rnd, w
     assert "numerator" not in liquidity.fields and "var_Liq_Imm" in liquidity.fields
     date = forms[indicator(plan, "Report pubblicati entro la scadenza").pk].fields["value"]
     assert date.widget.input_type == "date" and "gg/mm/aaaa" in date.label
+
+
+def test_an_untouched_row_of_salva_tutto_is_no_conflict(rnd, who, plan):
+    """The fallback posts every row: a row someone else saved meanwhile, left as it was drawn, is not a 409."""
+    colleague = make_user("vice_studi", Role.OFFICE_HEAD, plan.ente, units=[who["units"]["U1"]])
+    ratio = indicator(plan, "Pratiche evase nei termini")
+    deadline = indicator(plan, "Report pubblicati entro la scadenza")
+    page = client_for(who["head_u1"]).get(f"/consuntivi/rilevazioni/{rnd.pk}/miei/")
+    drawn = {}
+    for form in page.context["forms"].values():  # every row as the browser posts it
+        for name in form.fields:
+            if name != "evidence":
+                value = form.initial.get(name)
+                drawn[form.add_prefix(name)] = "" if value is None or value is False else value
+    client_for(colleague).post(row_url(rnd, deadline), deadline_post(deadline), **HX)
+    drawn.update(ratio_post(ratio, "40"))
+    response = client_for(who["head_u1"]).post(
+        f"/consuntivi/rilevazioni/{rnd.pk}/unita/{who['units']['U1'].pk}/salva/", drawn
+    )
+    assert response.status_code == 302
+    assert Measurement.objects.get(indicator=ratio).numerator == 40
+    assert Measurement.objects.get(indicator=deadline).updated_by == colleague
+    # the same row changed by both: that one is a 409
+    drawn[f"m{deadline.pk}-value"] = "2017-09-30"
+    response = client_for(who["head_u1"]).post(
+        f"/consuntivi/rilevazioni/{rnd.pk}/unita/{who['units']['U1'].pk}/salva/", drawn
+    )
+    assert response.status_code == 409 and Measurement.objects.get(indicator=deadline).value_date.day == 28
