@@ -6,6 +6,8 @@ Whether a target is met, whether a note is required, who may write what: consunt
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 
 from django import forms
@@ -120,6 +122,8 @@ class EntryForm(FitsColumnsMixin, forms.Form):
         return super().column(name)
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # what the row held when the page was drawn: an untouched row of «Salva tutto» is not saved (no false 409)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     value = forms.CharField(label="Valore", required=False, max_length=200)
     numerator = ItalianDecimalField(label="Numeratore")
     denominator = ItalianDecimalField(label="Denominatore")
@@ -135,9 +139,12 @@ class EntryForm(FitsColumnsMixin, forms.Form):
         kind = row.input_kind
         value = self.fields["value"]
         if kind == "date":
-            value.label = "Data di realizzazione"
+            value.label = "Data di realizzazione (gg/mm/aaaa)"
             value.widget = forms.DateInput(attrs={"type": "date"})
-            value.help_text = "Lasciare vuoto e spuntare «Non realizzato» se l'attività non è stata svolta."
+            value.help_text = (
+                "Scegliere la data dal calendario (giorno/mese/anno). Lasciare vuoto e spuntare «Non realizzato» "
+                "se l'attività non è stata svolta."
+            )
             self.fields["not_done"] = forms.BooleanField(label="Non realizzato", required=False)
         elif kind == "bool":
             value.label = "Realizzato (SI/NO)"
@@ -147,21 +154,54 @@ class EntryForm(FitsColumnsMixin, forms.Form):
             value.widget = forms.Select(choices=[("", "—"), *[(level, level) for level in ORDINAL_SCALE]])
         else:
             value.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-            value.help_text = "Il valore, oppure le misure da cui si calcola."
+            if row.variables or row.ratio:
+                value.help_text = "Il valore, oppure le misure da cui si calcola."
         for name in row.variables:
             self.fields[f"var_{name}"] = ItalianDecimalField(label=name)
-        if kind != "number" or row.variables:  # named variables replace Numeratore / Denominatore
+        if kind != "number" or row.variables or not row.ratio:  # only a ratio has Numeratore / Denominatore
             del self.fields["numerator"], self.fields["denominator"]
-        if not self.is_bound:
-            self.initial.update(self._initial())
+        self.initial.update(self._initial())
+        self.initial["seen"] = self.fingerprint(self.initial)
         _style(self)
+
+    def fingerprint(self, texts) -> str:
+        """A short hash of the row's typed texts (value, measures, note, «non realizzato»)."""
+        names = [n for n in self.fields if n not in ("version", "seen", "evidence")]
+        picked = [
+            str(bool(texts.get(n))) if n == "not_done" else str(texts.get(n) or "").replace("\r\n", "\n").strip()
+            for n in names
+        ]
+        return hashlib.blake2s(json.dumps(picked).encode(), digest_size=8).hexdigest()
+
+    @property
+    def touched(self) -> bool:
+        """Whether the user changed the row since the page was drawn (a bound form; a file counts as a change)."""
+        if self.files and self.files.get(self.add_prefix("evidence")):
+            return True
+        posted = {n: self.data.get(self.add_prefix(n)) for n in self.fields}
+        return self.data.get(self.add_prefix("seen")) != self.fingerprint(posted)
 
     def add_error(self, field, error) -> None:
         super().add_error(field, error)
-        if field in self.fields:  # marked for assistive technologies and styled as invalid
+        if field in self.fields:  # marked for assistive technologies, tied to its message and styled as invalid
             attrs = self.fields[field].widget.attrs
             attrs["aria-invalid"] = "true"
+            described = [f"{self[field].auto_id}-err"]
+            if self.fields[field].help_text:
+                described.append(f"{self[field].auto_id}_helptext")
+            attrs["aria-describedby"] = " ".join(described)
             attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+
+    @property
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(anchor id, field label, message) of every error, for the summary at the top of the page."""
+        links = []
+        for name, errors in self.errors.items():
+            if name in self.fields and not isinstance(self.fields[name].widget, forms.HiddenInput):
+                links.append((self[name].auto_id, self.fields[name].label, " ".join(errors)))
+            else:
+                links.append((f"ind-{self.row.indicator.pk}", "", " ".join(errors)))
+        return links
 
     def _initial(self) -> dict:
         m = self.row.measurement

@@ -8,7 +8,7 @@ from the scoring core (indicators.scoring.score_indicator) on the same plain inp
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -18,7 +18,7 @@ from consuntivi.models import Evidence, Measurement, MeasurementChange, Measurem
 from consuntivi.scores import indicator_input
 from consuntivi.trees import plan_tree_with_values
 from indicators.formula import FormulaError, parse_formula
-from indicators.models import Baseline, Indicator, Target
+from indicators.models import Baseline, Indicator, IndicatorUnit, Target
 from indicators.notation import Kind, format_target
 from indicators.scoring import IndicatorScore, score_indicator
 from perfplan.permissions import Action, can
@@ -110,6 +110,7 @@ class EntryRow:
     measurement: Measurement | None
     score: IndicatorScore
     variables: tuple[str, ...]  # the Algoritmo's named variables, when it has some
+    ratio: bool = False  # measured as Numeratore / Denominatore (see formula_is_ratio)
     evidence: list[Evidence] = field(default_factory=list)
 
     @property
@@ -145,6 +146,12 @@ class EntryRow:
         if self.target.kind == Kind.ORDINAL:
             return "level"
         return "number"
+
+    @property
+    def computed(self) -> bool:
+        """The stored value comes from the measures or the Algoritmo's variables, not typed."""
+        m = self.measurement
+        return m is not None and m.value_number is None and (m.numerator is not None or bool(m.variables))
 
     @property
     def note_required(self) -> bool:
@@ -203,6 +210,35 @@ def formula_variables(formula: str) -> tuple[str, ...]:
     except FormulaError:
         return ()
     return parsed.variables if parsed is not None else ()
+
+
+def entry_row_saved(*, data_round: Round, row: EntryRow, score: IndicatorScore | None) -> EntryRow:
+    """A row after its own save: its consuntivo and attachments read again (two queries) and the score of the saved
+    values (the service scored them before writing), instead of the whole round read again."""
+    measurement = (
+        Measurement.objects.select_related("updated_by").filter(round=data_round, indicator=row.indicator).first()
+    )
+    evidence = (
+        list(Evidence.objects.filter(measurement=measurement).order_by("uploaded_at", "id"))
+        if measurement is not None
+        else []
+    )
+    return replace(row, measurement=measurement, score=score or row.score, evidence=evidence)
+
+
+def formula_is_ratio(formula: str, unit: str) -> bool:
+    """Whether a value is typed as Numeratore / Denominatore: an Algoritmo that is a quotient with no named
+    variables (those get their own fields), or, without an Algoritmo, a percentage (a share of two counts).
+    A plain count, an amount, days, a date or SI/NO have no measures."""
+    try:
+        parsed = parse_formula(formula) if formula else None
+    except FormulaError:
+        parsed = None
+    if parsed is not None:
+        return parsed.has_division and not parsed.variables
+    if formula.strip():
+        return "/" in formula  # prose such as «pratiche evase / pratiche ricevute»
+    return unit == IndicatorUnit.PERCENT
 
 
 @dataclass
@@ -285,6 +321,8 @@ def round_data(*, data_round: Round, unit_ids: set[int] | None = None) -> RoundD
                     measurement=measurement,
                     score=score,
                     variables=formula_variables(ind.formula),
+                    ratio=formula_is_ratio(ind.formula, ind.unit)
+                    or (measurement is not None and measurement.numerator is not None),
                     evidence=evidence.get(measurement.pk, []) if measurement is not None else [],
                 )
             )

@@ -34,7 +34,7 @@ from consuntivi.models import (
     RoundState,
 )
 from consuntivi.scores import indicator_input
-from consuntivi.selectors import EntryRow, UnitStatus, round_data, user_unit_ids, year_close_pending
+from consuntivi.selectors import EntryRow, RoundData, UnitStatus, round_data, user_unit_ids, year_close_pending
 from indicators.models import Indicator
 from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from perfplan.audit import audited, record_bulk
@@ -294,10 +294,6 @@ class SaveResult:
         return not self.errors and not self.conflicts
 
 
-class _Rollback(Exception):
-    pass
-
-
 def _check_entry(row: EntryRow, values: EntryValues, plan: Plan, result: SaveResult) -> None:
     """Field errors of one row: a value that the rules cannot read, or a missed target without a note."""
     too_large = {"value" if k == "value_number" else k: v for k, v in fit_errors(_scratch(row, values)).items()}
@@ -347,41 +343,61 @@ def accepted_measurement_create(
     return m
 
 
-def measurements_save(*, data_round: Round, user, entries: list[EntryValues]) -> SaveResult:
-    """Save a unit's draft values: all rows or none (one transaction); a row someone else saved meanwhile is refused.
+def measurement_save(*, data_round: Round, user, values: EntryValues, data: RoundData | None = None) -> SaveResult:
+    """Save one row's draft values in its own transaction, locked on that measurement's version only.
 
-    Refuses (PermissionDenied) a closed round, a validated year and indicators outside the user's units.
+    A conflict (someone saved this same consuntivo since `values.version`) is reported in `result.conflicts`, a row
+    the rules refuse in `result.errors`; nothing of the row is written then. Refuses (PermissionDenied) a closed
+    round, a validated year and an indicator outside the user's units. `data`: the user's round, when the caller
+    already read it (measurements_save, one read for every row).
     """
     require_round_open(data_round)
-    allowed = user_unit_ids(user=user, data_round=data_round)
-    data = round_data(data_round=data_round, unit_ids=allowed)
+    if data is None:
+        data = round_data(data_round=data_round, unit_ids=user_unit_ids(user=user, data_round=data_round))
     result = SaveResult()
-    rows: list[tuple[EntryRow, EntryValues]] = []
-    for values in entries:
-        row = data.row(values.indicator_id)
-        if row is None:
-            raise PermissionDenied("Puoi inserire i consuntivi solo degli indicatori delle tue unità organizzative.")
-        current = row.measurement
-        if current is None and values.is_empty:
-            continue
-        if current is not None and values.version != current.version:
-            result.conflicts[row.indicator.pk] = current
-            continue
-        if current is not None and not values.files and not measurement_differs(current, values.fields()):
-            result.unchanged += 1
-            continue
-        _check_entry(row, values, data_round.plan, result)
-        rows.append((row, values))
-    if not result.ok:
+    row = data.row(values.indicator_id)
+    if row is None:
+        raise PermissionDenied("Puoi inserire i consuntivi solo degli indicatori delle tue unità organizzative.")
+    current = row.measurement
+    if current is None and values.is_empty:
         return result
-    try:
-        with transaction.atomic():
-            for row, values in rows:
-                _write_entry(data_round, row, values, user, result)
-            if result.conflicts:
-                raise _Rollback
-    except _Rollback:
-        result.saved = 0
+    if current is not None and values.version != current.version:
+        if values.files or measurement_differs(current, values.fields()):
+            result.conflicts[row.indicator.pk] = current
+        else:  # the same values as the stored ones: nothing to decide
+            result.unchanged += 1
+        return result
+    if current is not None and not values.files and not measurement_differs(current, values.fields()):
+        result.unchanged += 1
+        return result
+    _check_entry(row, values, data_round.plan, result)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        _write_entry(data_round, row, values, user, result)
+    return result
+
+
+def measurements_save(*, data_round: Round, user, entries: list[EntryValues]) -> SaveResult:
+    """Save a unit's draft values row by row: each row in its own transaction (measurement_save), so the valid rows
+    are saved and the others come back with their errors or conflicts. A row is one consuntivo: no rule spans two
+    rows, so saving some and marking the rest leaves nothing half-done (issue 15 item 5).
+
+    Refuses (PermissionDenied) a closed round, a validated year and indicators outside the user's units, before
+    writing anything.
+    """
+    require_round_open(data_round)
+    data = round_data(data_round=data_round, unit_ids=user_unit_ids(user=user, data_round=data_round))
+    if any(data.row(values.indicator_id) is None for values in entries):
+        raise PermissionDenied("Puoi inserire i consuntivi solo degli indicatori delle tue unità organizzative.")
+    result = SaveResult()
+    for values in entries:
+        one = measurement_save(data_round=data_round, user=user, values=values, data=data)
+        result.saved += one.saved
+        result.unchanged += one.unchanged
+        result.errors.update(one.errors)
+        result.conflicts.update(one.conflicts)
+        result.scores.update(one.scores)
     return result
 
 

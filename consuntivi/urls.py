@@ -22,6 +22,11 @@ urlpatterns = [
     path("rilevazioni/<id:round_id>/unita/<id:unit_id>/accetta/", views.unit_accept, name="unit_accept"),
     path("rilevazioni/<id:round_id>/unita/<id:unit_id>/foglio.xlsx", views.unit_sheet_view, name="unit_sheet"),
     path("rilevazioni/<id:round_id>/indicatori/<id:indicator_id>/anteprima/", views.entry_preview, name="preview"),
+    path(
+        "rilevazioni/<id:round_id>/indicatori/<id:indicator_id>/salva/",
+        views.measurement_save_view,
+        name="measurement_save",
+    ),
     path("rilevazioni/<id:round_id>/indicatori/<id:indicator_id>/accetta/", views.indicator_accept, name="accept"),
     path(
         "rilevazioni/<id:round_id>/indicatori/<id:indicator_id>/restituisci/",

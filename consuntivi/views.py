@@ -20,6 +20,7 @@ from consuntivi.models import Evidence
 from consuntivi.scores import plan_score
 from consuntivi.selectors import (
     RoundData,
+    entry_row_saved,
     late_blocks,
     measurement_history,
     round_data,
@@ -33,8 +34,10 @@ from consuntivi.services import (
     EDITABLE_BY_UNIT,
     evidence_delete,
     measurement_accept,
+    measurement_differs,
     measurement_preview,
     measurement_return,
+    measurement_save,
     measurement_set_manual,
     measurements_save,
     round_close,
@@ -43,6 +46,7 @@ from consuntivi.services import (
     unit_submit,
     year_close,
 )
+from indicators.models import Indicator
 from jobs.models import JobKind, JobState
 from jobs.services import active_round_job, job_for_user, job_start
 from jobs.views import job_response
@@ -252,8 +256,13 @@ def _entry_forms(data: RoundData, bound=None, files=None, unit_id: int | None = 
     return forms
 
 
-def _render_mine(request, data: RoundData, forms: dict[int, EntryForm], status: int = 200, conflicts=None):
-    """The page, with the typed values and their errors when a save was refused (409 when it was a conflict)."""
+def _render_mine(
+    request, data: RoundData, forms: dict[int, EntryForm], status: int = 200, conflicts=None, pending=None
+):
+    """The page, with the typed values and their errors when a save was refused (409 when it was a conflict).
+
+    `pending`: indicator id → the achievement of values typed but not saved (the live panel says so)."""
+    invalid = [form for form in forms.values() if form.is_bound and form.errors]
     return render(
         request,
         "consuntivi/mine.html",
@@ -263,6 +272,8 @@ def _render_mine(request, data: RoundData, forms: dict[int, EntryForm], status: 
             "forms": forms,
             "editable": data.accepts_values,
             "conflicts": conflicts or {},
+            "pending": pending or {},
+            "invalid": invalid,
         },
         status=status,
     )
@@ -276,48 +287,52 @@ def mine(request, round_id: int):
     return _render_mine(request, data, _entry_forms(data) if data.accepts_values else {})
 
 
+def _writable_data(request, rnd, unit_id: int) -> RoundData:
+    if unit_id not in user_unit_ids(user=request.user, data_round=rnd):
+        raise PermissionDenied("Puoi inserire i consuntivi solo delle tue unità organizzative.")
+    data = round_data(data_round=rnd, unit_ids={unit_id})
+    if not data.accepts_values:
+        raise PermissionDenied("La rilevazione è chiusa o l'anno è validato: i valori non si possono modificare.")
+    return data
+
+
+def _mark(form: EntryForm, result) -> None:
+    """A refused row: the rules' errors on their fields, a conflict's current version taken for the next save."""
+    for field, message in result.errors.get(form.row.indicator.pk, {}).items():
+        form.add_error(field if field in form.fields else None, message)
+    current = result.conflicts.get(form.row.indicator.pk)
+    if current is not None:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = str(current.version)
+
+
 @require_POST
 @permission_required(Action.MEASUREMENT_ENTER)
 def unit_save(request, round_id: int, unit_id: int):
-    """Save the unit's values as a draft (all rows in one transaction); with `invia`, submit them too."""
+    """«Salva tutto» without JavaScript: the rows the user changed, each in its own transaction (measurements_save);
+    the valid ones are saved, the others come back marked. With `invia`, the unit is submitted when all saved."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    if unit_id not in user_unit_ids(user=request.user, data_round=rnd):
-        raise PermissionDenied("Puoi inserire i consuntivi solo delle tue unità organizzative.")
-    data = round_data_for_user(data_round=rnd, user=request.user)
-    if not data.accepts_values:
-        raise PermissionDenied("La rilevazione è chiusa o l'anno è validato: i valori non si possono modificare.")
+    data = _writable_data(request, rnd, unit_id)
     forms = _entry_forms(data, request.POST, request.FILES, unit_id=unit_id)
-    if not all(form.is_valid() for form in forms.values()):
-        messages.error(
-            request, "Alcuni valori non sono leggibili: correggere i campi segnalati. Nulla è stato salvato."
-        )
-        return _render_mine(request, data, {**_entry_forms(data), **forms})
-    result = measurements_save(data_round=rnd, user=request.user, entries=[f.entry() for f in forms.values()])
-    if not result.ok:
-        for indicator_id, errors in result.errors.items():
-            for field, message in errors.items():
-                forms[indicator_id].add_error(field if field in forms[indicator_id].fields else None, message)
-        for indicator_id, current in result.conflicts.items():
-            form = forms[indicator_id]
-            form.data = form.data.copy()
-            form.data[form.add_prefix("version")] = str(current.version)
-        if result.conflicts:
-            messages.error(
-                request,
-                "Nessun valore salvato: nel frattempo un altro utente ha modificato alcuni consuntivi (vedi sotto il "
-                "valore attuale). Controllare e salvare di nuovo.",
-            )
-        else:
-            messages.error(request, "Nessun valore salvato: correggere i campi segnalati.")
-        return _render_mine(
-            request,
-            data,
-            {**_entry_forms(data), **forms},
-            status=409 if result.conflicts else 200,
-            conflicts=result.conflicts,
-        )
+    touched = [form for form in forms.values() if form.touched]
+    valid = [form for form in touched if form.is_valid()]
+    result = measurements_save(data_round=rnd, user=request.user, entries=[f.entry() for f in valid])
+    for form in valid:
+        _mark(form, result)
     if result.saved:
         messages.success(request, saved_message(result.saved))
+    kept = {f.row.indicator.pk: f for f in touched if f.errors or f.row.indicator.pk in result.conflicts}
+    if kept:
+        messages.error(request, not_saved_message(len(kept)))
+        page = round_data_for_user(data_round=rnd, user=request.user)
+        return _render_mine(
+            request,
+            page,
+            {**_entry_forms(page), **kept},
+            status=409 if result.conflicts else 200,
+            conflicts=result.conflicts,
+            pending={pk: score for pk, score in result.scores.items() if pk in kept},
+        )
     if request.POST.get("invia"):
         submitted = unit_submit(data_round=rnd, unit_id=unit_id, user=request.user)
         if submitted.ok:
@@ -327,6 +342,80 @@ def unit_save(request, round_id: int, unit_id: int):
     elif not result.saved:
         messages.info(request, "Nessuna modifica da salvare.")
     return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#unita-{unit_id}")
+
+
+def not_saved_message(count: int) -> str:
+    return ngettext(
+        "%(n)s valore non salvato: correggere il campo segnalato (elenco qui sopra).",
+        "%(n)s valori non salvati: correggere i campi segnalati (elenco qui sopra).",
+        count,
+    ) % {"n": number_it(count)}
+
+
+def _row_response(request, data: RoundData, form: EntryForm, *, status=200, conflict=None, pending=None, saved=False):
+    row = form.row
+    return render(
+        request,
+        "consuntivi/_entry_row.html",
+        {
+            "round": data.round,
+            "row": row,
+            "form": form,
+            "editable": True,
+            "conflict": conflict,
+            "pending_score": pending,
+            "saved": saved,
+        },
+        status=status,
+    )
+
+
+@permission_required(Action.MEASUREMENT_ENTER)
+def measurement_save_view(request, round_id: int, indicator_id: int):
+    """One row saved on its own (htmx): the row's new state and live achievement, or the row with its errors, or
+    (409) both values when the same consuntivo was saved by someone else meanwhile. GET: the row as stored (the
+    «keep the stored value» choice). Without htmx the page is drawn again (or the browser sent back to it)."""
+    rnd = round_for_user(user=request.user, round_id=round_id)
+    unit_ids = user_unit_ids(user=request.user, data_round=rnd)
+    data = round_data(data_round=rnd, unit_ids=unit_ids)
+    row = data.row(indicator_id)
+    if row is None:
+        if not Indicator.objects.filter(pk=indicator_id).exists():
+            raise Http404("Indicatore inesistente.")
+        raise PermissionDenied("Puoi inserire i consuntivi solo degli indicatori delle tue unità organizzative.")
+    if not data.accepts_values or row.status not in (*EDITABLE_BY_UNIT, "mancante"):
+        raise PermissionDenied("La rilevazione è chiusa o il valore non è modificabile.")
+    htmx = request.headers.get("HX-Request") == "true"
+    if request.method == "GET":
+        return _row_response(request, data, EntryForm(row=row))
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    form = EntryForm(request.POST, request.FILES, row=row)
+    if not form.is_valid():
+        if not htmx:
+            return _render_mine(request, data, {**_entry_forms(data), indicator_id: form})
+        return _row_response(request, data, form)
+    result = measurement_save(data_round=rnd, user=request.user, values=form.entry(), data=data)
+    conflict = result.conflicts.get(indicator_id)
+    if not result.ok:
+        _mark(form, result)
+        pending = result.scores.get(indicator_id)
+        if not htmx:
+            return _render_mine(
+                request,
+                data,
+                {**_entry_forms(data), indicator_id: form},
+                status=409 if conflict is not None else 200,
+                conflicts=result.conflicts,
+                pending={indicator_id: pending} if pending else {},
+            )
+        return _row_response(request, data, form, status=409 if conflict else 200, conflict=conflict, pending=pending)
+    if not htmx:
+        if result.saved:
+            messages.success(request, saved_message(result.saved))
+        return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#ind-{indicator_id}")
+    saved_row = entry_row_saved(data_round=rnd, row=row, score=result.scores.get(indicator_id))
+    return _row_response(request, data, EntryForm(row=saved_row), saved=bool(result.saved))
 
 
 @require_POST
@@ -342,8 +431,13 @@ def entry_preview(request, round_id: int, indicator_id: int):
     form.fields["evidence"].required = False
     if not form.is_valid():
         return render(request, "consuntivi/_achievement.html", {"row": row, "score": None, "errors": form.errors})
-    score = measurement_preview(row=row, values=form.entry(), plan=rnd.plan)
-    return render(request, "consuntivi/_achievement.html", {"row": row, "score": score, "live": True})
+    values = form.entry()
+    score = measurement_preview(row=row, values=values, plan=rnd.plan)
+    stored = row.measurement
+    unsaved = measurement_differs(stored, values.fields()) if stored is not None else not values.is_empty
+    computed = values.value_number is None and (values.numerator is not None or bool(values.variables))
+    context = {"row": row, "score": score, "live": True, "unsaved": unsaved, "computed": computed}
+    return render(request, "consuntivi/_achievement.html", context)
 
 
 # --- Review -------------------------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ consuntivi:unit_save            302  405  405  405  405  405  405
 consuntivi:unit_accept          302  405  405  405  405  405  405
 consuntivi:unit_sheet           302  200  200  403  403  200  404
 consuntivi:preview              302  405  405  405  405  405  405
+consuntivi:measurement_save     302  403  200  403  403  403  403
 consuntivi:accept               302  405  405  405  405  405  405
 consuntivi:return               302  405  405  405  405  405  405
 consuntivi:manual               302  405  405  405  405  405  405
@@ -177,6 +178,7 @@ consuntivi:round_import         302   ·   403  403  403   ·   404
 consuntivi:unit_save            302  403   ·   403  403  403  403
 consuntivi:unit_accept          302   ·   403  403  403   ·   404
 consuntivi:preview              302  403   ·   403  403  403  403
+consuntivi:measurement_save     302  403   ·   403  403  403  403
 consuntivi:accept               302   ·   403  403  403   ·   404
 consuntivi:return               302   ·   403  403  403   ·   404
 consuntivi:manual               302   ·   403  403  403   ·   404
@@ -329,6 +331,7 @@ def _build() -> World:
         "consuntivi:unit_accept": unit_,
         "consuntivi:unit_sheet": unit_,
         "consuntivi:preview": value_,
+        "consuntivi:measurement_save": value_,
         "consuntivi:accept": value_,
         "consuntivi:return": value_,
         "consuntivi:manual": value_,
@@ -379,6 +382,11 @@ def _build() -> World:
             "invia": "1",
         },
         "consuntivi:preview": {f"m{events.pk}-version": measurement.version, f"m{events.pk}-value": "15"},
+        "consuntivi:measurement_save": {
+            f"m{events.pk}-version": measurement.version,
+            f"m{events.pk}-value": "16",
+            f"m{events.pk}-note": changed,
+        },
         "consuntivi:return": {"comment": changed},
         "consuntivi:manual": {"achievement": "80", "reason": changed, "version": measurement.version},
         "reports:edit": {"section": "testi", "text-premessa": changed},
@@ -454,6 +462,7 @@ def test_the_matrix_lists_every_url_of_the_apps():
 LED_UNITS = {
     "consuntivi:unit_save",
     "consuntivi:preview",
+    "consuntivi:measurement_save",
     "consuntivi:unit_sheet",
     "consuntivi:evidence",
     "consuntivi:evidence_delete",

@@ -135,18 +135,29 @@ def test_the_preview_reports_a_value_it_cannot_read(rnd, who, u1):
     assert "«quaranta» non è un numero" in html.content.decode()
 
 
-def test_a_missed_target_without_a_note_saves_nothing_and_says_where(rnd, who, u1):
+def test_a_missed_target_without_a_note_saves_the_other_rows_and_marks_that_one(rnd, who, u1):
     response = client_for(who["head_u1"]).post(save_url(rnd, who["units"]["U1"]), u1_post(u1, note=""))
     assert response.status_code == 200
-    assert not Measurement.objects.exists()  # the other two rows were valid: all or nothing
+    # the other two rows were valid: saved; the third keeps its input, its error and a link from the summary
+    assert set(Measurement.objects.values_list("indicator_id", flat=True)) == {u1["deadline"].pk, u1["liquidity"].pk}
     form = response.context["forms"][u1["ratio"].pk]
     assert form.errors["note"] == ["Il target non è raggiunto: spiegare lo scostamento nella nota."]
+    html = response.content.decode()
+    note_id = f"id_m{u1['ratio'].pk}-note"
+    assert f'href="#{note_id}"' in html and "1 valore non salvato" in html and "Salvati 2 valori" in html
+    assert f'aria-describedby="{note_id}-err"' in html and f'id="{note_id}-err"' in html
+    assert 'aria-invalid="true"' in html and 'value="40"' in html
+    # the live panel shows the typed values' achievement, not «Consuntivo non inserito»
+    row_html = html[html.index(f'id="ind-{u1["ratio"].pk}"') :]
+    row_html = row_html[: row_html.index("</article>")]
+    assert "non ancora salvato" in row_html and "Consuntivo non inserito" not in row_html
 
 
 def test_an_unreadable_number_is_refused_with_the_field_named(rnd, who, u1):
     data = u1_post(u1, **{f"m{u1['ratio'].pk}-denominator": "50 pratiche?"})
     response = client_for(who["head_u1"]).post(save_url(rnd, who["units"]["U1"]), data)
-    assert response.status_code == 200 and not Measurement.objects.exists()
+    assert response.status_code == 200
+    assert not Measurement.objects.filter(indicator=u1["ratio"]).exists() and Measurement.objects.count() == 2
     assert response.context["forms"][u1["ratio"].pk].errors["denominator"] == [
         "«50 pratiche?» non è un numero (esempi: 1.250 oppure 33,34)."
     ]
@@ -276,8 +287,8 @@ def test_the_second_of_two_saves_from_the_same_version_is_refused_and_shows_the_
     response = second.post(save_url(rnd, who["units"]["U1"]), theirs)
     assert response.status_code == 409
     html = response.content.decode()
-    assert "un altro utente ha modificato alcuni consuntivi" in html
-    assert "Valore modificato da resp_studi" in html and "(misure 44 / 50)" in html
+    assert "1 valore non salvato" in html
+    assert "modificato da resp_studi" in html and "(misure 44 / 50)" in html
     ratio = Measurement.objects.get(indicator=u1["ratio"])
     assert (ratio.numerator, ratio.version, ratio.updated_by) == (44, 2, who["head_u1"])
     # The refused form now carries the current version: saving again is a conscious overwrite.
@@ -332,7 +343,7 @@ def test_an_attachment_of_the_wrong_type_is_refused_and_nothing_is_saved(rnd, wh
     response = client_for(who["head_u1"]).post(save_url(rnd, who["units"]["U1"]), data)
     assert response.status_code == 200
     assert message in response.context["forms"][u1["ratio"].pk].errors["evidence"][0]
-    assert not Evidence.objects.exists() and not Measurement.objects.exists()
+    assert not Evidence.objects.exists() and not Measurement.objects.filter(indicator=u1["ratio"]).exists()
 
 
 @override_settings(MAX_EVIDENCE_BYTES=1024)

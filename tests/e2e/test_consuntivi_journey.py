@@ -44,7 +44,10 @@ def test_a_responsabile_submits_the_planner_returns_one_value_and_accepts_the_fi
 
     # A missed target cannot be submitted without explaining it.
     page.get_by_role("button", name="Salva e invia all'ufficio pianificazione").click()
-    expect(page.get_by_text("Il target non è raggiunto: spiegare lo scostamento nella nota.")).to_be_visible()
+    expect(page.locator(f"#id_m{ratio.pk}-note-err")).to_have_text(
+        "Il target non è raggiunto: spiegare lo scostamento nella nota."
+    )
+    expect(page.get_by_test_id("error-summary").get_by_role("link")).to_have_attribute("href", f"#id_m{ratio.pk}-note")
     page.fill(f"#id_m{ratio.pk}-note", "Due colleghi in congedo nel secondo semestre")
     page.get_by_role("button", name="Salva e invia all'ufficio pianificazione").click()
     expect(page.get_by_text("Inviati 3 valori all'ufficio pianificazione.")).to_be_visible()
