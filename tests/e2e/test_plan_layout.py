@@ -49,7 +49,13 @@ CONTRAST = """el => {
 
 def inside_viewport(page, box) -> bool:
     width, height = page.evaluate("[window.innerWidth, window.innerHeight]")
-    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height
+    # One pixel of slack: the menu's slide and sub-pixel layout leave boxes at x = -0,59 in a box 342 px wide.
+    return (
+        box is not None
+        and box["x"] >= -1
+        and box["x"] + box["width"] <= width + 1
+        and box["y"] + box["height"] <= height + 1
+    )
 
 
 def test_at_1366_the_tree_fits_with_the_score_column_in_view_and_why_inside_the_window(page, modena, ufficio):
@@ -114,6 +120,7 @@ def test_at_390_the_page_does_not_overflow_and_the_menu_button_opens_the_nav(pag
     page.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(consuntivi).to_be_visible()
+    expect(consuntivi).to_be_in_viewport(ratio=0.99)  # retried until the menu has slid in
     assert inside_viewport(page, consuntivi.bounding_box())
     page.get_by_role("button", name="Chiudi il menu").click()
     expect(button).to_have_attribute("aria-expanded", "false")
