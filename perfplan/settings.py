@@ -209,6 +209,10 @@ RELAZIONE_PDF_CHUNK_ROWS = int(os.environ.get("RELAZIONE_PDF_CHUNK_ROWS", "1000"
 if RELAZIONE_PDF_CHUNK_ROWS < 1:
     raise ImproperlyConfigured("RELAZIONE_PDF_CHUNK_ROWS must be a positive number of rows.")
 
+# Speed-ups that lean on libraries' internals (perfplan/internals.py lists them): `false` chooses their public-API
+# fallbacks, slower but safe across upgrades. CI runs the whole suite once each way.
+PERFPLAN_PRIVATE_APIS = env_bool("PERFPLAN_PRIVATE_APIS", True)
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # --- HTTPS --------------------------------------------------------------------------------------------------------

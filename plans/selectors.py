@@ -29,6 +29,7 @@ from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 from django.shortcuts import get_object_or_404
 
 from indicators.models import Baseline, Indicator, Target
+from perfplan.internals import private_apis
 from perfplan.limits import max_tree_depth, tree_depth_problem
 from perfplan.permissions import Action, can
 from perfplan.roles import Role, user_ente
@@ -121,10 +122,11 @@ def loaded_rows(queryset: QuerySet[M], *, skip: Collection[str] = ()) -> list[M]
     signals) and the database converters rather than the query. Here each instance gets its fields (every concrete
     field but `skip`, converted as above) and its state in one go. Skipped fields are deferred, as with
     QuerySet.defer(): reading one loads it with a query, so only skip what the tree's readers never look at.
-    Models with init signal receivers go the usual way.
+    Models with init signal receivers go the usual way, and so does everything with PERFPLAN_PRIVATE_APIS off
+    (the compiler is Django's internal: perfplan.internals).
     """
     model = queryset.model
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+    if not private_apis() or pre_init.has_listeners(model) or post_init.has_listeners(model):
         return list(queryset.defer(*skip))
     attnames = [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
     db = queryset.db

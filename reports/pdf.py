@@ -28,6 +28,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from perfplan.internals import private_apis
 from reports.parts import Part, body_parts, front_part, render_part
 from reports.sections.data import RelazioneData
 
@@ -88,6 +89,8 @@ def relazione_pdf(data: RelazioneData, *, max_rows: int, progress: Progress | No
     """The whole Relazione as one PDF and its page count. A body that fits in one chunk is one document, numbered
     by WeasyPrint itself (`target-counter`, `counter(pages)`), as cheap as before chunks."""
     progress = progress or _no_progress
+    if not private_apis():  # joining chunks needs pypdf's internals (perfplan.internals): one document instead
+        max_rows = 2**62
     with _few_collections():
         renderer = _Renderer(data)
         chunks = chunk_parts(body_parts(data, max_rows=max_rows), max_rows)
@@ -411,8 +414,15 @@ def _add_outline(writer: PdfWriter, pages: list[PageInfo]) -> None:
 UA_PSEUDO_ELEMENTS = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) \{.*\}$", re.M)
 
 
-@functools.cache
 def _html_class():
+    """WeasyPrint's HTML class for perfplan's documents: the lean one below, WeasyPrint's own without internals."""
+    from weasyprint import HTML
+
+    return _lean_html_class() if private_apis() else HTML
+
+
+@functools.cache
+def _lean_html_class():
     """WeasyPrint's HTML with a leaner user-agent stylesheet. The stock one gives every element (every table cell)
     six pseudo-elements with rules of their own (::marker, ::footnote-call, ::footnote-marker, ::note-*) whose
     styles are all computed; the Relazione has no footnote or note floats, and markers only on list items."""
@@ -449,7 +459,11 @@ def _few_collections() -> Iterator[None]:
     """WeasyPrint builds millions of long-lived objects (DOM, styles, boxes) and frees few of them while rendering:
     the cyclic collector's full passes rescan the whole growing heap again and again (about a fifth of the CPU time
     of a 250-page render, more on longer ones). Collect rarely while rendering, once after each chunk. Renders
-    running at the same time in other threads share the setting; the last one to finish restores it."""
+    running at the same time in other threads share the setting; the last one to finish restores it. With
+    PERFPLAN_PRIVATE_APIS off (perfplan.internals) the collector is left alone."""
+    if not private_apis():
+        yield
+        return
     with _renders_lock:
         if not _renders["running"]:
             _renders["threshold"] = gc.get_threshold()
