@@ -208,6 +208,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a larger file goes to a tempora
 RELAZIONE_PDF_CHUNK_ROWS = int(os.environ.get("RELAZIONE_PDF_CHUNK_ROWS", "1000"))
 if RELAZIONE_PDF_CHUNK_ROWS < 1:
     raise ImproperlyConfigured("RELAZIONE_PDF_CHUNK_ROWS must be a positive number of rows.")
+# Processes drawing those chunks at once (reports.pdf.pdf_workers): 0 = the cores available, at most 4; 1 = in the
+# rendering process itself, one after the other.
+RELAZIONE_PDF_WORKERS = int(os.environ.get("RELAZIONE_PDF_WORKERS", "0"))
+if RELAZIONE_PDF_WORKERS < 0:
+    raise ImproperlyConfigured("RELAZIONE_PDF_WORKERS must be 0 (automatic) or a number of processes.")
 
 # Speed-ups that lean on libraries' internals (perfplan/internals.py lists them): `false` chooses their public-API
 # fallbacks, slower but safe across upgrades. CI runs the whole suite once each way.

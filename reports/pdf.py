@@ -5,30 +5,42 @@ chunk of parts (reports.parts, at most `max_rows` table rows: about a hundred pa
 before the next. The cover and the sommario are rendered last, when the pages of the headings are known. The footer
 «Pagina X di Y» needs the total, so the chunks are drawn without it and it comes from one light document of empty
 pages, stamped over the joined pages. Links, named destinations and the outline are rebuilt for the whole file.
-A body that fits in one chunk stays one document, numbered by WeasyPrint itself as before.
+A body that fits in one chunk stays one document, numbered by WeasyPrint itself as before. The body chunks are
+drawn by worker processes at once (reports.chunk_render, RELAZIONE_PDF_WORKERS) and joined in print order.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import functools
 import gc
-import logging
-import re
+import multiprocessing
+import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from perfplan.internals import private_apis
+from reports.chunk_render import (
+    PDF_OPTIONS,
+    Chunk,
+    PageInfo,
+    Style,
+    draw_chunk,
+    html_class,
+    parse,
+    release_memory,
+    render,
+    start_worker,
+)
 from reports.parts import Part, body_parts, front_part, render_part
 from reports.sections.data import RelazioneData
 
@@ -36,44 +48,7 @@ if TYPE_CHECKING:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DecodedStreamObject
 
-LOGGER = logging.getLogger("weasyprint")
-
-PX_TO_PT = 0.75  # WeasyPrint's CSS pixels to PDF points
 FOOTER = "/PerfplanFooter"
-# Archivable and accessible: PDF/A-3b (XMP identification, embedded fonts, an sRGB output intent) with a structure
-# tree (tagged PDF: headings, tables with their header cells, lists, the reading order).
-PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
-
-
-@dataclass(frozen=True)
-class Bookmark:
-    level: int
-    label: str
-    x: float  # PDF points from the bottom-left corner
-    y: float
-    is_open: bool
-
-
-@dataclass(frozen=True)
-class Link:
-    anchor: str
-    rect: tuple[float, float, float, float]  # PDF points: left, bottom, right, top
-
-
-@dataclass(frozen=True)
-class PageInfo:
-    landscape: bool
-    bookmarks: tuple[Bookmark, ...]  # in order
-    links: tuple[Link, ...]  # to anchors in other chunks, which WeasyPrint leaves out
-
-
-@dataclass
-class Chunk:
-    """One drawn WeasyPrint document and what the joined file needs to know about its pages."""
-
-    content: bytes
-    pages: list[PageInfo]
-    anchors: dict[str, int]  # element id → index of its page in the chunk
 
 
 # progress(done, total, pages): `done` of `total` steps (one a body chunk, one the cover, sommario and joining),
@@ -85,25 +60,25 @@ def _no_progress(done: int, total: int, pages: int) -> None:
     return None
 
 
-def relazione_pdf(data: RelazioneData, *, max_rows: int, progress: Progress | None = None) -> tuple[bytes, int]:
+def relazione_pdf(
+    data: RelazioneData, *, max_rows: int, progress: Progress | None = None, workers: int | None = None
+) -> tuple[bytes, int]:
     """The whole Relazione as one PDF and its page count. A body that fits in one chunk is one document, numbered
-    by WeasyPrint itself (`target-counter`, `counter(pages)`), as cheap as before chunks."""
+    by WeasyPrint itself (`target-counter`, `counter(pages)`), as cheap as before chunks. Longer ones: the chunks
+    drawn by `workers` processes at once (default: pdf_workers()), the same bytes as one at a time."""
     progress = progress or _no_progress
     if not private_apis():  # joining chunks needs pypdf's internals (perfplan.internals): one document instead
         max_rows = 2**62
     with _few_collections():
-        renderer = _Renderer(data)
         chunks = chunk_parts(body_parts(data, max_rows=max_rows), max_rows)
+        renderer = _Renderer(data, workers=workers or pdf_workers())
         steps = len(chunks) + 1 if len(chunks) > 1 else 1
         progress(0, steps, 0)
         if len(chunks) == 1:
             content, pages = renderer.whole([front_part(), *chunks[0]])
             progress(steps, steps, pages)
             return content, pages
-        body = []
-        for parts in chunks:
-            body.append(renderer.body(parts))
-            progress(len(body), steps, sum(len(chunk.pages) for chunk in body))
+        body = renderer.bodies(chunks, lambda body: progress(len(body), steps, sum(len(chunk.pages) for chunk in body)))
         assumed = 2  # cover and sommario, as a rule
         front = renderer.front(body, front_pages=assumed)
         for _ in range(3):  # a longer sommario: render again with its own length until the numbers agree
@@ -135,24 +110,42 @@ def chunk_parts(parts: list[Part], max_rows: int) -> list[list[Part]]:
 
 
 class _Renderer:
-    """Renders the documents of one Relazione with one stylesheet and one font configuration (parsed once)."""
+    """Renders the documents of one Relazione with one stylesheet and one font configuration (parsed once per
+    process); the body chunks in `workers` processes at a time, joined in print order."""
 
-    def __init__(self, data: RelazioneData) -> None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
-        self.data = data
+    def __init__(self, data: RelazioneData, *, workers: int = 1) -> None:
         stylesheet = finders.find("reports/print.css")
-        self.base_url = str(Path(stylesheet).parent)
-        self.fonts = FontConfiguration()
-        self.stylesheets = [CSS(filename=stylesheet, font_config=self.fonts)]
+        self.data = data
+        self.workers = workers
+        self.style = Style(stylesheet=stylesheet, base_url=str(Path(stylesheet).parent), lean=private_apis())
+        self.parsed = parse(stylesheet)
 
     def whole(self, parts: list[Part]) -> tuple[bytes, int]:
-        document = self._render(self._html(parts, chunked=False))
+        document = render(self._html(parts, chunked=False), self.style, self.parsed)
         return document.write_pdf(**PDF_OPTIONS), len(document.pages)
 
-    def body(self, parts: list[Part]) -> Chunk:
-        return self._chunk(self._html(parts))
+    def bodies(self, chunks: list[list[Part]], done: Callable[[list[Chunk]], None]) -> list[Chunk]:
+        """The body chunks drawn, in order; `done(body)` after each. With several workers the HTML of the next
+        chunks is written here while the worker processes draw (at most two chunks a worker waiting)."""
+        body: list[Chunk] = []
+        pages = (self._html(parts) for parts in chunks)
+        workers = min(self.workers, len(chunks))
+        if workers <= 1:
+            for html in pages:
+                body.append(draw_chunk(html, self.style, parsed=self.parsed))
+                done(body)
+            return body
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=start_worker) as pool:
+            waiting: deque = deque()
+            for html in pages:
+                waiting.append(pool.submit(draw_chunk, html, self.style))
+                if len(waiting) >= 2 * workers:
+                    body.append(waiting.popleft().result())
+                    done(body)
+            while waiting:
+                body.append(waiting.popleft().result())
+                done(body)
+        return body
 
     def front(self, body: list[Chunk], *, front_pages: int) -> Chunk:
         """Cover and sommario, with the real page of each heading of the body chunks that follow."""
@@ -162,74 +155,35 @@ class _Renderer:
             for anchor, index in chunk.anchors.items():
                 toc_pages.setdefault(anchor, first_page + index)
             first_page += len(chunk.pages)
-        return self._chunk(self._html([front_part()], toc_pages=toc_pages), elsewhere=set(toc_pages))
+        html = self._html([front_part()], toc_pages=toc_pages)
+        return draw_chunk(html, self.style, frozenset(toc_pages), parsed=self.parsed)
 
     def footers(self, landscape: list[bool]) -> bytes:
         """Empty pages of the same sizes carrying only «Pagina X di Y» (none on the cover, the first page)."""
         html = render_to_string("reports/pdf_footers.html", {"landscape": landscape})
-        return self._render(html).write_pdf()
+        return render(html, self.style, self.parsed).write_pdf()
 
     def _html(self, parts: list[Part], *, chunked: bool = True, **extra) -> str:
         """pdf.html around the parts; a chunk leaves the footer to the stamp (reports/pdf_footers.html)."""
         body = mark_safe("".join(render_part(part, self.data, **extra) for part in parts))  # noqa: S308 - templates
         return render_to_string("reports/pdf.html", {"r": self.data, "body": body, "chunked": chunked})
 
-    def _chunk(self, html: str, *, elsewhere: frozenset[str] | set[str] = frozenset()) -> Chunk:
-        """Lay out and draw one document; `elsewhere`: anchors of other chunks that its links point to."""
-        document = self._render(html)
-        anchors: dict[str, int] = {}
-        for index, page in enumerate(document.pages):
-            for anchor in page.anchors:
-                anchors.setdefault(anchor, index)
-        chunk = Chunk(b"", [_page_info(page, anchors) for page in document.pages], anchors)
-        quiet = _OtherChunkAnchors(elsewhere - anchors.keys())
-        LOGGER.addFilter(quiet)
-        try:
-            chunk.content = document.write_pdf(**PDF_OPTIONS)
-        finally:
-            LOGGER.removeFilter(quiet)
-        del document
-        gc.collect()  # the laid-out pages are cyclic garbage: free them before the next chunk
-        _release_memory()
-        return chunk
 
-    def _render(self, html: str):
-        document = _html_class()(string=html, base_url=self.base_url)
-        return document.render(stylesheets=self.stylesheets, font_config=self.fonts)
+def pdf_workers() -> int:
+    """Processes drawing a long Relazione's chunks at once: RELAZIONE_PDF_WORKERS, or (0, the default) the cores
+    this process may use, at most 4."""
+    configured = settings.RELAZIONE_PDF_WORKERS
+    if configured > 0:
+        return configured
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def _page_info(page, anchors: dict[str, int]) -> PageInfo:
-    """What the joined file needs of a laid-out WeasyPrint page, in PDF points from the bottom-left corner."""
-
-    def point(x: float, y: float) -> tuple[float, float]:
-        return x * PX_TO_PT, (page.height - y) * PX_TO_PT
-
-    links = []
-    for kind, anchor, (x1, y1, x2, y2), _box in page.links:
-        if kind == "internal" and anchor not in anchors:
-            (left, bottom), (right, top) = point(x1, y2), point(x2, y1)
-            links.append(Link(anchor, (left, bottom, right, top)))
-    return PageInfo(
-        landscape=page.width > page.height,
-        bookmarks=tuple(
-            Bookmark(level, label, *point(x, y), is_open=state != "closed")
-            for level, label, (x, y), state in page.bookmarks
-        ),
-        links=tuple(links),
-    )
-
-
-class _OtherChunkAnchors(logging.Filter):
-    """WeasyPrint logs an error for each link to an anchor missing from its document, and leaves the link out: the
-    sommario's point to other chunks, and join_chunks adds them."""
-
-    def __init__(self, anchors: set[str]) -> None:
-        super().__init__()
-        self.anchors = anchors
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        missing = record.msg == "No anchor #%s for internal URI reference" and record.args
-        return not (missing and record.args[0] in self.anchors)
+def _worker_context():
+    """Worker processes forked from a clean server process that has imported WeasyPrint once (not from this one,
+    which holds database connections and threads)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["reports.chunk_render", "weasyprint"])
+    return context
 
 
 def join_chunks(chunks: list[Chunk], footers: bytes) -> bytes:
@@ -411,43 +365,9 @@ def _add_outline(writer: PdfWriter, pages: list[PageInfo]) -> None:
             open_items.append((bookmark.level, item))
 
 
-UA_PSEUDO_ELEMENTS = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) \{.*\}$", re.M)
-
-
 def _html_class():
-    """WeasyPrint's HTML class for perfplan's documents: the lean one below, WeasyPrint's own without internals."""
-    from weasyprint import HTML
-
-    return _lean_html_class() if private_apis() else HTML
-
-
-@functools.cache
-def _lean_html_class():
-    """WeasyPrint's HTML with a leaner user-agent stylesheet. The stock one gives every element (every table cell)
-    six pseudo-elements with rules of their own (::marker, ::footnote-call, ::footnote-marker, ::note-*) whose
-    styles are all computed; the Relazione has no footnote or note floats, and markers only on list items."""
-    from weasyprint import CSS, HTML
-    from weasyprint.css.counters import CounterStyle
-    from weasyprint.html import UA
-
-    text, markers = re.subn(r"^::marker \{", "li::marker, summary::marker {", UA, flags=re.M)
-    text, notes = UA_PSEUDO_ELEMENTS.subn("", text)
-    if (markers, notes) != (1, 5):  # another WeasyPrint: keep its stylesheet
-        return HTML
-    # Its @counter-style rules are already in WeasyPrint's UA_COUNTER_STYLE, which every document copies.
-    stylesheet = CSS(string=text, counter_style=CounterStyle())
-
-    class LeanHTML(HTML):
-        def _ua_stylesheets(self, forms=False):
-            return [stylesheet]
-
-    return LeanHTML
-
-
-def _release_memory() -> None:
-    """Give the C heap freed after a render (Pango layouts, fonts, big strings) back to the system (glibc only)."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
+    """WeasyPrint's HTML class for perfplan's documents: the lean one, or WeasyPrint's own without internals."""
+    return html_class(lean=private_apis())
 
 
 _renders = {"running": 0, "threshold": gc.get_threshold()}
@@ -480,7 +400,7 @@ def _few_collections() -> Iterator[None]:
                 gc.set_threshold(*_renders["threshold"])
                 gc.unfreeze()
                 gc.collect()
-                _release_memory()
+                release_memory()
 
 
 def validation_document_pdf(context: dict) -> tuple[bytes, int]:
