@@ -279,6 +279,8 @@ class PaperNote(models.Model):
     relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="paper_notes")
     topic = models.CharField("argomento", max_length=40)  # reports.papers.TOPICS: "criterio:<key>", "sezione:<key>"
     text = models.TextField("nota", blank=True)
+    # Counts the edits: the history leaves the text out, so this is what tells one edit from the next.
+    revision = models.PositiveIntegerField("versione", default=1)
     updated_at = models.DateTimeField("modificata il", auto_now=True)
     updated_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

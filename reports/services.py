@@ -772,9 +772,12 @@ def paper_note_save(*, relazione: Relazione, topic: str, text: str, user) -> Pap
     if topic not in PAPER_TOPICS:
         raise ValidationError({"topic": "Criterio o sezione sconosciuti."})
     text = _paper_text(text, "text", "La nota")
-    note, _ = PaperNote.objects.update_or_create(
-        relazione=relazione, topic=topic, defaults={"text": text, "updated_by": user}
-    )
+    note = PaperNote.objects.filter(relazione=relazione, topic=topic).first()
+    if note is None:
+        return PaperNote.objects.create(relazione=relazione, topic=topic, text=text, updated_by=user)
+    if note.text != text:
+        note.text, note.revision, note.updated_by = text, note.revision + 1, user
+        note.save(update_fields=["text", "revision", "updated_by", "updated_at"])
     return note
 
 
