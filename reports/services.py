@@ -774,9 +774,12 @@ def paper_note_save(*, relazione: Relazione, topic: str, text: str, user) -> Pap
     text = _paper_text(text, "text", "La nota")
     note = PaperNote.objects.filter(relazione=relazione, topic=topic).first()
     if note is None:
-        return PaperNote.objects.create(relazione=relazione, topic=topic, text=text, updated_by=user)
-    if note.text != text:
+        note = PaperNote(relazione=relazione, topic=topic, text=text, updated_by=user)
+        require_fit(note)
+        note.save()
+    elif note.text != text:
         note.text, note.revision, note.updated_by = text, note.revision + 1, user
+        require_fit(note)
         note.save(update_fields=["text", "revision", "updated_by", "updated_at"])
     return note
 
@@ -827,7 +830,7 @@ def clarification_open(
             errors["measurement"] = f"Consuntivo non appartenente al piano e all'anno {relazione.year}."
     if errors:
         raise ValidationError(errors)
-    request = ClarificationRequest.objects.create(
+    request = ClarificationRequest(
         relazione=relazione,
         objective=objective,
         measurement=measurement,
@@ -835,7 +838,11 @@ def clarification_open(
         subject=subject,
         created_by=user,
     )
-    ClarificationMessage.objects.create(request=request, side=ClarificationMessage.Side.OIV, text=text, author=user)
+    message = ClarificationMessage(side=ClarificationMessage.Side.OIV, text=text, author=user)
+    require_fit(request, message)
+    request.save()
+    message.request = request
+    message.save()
     return request
 
 
@@ -852,7 +859,9 @@ def _add_message(request: ClarificationRequest, *, side: str, text: str, user, t
     text = _paper_text(text, "text", "Il messaggio")
     if not text:
         raise ValidationError({"text": "Scrivere il messaggio."})
-    message = ClarificationMessage.objects.create(request=request, side=side, text=text, author=user)
+    message = ClarificationMessage(request=request, side=side, text=text, author=user)
+    require_fit(message)
+    message.save()
     if request.state != to_state:
         request.state = to_state
         request.save(update_fields=["state"])
@@ -926,6 +935,7 @@ def paper_document_add(*, relazione: Relazione, title: str, upload: UploadedFile
                 sha256=digest.hexdigest(),
                 uploaded_by=user,
             )
+            require_fit(document)
             document.file.save(name, upload, save=False)
             document.save()
     except BaseException:
