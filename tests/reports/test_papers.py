@@ -294,3 +294,21 @@ def test_the_oiv_writes_a_criterion_note_from_the_relazione_page(client, relazio
     login(client, planner)
     page = unescape(client.get(url("detail", relazione.plan)).content.decode())
     assert "Ricalcolato: torna." not in page and "Nota e chiarimenti" not in page and "Carte di lavoro" in page
+
+
+def test_the_oiv_asks_about_a_value_from_its_history_page(client, relazione, oiv):
+    value = (
+        Measurement.objects.filter(indicator__objective__plan=relazione.plan, year=YEAR)
+        .select_related("round", "indicator")
+        .first()
+    )
+    login(client, oiv)
+    history = client.get(reverse("consuntivi:history", args=[value.round_id, value.indicator_id])).content.decode()
+    ask_url = f"{url('papers', relazione.plan)}?consuntivo={value.pk}#nuova-richiesta"
+    assert unescape(history).count(ask_url) == 1
+    form = unescape(client.get(ask_url.split("#")[0]).content.decode())
+    assert 'data-testid="clarification-measurement"' in form and f'name="measurement" value="{value.pk}"' in form
+    client.post(
+        url("clarification_open", relazione.plan), {"subject": "Valore", "text": "Fonte?", "measurement": value.pk}
+    )
+    assert ClarificationRequest.objects.get().measurement == value
