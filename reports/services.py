@@ -442,6 +442,12 @@ def relazione_render_draft(*, relazione: Relazione, user, progress: Progress | N
     artifact = None
     try:
         with transaction.atomic():
+            # Approved while it was rendering: this preview shows «BOZZA» and the texts before approval, stale.
+            state_now = Relazione.objects.select_for_update().filter(pk=relazione.pk).values_list("state", flat=True)
+            if state_now.first() not in (None, rendered.data.state):
+                raise ValidationError(
+                    "La Relazione è cambiata di stato durante la generazione: generare di nuovo l'anteprima."
+                )
             old = list(RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT))
             RelazioneArtifact.objects.filter(pk__in=[a.pk for a in old]).delete()
             artifact = _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.DRAFT, user=user)

@@ -3,6 +3,9 @@ the PDF print them, and the BOZZA preview that approval leaves behind."""
 
 from html import unescape
 
+import pytest
+from django.core.exceptions import ValidationError
+
 from reports.models import ArtifactKind, RelazioneArtifact
 from reports.services import relazione_render_draft, relazione_render_pdf, relazione_update_texts
 from tests.reports.conftest import YEAR
@@ -73,3 +76,20 @@ def test_no_bozza_preview_is_offered_once_the_relazione_is_approved(
     assert client.get(url("draft_pdf", plan)).status_code == 404
     assert not RelazioneArtifact.objects.filter(kind=ArtifactKind.DRAFT).exists()
     assert not storage.exists(name)
+
+
+def test_a_preview_still_rendering_when_the_relazione_is_approved_is_not_kept(relazione, planner, monkeypatch):
+    from reports import services
+    from reports.models import Relazione, RelazioneState
+
+    render = services.relazione_render_pdf
+
+    def approved_meanwhile(**kwargs):
+        rendered = render(**kwargs)
+        Relazione.objects.filter(pk=relazione.pk).update(state=RelazioneState.APPROVED)
+        return rendered
+
+    monkeypatch.setattr(services, "relazione_render_pdf", approved_meanwhile)
+    with pytest.raises(ValidationError, match="cambiata di stato"):
+        relazione_render_draft(relazione=relazione, user=planner)
+    assert not RelazioneArtifact.objects.filter(kind=ArtifactKind.DRAFT).exists()
