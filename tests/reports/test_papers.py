@@ -312,3 +312,24 @@ def test_the_oiv_asks_about_a_value_from_its_history_page(client, relazione, oiv
         url("clarification_open", relazione.plan), {"subject": "Valore", "text": "Fonte?", "measurement": value.pk}
     )
     assert ClarificationRequest.objects.get().measurement == value
+
+
+def test_the_papers_page_runs_the_same_number_of_queries_whatever_the_threads(client, relazione, oiv, planner, node):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url("papers", relazione.plan)).status_code == 200
+        return len(captured)
+
+    login(client, oiv)
+    first = ask(relazione, oiv, objective_id=node.pk)
+    clarification_answer(request=first, text="Risposta", user=planner)
+    one = queries()
+    for n in range(6):
+        request = ask(relazione, oiv, subject=f"Richiesta {n}", objective_id=node.pk)
+        clarification_answer(request=request, text="Risposta", user=planner)
+        clarification_follow_up(request=request, text="Ancora", user=oiv)
+    paper_note_save(relazione=relazione, topic="sezione:s2", text="Nota", user=oiv)
+    assert queries() == one
