@@ -33,11 +33,13 @@ assets: static/vendor/.installed
 
 static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf static/vendor && mkdir -p static/vendor/bootstrap-italia static/vendor/htmx static/vendor/chartjs
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap-italia static/vendor/htmx static/vendor/chartjs static/vendor/quill
 	cp -r node_modules/bootstrap-italia/dist/css node_modules/bootstrap-italia/dist/js \
 	      node_modules/bootstrap-italia/dist/svg node_modules/bootstrap-italia/dist/fonts static/vendor/bootstrap-italia/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/chartjs/
+	cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.js.LICENSE.txt node_modules/quill/dist/quill.snow.css \
+	   node_modules/quill/LICENSE static/vendor/quill/
 	touch $@
 
 migrate: setup

@@ -218,6 +218,21 @@ def _key_indicators(objs) -> dict:
     return {pk: text for pk, (_, _, text) in _indicators(o.indicator_id for o in objs).items()}
 
 
+def _scope_clarification_message(objs) -> list[Scope]:
+    requests = _values(
+        "reports.ClarificationRequest",
+        (o.request_id for o in objs),
+        "relazione__plan__ente_id",
+        "relazione__plan_id",
+        "relazione__year",
+    )
+    out = []
+    for o in objs:
+        ente, plan, year = requests.get(o.request_id, (None, None, "?"))
+        out.append((ente, plan, f"Messaggio di chiarimento {year} · {o.get_side_display()}"))
+    return out
+
+
 SCOPES: dict[str, Callable[[list], list[Scope]]] = {
     "plans.ente": lambda objs: [(o.pk, None, f"Ente · {o.code}") for o in objs],
     "plans.profile": _scope_profile,
@@ -245,6 +260,14 @@ SCOPES: dict[str, Callable[[list], list[Scope]]] = {
         _key_indicators,
     ),
     "reports.validation": lambda objs: _scope_relazione_child(objs, lambda o, year, _: f"Validazione OIV {year}"),
+    "reports.papernote": lambda objs: _scope_relazione_child(objs, lambda o, year, _: f"Nota OIV {year} · {o.topic}"),
+    "reports.clarificationrequest": lambda objs: _scope_relazione_child(
+        objs, lambda o, year, _: f"Richiesta di chiarimento {year} · {o.subject[:80]}"
+    ),
+    "reports.clarificationmessage": _scope_clarification_message,
+    "reports.paperdocument": lambda objs: _scope_relazione_child(
+        objs, lambda o, year, _: f"Documento OIV {year} · {o.title[:80]}"
+    ),
     "reports.bilancioline": lambda objs: [(o.ente_id, None, f"Bilancio {o.year} · voce {o.code}") for o in objs],
     "reports.cycleactivity": lambda objs: [(o.ente_id, None, f"Attività del ciclo · {o.activity[:80]}") for o in objs],
 }

@@ -29,6 +29,9 @@ class Action(StrEnum):
     RELAZIONE_EDIT = "relazione_edit"  # texts and tables, close the year, approve
     RELAZIONE_RENDER = "relazione_render"  # draft PDFs, superseded PDFs, the signed validation
     RELAZIONE_VALIDATE = "relazione_validate"  # the OIV's validation (freezes the year)
+    OIV_PAPERS = "oiv_papers"  # the OIV's working papers: notes, documents, requests for clarification, closing them
+    CLARIFICATION_READ = "clarification_read"  # the threads of the requests for clarification
+    CLARIFICATION_ANSWER = "clarification_answer"  # the planning office's answers to the OIV's requests
     YEAR_REOPEN = "year_reopen"  # reopen a validated year, with a reason
     AUDIT_READ = "audit_read"  # the audit history of every change
     ADMIN_SITE = "admin_site"  # users, units, enti and configuration in /admin/
@@ -77,6 +80,18 @@ PERMISSIONS: dict[Action, tuple[frozenset[str], str]] = {
         "generare le anteprime PDF, scaricarle con i PDF sostituiti e la validazione firmata",
     ),
     Action.RELAZIONE_VALIDATE: (frozenset({Role.OIV}), "validare la Relazione (congela l'anno)"),
+    Action.OIV_PAPERS: (
+        frozenset({Role.OIV}),
+        "tenere le carte di lavoro dell'OIV (note, documenti), chiedere chiarimenti e chiudere le richieste",
+    ),
+    Action.CLARIFICATION_READ: (
+        frozenset({Role.PLANNER, Role.OIV}),
+        "leggere le richieste di chiarimento dell'OIV e le risposte",
+    ),
+    Action.CLARIFICATION_ANSWER: (
+        frozenset({Role.PLANNER}),
+        "rispondere alle richieste di chiarimento dell'OIV",
+    ),
     Action.YEAR_REOPEN: (frozenset({Role.ADMIN}), "riaprire un anno validato, con motivazione"),
     Action.AUDIT_READ: (
         frozenset({Role.PLANNER, Role.OIV, Role.ADMIN}),

@@ -2,8 +2,8 @@
 app (plans, consuntivi, reports) for one page; the reads themselves are selectors of their layers.
 
 A constant number of queries whatever the number and size of the plans: the plans list, the plans' health (three),
-the open rounds with their units (six, seven for a Responsabile), the Relazioni (two), the administrator's lists
-(two) and the charts of one plan year (seven).
+the open rounds with their units (six, seven for a Responsabile), the Relazioni (two), the requests for clarification
+not closed (one), the administrator's lists (two) and the charts of one plan year (seven).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from consuntivi.selectors import RoundProgress, RoundWork, open_rounds_progress,
 from perfplan.permissions import Action, can
 from plans.models import OrgUnit, Plan, PlanState
 from plans.selectors import PlanHealth, plans_health, plans_visible_to, units_without_head, users_to_set_up
-from reports.selectors import PendingRelazione, relazioni_pending
+from reports.selectors import PendingClarifications, PendingRelazione, clarifications_pending, relazioni_pending
 
 LISTED = 8  # items shown per list before «… e altri N»
 
@@ -33,6 +33,7 @@ class Home:
     work: list[RoundWork] = field(default_factory=list)
     to_prepare: list[PendingRelazione] = field(default_factory=list)
     to_validate: list[PendingRelazione] = field(default_factory=list)
+    clarifications: list[PendingClarifications] = field(default_factory=list)  # requests not closed, per Relazione
     users: list = field(default_factory=list)
     units: list[OrgUnit] = field(default_factory=list)
     overview: YearOverview | None = None
@@ -70,6 +71,7 @@ def home_for(*, user, today) -> Home:
         home.work = open_rounds_work(user=user, plans=visible, today=today)
     if planner or oiv:
         home.to_prepare, home.to_validate = relazioni_pending(plans=plans)
+        home.clarifications = clarifications_pending(plans=plans)
     if admin:
         home.users = users_to_set_up(user=user)
         home.units = units_without_head(user=user)

@@ -6,8 +6,12 @@ from perfplan.admin_base import AuditedAdmin, ReadOnlyAdmin
 from reports.models import (
     BilancioLine,
     BudgetLine,
+    ClarificationMessage,
+    ClarificationRequest,
     CycleActivity,
     KeyIndicator,
+    PaperDocument,
+    PaperNote,
     PromoAmount,
     Relazione,
     RelazioneArtifact,
@@ -57,3 +61,33 @@ class RelazioneArtifactAdmin(ReadOnlyAdmin):
     ente_path = "relazione__plan__ente"
     list_display = ["relazione", "kind", "pages", "size", "created_at", "superseded_at"]
     list_filter = ["kind"]
+
+
+@admin.register(ClarificationRequest)
+class ClarificationRequestAdmin(AuditedAdmin, ReadOnlyAdmin):
+    ente_path = "relazione__plan__ente"
+    list_display = ["relazione", "subject", "state", "created_at", "closed_at"]
+    list_filter = ["state"]
+    search_fields = ["subject"]
+
+
+@admin.register(ClarificationMessage)
+class ClarificationMessageAdmin(AuditedAdmin, ReadOnlyAdmin):
+    ente_path = "request__relazione__plan__ente"
+    list_display = ["request", "side", "author", "created_at"]
+    list_filter = ["side"]
+
+
+@admin.register(PaperNote)
+class PaperNoteAdmin(AuditedAdmin, ReadOnlyAdmin):
+    """The OIV's notes are its own: the admin lists which exist, not what they say."""
+
+    ente_path = "relazione__plan__ente"
+    list_display = ["relazione", "topic", "revision", "updated_at", "updated_by"]
+    exclude = ["text"]
+
+
+@admin.register(PaperDocument)
+class PaperDocumentAdmin(AuditedAdmin, ReadOnlyAdmin):
+    ente_path = "relazione__plan__ente"
+    list_display = ["relazione", "title", "original_name", "size", "sha256", "uploaded_at"]

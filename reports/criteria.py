@@ -91,6 +91,19 @@ class Criterion:
         }
 
 
+# key → label of every criterion, in the order of the OIV's form: the working papers file notes under these keys.
+CRITERION_LABELS: dict[str, str] = {
+    "obiettivi": "Ogni obiettivo e ogni indicatore del Piano adottato è rendicontato",
+    "target": "Ogni target rendicontato è quello adottato o una rimodulazione con atto e motivazione",
+    MISSES: "Ogni target non raggiunto ha la nota sullo scostamento",
+    "manuali": "Ogni raggiungimento inserito a mano ha la motivazione",
+    "allegati": "Le evidenze sono allegate dove l'indicatore le richiede",
+    "punteggio": "Il punteggio complessivo è la media ponderata dei punteggi riportati",
+    "segnaposto": "Nessun testo di istruzione resta nella Relazione",
+    "atto": "L'atto di adozione del Piano precede l'anno del Piano",
+}
+
+
 def validation_criteria(ctx: RelazioneContext) -> list[Criterion]:
     """Every criterion in the order of the OIV's form."""
     return [
@@ -140,7 +153,7 @@ def _objectives_reported(ctx: RelazioneContext) -> Criterion:
             exceptions.append(CriterionException(_label(node, ind), _objective_url(ctx, node.pk, ind.pk)))
     return Criterion(
         "obiettivi",
-        "Ogni obiettivo e ogni indicatore del Piano adottato è rendicontato",
+        CRITERION_LABELS["obiettivi"],
         False,
         len(objectives) + with_target,
         exceptions,
@@ -176,7 +189,7 @@ def _targets_adopted(ctx: RelazioneContext) -> Criterion:
             )
     return Criterion(
         "target",
-        "Ogni target rendicontato è quello adottato o una rimodulazione con atto e motivazione",
+        CRITERION_LABELS["target"],
         False,
         checked,
         exceptions,
@@ -209,7 +222,7 @@ def _misses_noted(ctx: RelazioneContext) -> Criterion:
             )
     return Criterion(
         MISSES,
-        "Ogni target non raggiunto ha la nota sullo scostamento",
+        CRITERION_LABELS[MISSES],
         True,
         checked,
         exceptions,
@@ -234,7 +247,7 @@ def _manual_reasoned(ctx: RelazioneContext) -> Criterion:
             )
     return Criterion(
         "manuali",
-        "Ogni raggiungimento inserito a mano ha la motivazione",
+        CRITERION_LABELS["manuali"],
         True,
         checked,
         exceptions,
@@ -245,7 +258,7 @@ def _manual_reasoned(ctx: RelazioneContext) -> Criterion:
 def _evidence() -> Criterion:
     return Criterion(
         "allegati",
-        "Le evidenze sono allegate dove l'indicatore le richiede",
+        CRITERION_LABELS["allegati"],
         False,
         0,
         skipped="Il Piano non indica quali indicatori richiedono un allegato: verificare le evidenze a campione.",
@@ -268,7 +281,7 @@ def _overall_score(ctx: RelazioneContext) -> Criterion:
         )
     return Criterion(
         "punteggio",
-        "Il punteggio complessivo è la media ponderata dei punteggi riportati",
+        CRITERION_LABELS["punteggio"],
         False,
         len(roots),
         exceptions,
@@ -285,7 +298,7 @@ def _no_placeholder(ctx: RelazioneContext) -> Criterion:
             exceptions.append(CriterionException(f"{section.label}: «{found}»", f"{edit}#{section.key}"))
     return Criterion(
         "segnaposto",
-        "Nessun testo di istruzione resta nella Relazione",
+        CRITERION_LABELS["segnaposto"],
         True,
         len(TEXT_SECTIONS),
         exceptions,
@@ -310,7 +323,7 @@ def _act_before_year(ctx: RelazioneContext) -> Criterion:
     when = date_it(plan.act_date) if plan.act_date else "senza data"
     return Criterion(
         "atto",
-        "L'atto di adozione del Piano precede l'anno del Piano",
+        CRITERION_LABELS["atto"],
         False,
         1,
         exceptions,

@@ -265,3 +265,157 @@ class RelazioneArtifact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relazione} – {self.get_kind_display()} ({self.sha256[:12]})"
+
+
+# --- the OIV's working papers (carte di lavoro, issue 14 item 2) --------------------------------------------------
+
+
+class PaperNote(models.Model):
+    """The OIV's own note on a validation criterion or a section of the Relazione; read by the OIV only.
+
+    The history keeps who changed a note and when, not its text: the audit page is read by the planning office too.
+    """
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="paper_notes")
+    topic = models.CharField("argomento", max_length=40)  # reports.papers.TOPICS: "criterio:<key>", "sezione:<key>"
+    text = models.TextField("nota", blank=True)
+    # Counts the edits: the history leaves the text out, so this is what tells one edit from the next.
+    revision = models.PositiveIntegerField("versione", default=1)
+    updated_at = models.DateTimeField("modificata il", auto_now=True)
+    updated_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = AuditedRecords(excluded_fields=["text"])
+
+    class Meta:
+        verbose_name = "nota dell'OIV"
+        verbose_name_plural = "note dell'OIV"
+        ordering = ["relazione", "topic"]
+        constraints = [
+            # One note per criterion or section: the box on the page edits it in place.
+            models.UniqueConstraint(fields=["relazione", "topic"], name="papernote_one_per_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Nota OIV {self.topic}"
+
+
+class ClarificationState(models.TextChoices):
+    OPEN = "aperta", "Aperta"
+    ANSWERED = "risposta", "Risposta"
+    CLOSED = "chiusa", "Chiusa"
+
+
+class ClarificationRequest(models.Model):
+    """A request for clarification from the OIV to the planning office, on a node, a value or the whole Relazione.
+
+    aperta (the OIV asked or asked again) → risposta (the planning office answered) → chiusa (the OIV closed it).
+    """
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="clarifications")
+    objective = models.ForeignKey(
+        Objective, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name="obiettivo"
+    )
+    measurement = models.ForeignKey(
+        "consuntivi.Measurement",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="consuntivo",
+    )
+    topic = models.CharField("criterio o sezione", max_length=40, blank=True)
+    subject = models.CharField("oggetto", max_length=200)
+    state = models.CharField(
+        "stato", max_length=10, choices=ClarificationState.choices, default=ClarificationState.OPEN
+    )
+    created_at = models.DateTimeField("aperta il", auto_now_add=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField("chiusa il", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = AuditedRecords()
+
+    class Meta:
+        verbose_name = "richiesta di chiarimento"
+        verbose_name_plural = "richieste di chiarimento"
+        ordering = ["relazione", "-created_at", "-id"]
+        indexes = [
+            # The open requests of an ente's Relazioni, counted on the OIV's home page.
+            models.Index(fields=["relazione", "state"], name="clarification_state"),
+        ]
+        constraints = [
+            # A request is about one thing: a node, or a value, or (neither) the Relazione in general.
+            models.CheckConstraint(
+                condition=Q(objective__isnull=True) | Q(measurement__isnull=True), name="clarification_one_subject"
+            ),
+            # Closed exactly when it has a closing date.
+            models.CheckConstraint(
+                condition=Q(state="chiusa", closed_at__isnull=False) | (~Q(state="chiusa") & Q(closed_at__isnull=True)),
+                name="clarification_closed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Richiesta di chiarimento: {self.subject}"
+
+
+class ClarificationMessage(models.Model):
+    """One message of a clarification thread: the OIV's question or the planning office's answer, with who/when."""
+
+    class Side(models.TextChoices):
+        OIV = "oiv", "OIV"
+        PLANNING = "pianificazione", "Ufficio pianificazione"
+
+    request = models.ForeignKey(ClarificationRequest, on_delete=models.CASCADE, related_name="messages")
+    side = models.CharField("parte", max_length=16, choices=Side.choices)
+    text = models.TextField("testo")
+    author = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("scritto il", auto_now_add=True)
+
+    history = AuditedRecords()
+
+    class Meta:
+        verbose_name = "messaggio di chiarimento"
+        verbose_name_plural = "messaggi di chiarimento"
+        ordering = ["request", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_side_display()}: {self.text[:60]}"
+
+
+def paper_document_upload_to(instance: "PaperDocument", filename: str) -> str:
+    return f"relazioni/carte-oiv/{instance.relazione_id}/{filename}"
+
+
+class PaperDocument(models.Model):
+    """A document the OIV collected for its review, stored with its SHA-256; read by the OIV only."""
+
+    relazione = models.ForeignKey(Relazione, on_delete=models.CASCADE, related_name="paper_documents")
+    title = models.CharField("descrizione", max_length=200)
+    file = models.FileField("file", upload_to=paper_document_upload_to, max_length=300)
+    original_name = models.CharField("nome del file", max_length=200)
+    content_type = models.CharField("tipo", max_length=100)
+    size = models.PositiveIntegerField("dimensione (byte)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField("caricato il", auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = AuditedRecords()
+
+    class Meta:
+        verbose_name = "documento dell'OIV"
+        verbose_name_plural = "documenti dell'OIV"
+        ordering = ["relazione", "-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -8,16 +8,30 @@ kept apart from raw values so that the xlsx export can write numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from plans.models import Plan, PlanYear, YearState
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from perfplan.permissions import Action, can, require
+from plans.models import Objective, Plan, PlanYear, YearState
 from plans.selectors import plans_visible_to
 from reports.checks import Check, relazione_checks
-from reports.criteria import MISSES, blocking_failures, validation_criteria
-from reports.models import CycleActivity, Relazione, RelazioneState
+from reports.criteria import CRITERION_LABELS, MISSES, blocking_failures, validation_criteria
+from reports.models import (
+    ClarificationMessage,
+    ClarificationRequest,
+    ClarificationState,
+    CycleActivity,
+    PaperDocument,
+    PaperNote,
+    Relazione,
+    RelazioneState,
+)
 from reports.sections import FRONT, SECTIONS
 from reports.sections.context import CALENDARIO_KEY, PendingValidation, current_document, final_artifact, load
 from reports.sections.data import RelazioneData
+from reports.texts import CONCLUSION_SECTIONS
 
 __all__ = [
     "CALENDARIO_KEY",
@@ -124,3 +138,112 @@ def relazione_build(
         if c.key == MISSES
     ]
     return data
+
+
+# --- the OIV's working papers (carte di lavoro) ----------------------------------------------------------------
+
+# topic key → what it is about: the validation criteria (reports.criteria) and the sections the OIV concludes on.
+PAPER_TOPICS: dict[str, str] = {f"criterio:{key}": label for key, label in CRITERION_LABELS.items()} | {
+    f"sezione:{key}": label for key, label in CONCLUSION_SECTIONS
+}
+
+
+@dataclass
+class Papers:
+    """What the Carte di lavoro page shows to one user: the threads to both sides, notes and documents to the OIV."""
+
+    requests: list[ClarificationRequest]
+    notes: dict[str, PaperNote] = field(default_factory=dict)  # topic → note; empty for the planning office
+    documents: list[PaperDocument] = field(default_factory=list)
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for r in self.requests if r.state != ClarificationState.CLOSED)
+
+    def note_rows(self, kind: str) -> list[dict]:
+        """The note boxes of one kind of topic ("criterio" or "sezione"): key, label, anchor and the note's text."""
+        return [
+            {
+                "key": key,
+                "label": label,
+                "anchor": "nota-" + key.replace(":", "-"),
+                "text": self.notes[key].text if key in self.notes else "",
+            }
+            for key, label in PAPER_TOPICS.items()
+            if key.startswith(f"{kind}:")
+        ]
+
+
+def _requests(relazione: Relazione):
+    return (
+        ClarificationRequest.objects.filter(relazione=relazione)
+        .select_related("objective", "measurement__indicator__objective", "created_by", "closed_by")
+        .prefetch_related(Prefetch("messages", queryset=ClarificationMessage.objects.select_related("author")))
+    )
+
+
+def papers_for(*, relazione: Relazione, user) -> Papers:
+    """The working papers of a Relazione as `user` may read them (CLARIFICATION_READ; notes and documents: the OIV's
+    own, OIV_PAPERS). Four queries at most, whatever the number of threads and messages."""
+    require(user, Action.CLARIFICATION_READ)
+    if relazione.pk is None:
+        return Papers(requests=[])
+    papers = Papers(requests=list(_requests(relazione)))
+    for request in papers.requests:
+        request.topic_label = PAPER_TOPICS.get(request.topic, "")
+    if can(user, Action.OIV_PAPERS):
+        papers.notes = {n.topic: n for n in PaperNote.objects.filter(relazione=relazione)}
+        papers.documents = list(PaperDocument.objects.filter(relazione=relazione).select_related("uploaded_by"))
+    return papers
+
+
+def clarification_get(*, relazione: Relazione, request_id: int) -> ClarificationRequest:
+    """One request of this Relazione (its plan already scoped to the user's ente): another's is not found (404)."""
+    found = _requests(relazione).filter(pk=request_id).first() if relazione.pk else None
+    if found is None:
+        raise Http404("Richiesta di chiarimento non trovata.")
+    return found
+
+
+def objective_clarifications(*, objective: Objective, user) -> list[ClarificationRequest]:
+    """The requests about a node or one of its values, for the node's page; none for who may not read them."""
+    if not can(user, Action.CLARIFICATION_READ):
+        return []
+    return list(
+        ClarificationRequest.objects.filter(
+            Q(objective=objective) | Q(measurement__indicator__objective=objective),
+            relazione__plan_id=objective.plan_id,
+        ).select_related("relazione", "measurement__indicator")
+    )
+
+
+@dataclass
+class PendingClarifications:
+    plan: Plan
+    year: int
+    waiting_answer: int  # aperta: the planning office has to answer
+    answered: int  # risposta: the OIV has to read the answer and close or ask again
+
+    @property
+    def total(self) -> int:
+        return self.waiting_answer + self.answered
+
+
+def clarifications_pending(*, plans: list[Plan]) -> list[PendingClarifications]:
+    """The requests not closed yet, per Relazione of `plans`, for the home pages. One query."""
+    by_plan = {plan.pk: plan for plan in plans}
+    counts: dict[tuple[int, int], PendingClarifications] = {}
+    rows = (
+        ClarificationRequest.objects.filter(relazione__plan__in=plans)
+        .exclude(state=ClarificationState.CLOSED)
+        .values_list("relazione__plan_id", "relazione__year", "state")
+        .annotate(n=Count("id"))
+        .order_by("relazione__plan_id", "relazione__year", "state")
+    )
+    for plan_id, year, state, n in rows:
+        item = counts.setdefault((plan_id, year), PendingClarifications(by_plan[plan_id], year, 0, 0))
+        if state == ClarificationState.OPEN:
+            item.waiting_answer += n
+        else:
+            item.answered += n
+    return list(counts.values())

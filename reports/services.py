@@ -18,10 +18,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from consuntivi.services import year_close
+from consuntivi.models import Measurement
+from consuntivi.services import evidence_check, year_close
 from indicators.models import Indicator
 from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.formats import date_it, number_it
@@ -36,8 +38,13 @@ from reports.models import (
     BilancioLine,
     BudgetLine,
     BudgetVoce,
+    ClarificationMessage,
+    ClarificationRequest,
+    ClarificationState,
     CycleActivity,
     KeyIndicator,
+    PaperDocument,
+    PaperNote,
     PromoAmount,
     Relazione,
     RelazioneArtifact,
@@ -50,6 +57,7 @@ from reports.sanitize import sanitize_html
 from reports.sections.common import count_text
 from reports.selectors import (
     CALENDARIO_KEY,
+    PAPER_TOPICS,
     PendingValidation,
     RelazioneData,
     calendario_snapshot,
@@ -362,6 +370,10 @@ def relazione_approve(*, relazione: Relazione, organ: str, number: str, date: dt
     relazione.updated_by = user
     require_fit(relazione)
     relazione.save()
+    # The preview rendered as a draft carries «BOZZA» and the texts before approval: no longer offered.
+    stale = list(RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT))
+    RelazioneArtifact.objects.filter(pk__in=[a.pk for a in stale]).delete()
+    transaction.on_commit(lambda: _discard_files(*(a.file for a in stale)))
     return relazione
 
 
@@ -430,6 +442,12 @@ def relazione_render_draft(*, relazione: Relazione, user, progress: Progress | N
     artifact = None
     try:
         with transaction.atomic():
+            # Approved while it was rendering: this preview shows «BOZZA» and the texts before approval, stale.
+            state_now = Relazione.objects.select_for_update().filter(pk=relazione.pk).values_list("state", flat=True)
+            if state_now.first() not in (None, rendered.data.state):
+                raise ValidationError(
+                    "La Relazione è cambiata di stato durante la generazione: generare di nuovo l'anteprima."
+                )
             old = list(RelazioneArtifact.objects.filter(relazione=relazione, kind=ArtifactKind.DRAFT))
             RelazioneArtifact.objects.filter(pk__in=[a.pk for a in old]).delete()
             artifact = _store_artifact(relazione=relazione, rendered=rendered, kind=ArtifactKind.DRAFT, user=user)
@@ -724,3 +742,209 @@ def relazione_reopen(*, relazione: Relazione, reason: str, user) -> Relazione:
     relazione.updated_by = user
     relazione.save(update_fields=["state", "updated_by", "updated_at"])
     return relazione
+
+
+# --- the OIV's working papers (carte di lavoro) ----------------------------------------------------------------
+
+MAX_PAPER_CHARS = 10_000  # a note or a message: a page of text
+
+
+def _require_papers_open(relazione: Relazione) -> None:
+    """A validated Relazione closes the file the OIV worked on: notes, threads and documents stay readable as they
+    were when the OIV signed, and nothing is added to them (no new request, message, note or document) until an
+    Amministratore reopens the year. Only closing a request left open is still allowed."""
+    if relazione.state == RelazioneState.VALIDATED:
+        raise ValidationError(
+            "La Relazione è validata: le carte di lavoro restano consultabili ma non si aggiungono richieste, "
+            "messaggi, note o documenti."
+        )
+
+
+def _paper_text(text: str, field: str, what: str) -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_PAPER_CHARS:
+        raise ValidationError({field: f"{what} supera {number_it(MAX_PAPER_CHARS)} caratteri."})
+    return text
+
+
+@audited
+@transaction.atomic
+def paper_note_save(*, relazione: Relazione, topic: str, text: str, user) -> PaperNote:
+    """The OIV's note on a criterion or a section (PAPER_TOPICS), written over the previous one; the history keeps
+    who changed it and when."""
+    _require(user, Action.OIV_PAPERS)
+    relazione = _locked_relazione(relazione)
+    _require_papers_open(relazione)
+    if topic not in PAPER_TOPICS:
+        raise ValidationError({"topic": "Criterio o sezione sconosciuti."})
+    text = _paper_text(text, "text", "La nota")
+    note = PaperNote.objects.filter(relazione=relazione, topic=topic).first()
+    if note is None:
+        note = PaperNote(relazione=relazione, topic=topic, text=text, updated_by=user)
+        require_fit(note)
+        note.save()
+    elif note.text != text:
+        note.text, note.revision, note.updated_by = text, note.revision + 1, user
+        require_fit(note)
+        note.save(update_fields=["text", "revision", "updated_by", "updated_at"])
+    return note
+
+
+@audited
+@transaction.atomic
+def clarification_open(
+    *,
+    relazione: Relazione,
+    subject: str,
+    text: str,
+    user,
+    objective_id: int | None = None,
+    measurement_id: int | None = None,
+    topic: str = "",
+) -> ClarificationRequest:
+    """The OIV asks the planning office: about a node of the plan, a value of the year, or (neither) the Relazione
+    in general; `topic` says which criterion or section prompted it. The question is the thread's first message."""
+    _require(user, Action.OIV_PAPERS)
+    relazione = _locked_relazione(relazione)
+    _require_papers_open(relazione)
+    errors = {}
+    subject = (subject or "").strip()
+    if not subject:
+        errors["subject"] = "Indicare l'oggetto della richiesta."
+    elif len(subject) > 200:
+        errors["subject"] = "L'oggetto supera 200 caratteri."
+    try:
+        text = _paper_text(text, "text", "La richiesta")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not text and "text" not in errors:
+        errors["text"] = "Scrivere la richiesta."
+    if topic and topic not in PAPER_TOPICS:
+        errors["topic"] = "Criterio o sezione sconosciuti."
+    if objective_id is not None and measurement_id is not None:
+        errors["objective"] = "Una richiesta riguarda un obiettivo oppure un valore, non entrambi."
+    objective = measurement = None
+    if objective_id is not None:
+        objective = Objective.objects.filter(plan=relazione.plan, pk=objective_id).first()
+        if objective is None:
+            errors["objective"] = "Obiettivo non appartenente al piano."
+    if measurement_id is not None:
+        measurement = Measurement.objects.filter(
+            pk=measurement_id, indicator__objective__plan=relazione.plan, year=relazione.year
+        ).first()
+        if measurement is None:
+            errors["measurement"] = f"Consuntivo non appartenente al piano e all'anno {relazione.year}."
+    if errors:
+        raise ValidationError(errors)
+    request = ClarificationRequest(
+        relazione=relazione,
+        objective=objective,
+        measurement=measurement,
+        topic=topic,
+        subject=subject,
+        created_by=user,
+    )
+    message = ClarificationMessage(side=ClarificationMessage.Side.OIV, text=text, author=user)
+    require_fit(request, message)
+    request.save()
+    message.request = request
+    message.save()
+    return request
+
+
+def _locked_request(request: ClarificationRequest) -> ClarificationRequest:
+    return ClarificationRequest.objects.select_for_update().select_related("relazione").get(pk=request.pk)
+
+
+def _add_message(request: ClarificationRequest, *, side: str, text: str, user, to_state: str) -> ClarificationMessage:
+    relazione = _locked_relazione(request.relazione)
+    _require_papers_open(relazione)
+    request = _locked_request(request)
+    if request.state == ClarificationState.CLOSED:
+        raise ValidationError("La richiesta è chiusa: non si aggiungono messaggi.")
+    text = _paper_text(text, "text", "Il messaggio")
+    if not text:
+        raise ValidationError({"text": "Scrivere il messaggio."})
+    message = ClarificationMessage(request=request, side=side, text=text, author=user)
+    require_fit(message)
+    message.save()
+    if request.state != to_state:
+        request.state = to_state
+        request.save(update_fields=["state"])
+    return message
+
+
+@audited
+@transaction.atomic
+def clarification_answer(*, request: ClarificationRequest, text: str, user) -> ClarificationMessage:
+    """The planning office answers: the request becomes «risposta», for the OIV to read and close or ask again."""
+    _require(user, Action.CLARIFICATION_ANSWER)
+    return _add_message(
+        request, side=ClarificationMessage.Side.PLANNING, text=text, user=user, to_state=ClarificationState.ANSWERED
+    )
+
+
+@audited
+@transaction.atomic
+def clarification_follow_up(*, request: ClarificationRequest, text: str, user) -> ClarificationMessage:
+    """The OIV asks again on the same thread: the request is «aperta» again, waiting for an answer."""
+    _require(user, Action.OIV_PAPERS)
+    return _add_message(
+        request, side=ClarificationMessage.Side.OIV, text=text, user=user, to_state=ClarificationState.OPEN
+    )
+
+
+@audited
+@transaction.atomic
+def clarification_close(*, request: ClarificationRequest, user) -> ClarificationRequest:
+    """Only the OIV closes a request, answered or not; also after the validation, so that none stays open forever."""
+    _require(user, Action.OIV_PAPERS)
+    request = _locked_request(request)
+    if request.state == ClarificationState.CLOSED:
+        raise ValidationError("La richiesta è già chiusa.")
+    request.state = ClarificationState.CLOSED
+    request.closed_at = timezone.now()
+    request.closed_by = user
+    request.save(update_fields=["state", "closed_at", "closed_by"])
+    return request
+
+
+@audited
+def paper_document_add(*, relazione: Relazione, title: str, upload: UploadedFile, user) -> PaperDocument:
+    """A document the OIV collected, checked as the values' evidence is (type by extension and content, size:
+    consuntivi.services.evidence_check) and kept with its SHA-256. The file is written first, then its row; a
+    refused row deletes the file."""
+    _require(user, Action.OIV_PAPERS)
+    title = (title or "").strip() or Path(upload.name or "documento").stem
+    if len(title) > 200:
+        raise ValidationError({"title": "La descrizione supera 200 caratteri."})
+    try:
+        content_type = evidence_check(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = Path(upload.name or "documento").name[-80:]
+    document = None
+    try:
+        with transaction.atomic():
+            locked = _locked_relazione(relazione)
+            _require_papers_open(locked)
+            document = PaperDocument(
+                relazione=locked,
+                title=title,
+                original_name=name,
+                content_type=content_type,
+                size=upload.size,
+                sha256=digest.hexdigest(),
+                uploaded_by=user,
+            )
+            require_fit(document)
+            document.file.save(name, upload, save=False)
+            document.save()
+    except BaseException:
+        _discard_files(document.file if document is not None else None)
+        raise
+    return document

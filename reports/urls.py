@@ -22,4 +22,24 @@ urlpatterns = [
     path("<id:plan_id>/<id:year>/documento-validazione.pdf", views.relazione_document, name="document"),
     path("<id:plan_id>/<id:year>/documento-firmato/", views.relazione_upload_signed, name="upload_signed"),
     path("<id:plan_id>/<id:year>/tabelle.xlsx", views.relazione_export, name="xlsx"),
+    path("<id:plan_id>/<id:year>/carte/", views.relazione_papers, name="papers"),
+    path("<id:plan_id>/<id:year>/carte/nota/", views.paper_note, name="paper_note"),
+    path("<id:plan_id>/<id:year>/carte/richieste/", views.clarification_open, name="clarification_open"),
+    path(
+        "<id:plan_id>/<id:year>/carte/richieste/<id:request_id>/risposta/",
+        views.clarification_answer,
+        name="clarification_answer",
+    ),
+    path(
+        "<id:plan_id>/<id:year>/carte/richieste/<id:request_id>/messaggio/",
+        views.clarification_follow_up,
+        name="clarification_follow_up",
+    ),
+    path(
+        "<id:plan_id>/<id:year>/carte/richieste/<id:request_id>/chiudi/",
+        views.clarification_close,
+        name="clarification_close",
+    ),
+    path("<id:plan_id>/<id:year>/carte/documenti/", views.paper_document_add, name="paper_document_add"),
+    path("<id:plan_id>/<id:year>/carte/documenti/<id:document_id>/", views.paper_document, name="paper_document"),
 ]

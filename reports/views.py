@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from consuntivi.models import Measurement
 from indicators.models import Indicator
 from jobs.models import JobKind, JobState
 from jobs.services import job_for_user, job_save_input, job_start, latest_job
@@ -32,12 +33,21 @@ from reports.models import (
     BilancioLine,
     BudgetVoce,
     CycleActivity,
+    PaperDocument,
     PromoAmount,
     Relazione,
     RelazioneArtifact,
     RelazioneState,
 )
-from reports.selectors import current_document, final_artifact, relazione_build, relazione_list
+from reports.selectors import (
+    PAPER_TOPICS,
+    clarification_get,
+    current_document,
+    final_artifact,
+    papers_for,
+    relazione_build,
+    relazione_list,
+)
 from reports.texts import CHECKLIST, CONCLUSION_SECTIONS, DEFAULT_ACTIVITIES, TEXT_SECTIONS
 
 PDF = "application/pdf"
@@ -90,11 +100,19 @@ def relazione_detail(request, plan_id: int, year: int):
     )
     document = current_document(relazione=relazione) if relazione.pk else None
     user = request.user
+    papers = papers_for(relazione=relazione, user=user) if can(user, Action.CLARIFICATION_READ) else None
+    notes = {row["key"]: row for row in papers.note_rows("criterio")} if papers else {}
     return render(
         request,
         "reports/detail.html",
         {
             "r": data,
+            "papers": papers,
+            "criteria_rows": [(c, notes.get(f"criterio:{c.key}")) for c in data.criteria],
+            "papers_oiv": can(user, Action.OIV_PAPERS),
+            "validated": data.state == RelazioneState.VALIDATED,
+            "plan": relazione.plan,
+            "year": year,
             "document": document,
             "validation": relazione.validations.first() if document else None,
             "relazione": relazione,
@@ -483,4 +501,186 @@ def relazione_export(request, plan_id: int, year: int):
     response["Content-Disposition"] = (
         f'attachment; filename="relazione-performance-{relazione.plan.ente.code}-{year}.xlsx"'
     )
+    return response
+
+
+# --- the OIV's working papers (carte di lavoro) ----------------------------------------------------------------
+
+
+def _papers_url(relazione: Relazione, anchor: str = "") -> str:
+    url = reverse("reports:papers", args=[relazione.plan.pk, relazione.year])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _papers_action(request, relazione: Relazione, ok: str, action, anchor: str = ""):
+    """Run a write of the working papers; its refusal is shown on the page the user came from."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, f"Non salvato: {_error_text(error)}")
+    else:
+        messages.success(request, ok)
+    back = request.POST.get("next", "")
+    if back == "relazione":
+        return redirect(f"{relazione.get_absolute_url()}#{anchor}" if anchor else relazione.get_absolute_url())
+    return redirect(_papers_url(relazione, anchor))
+
+
+@permission_required(Action.CLARIFICATION_READ)
+def relazione_papers(request, plan_id: int, year: int):
+    """The Carte di lavoro: the threads with the planning office; for the OIV also its notes and documents."""
+    relazione = _relazione_for(request, plan_id, year)
+    papers = papers_for(relazione=relazione, user=request.user)
+    plan = relazione.plan
+    topic = request.GET.get("argomento", "")
+    objective_id = parse_id(request.GET.get("obiettivo", ""))
+    measurement_id = parse_id(request.GET.get("consuntivo", ""))
+    measurement = (
+        Measurement.objects.filter(pk=measurement_id, indicator__objective__plan=plan, year=year)
+        .select_related("indicator__objective")
+        .first()
+        if measurement_id
+        else None
+    )
+    oiv = can(request.user, Action.OIV_PAPERS)
+    validated = relazione.state == RelazioneState.VALIDATED
+    return render(
+        request,
+        "reports/papers.html",
+        {
+            "relazione": relazione,
+            "plan": plan,
+            "year": year,
+            "papers": papers,
+            "oiv": oiv,
+            "validated": validated,
+            "can_ask": oiv and not validated,
+            "can_answer": can(request.user, Action.CLARIFICATION_ANSWER) and not validated,
+            "topics": list(PAPER_TOPICS.items()),
+            "section_notes": papers.note_rows("sezione"),
+            "criterion_notes": papers.note_rows("criterio"),
+            "objectives": Objective.objects.filter(plan=plan).order_by("code").only("pk", "code", "title")
+            if oiv and not validated
+            else [],
+            "chosen_topic": topic if topic in PAPER_TOPICS else "",
+            "chosen_objective": objective_id,
+            "measurement": measurement,
+        },
+    )
+
+
+@require_POST
+@permission_required(Action.OIV_PAPERS)
+def paper_note(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year, create=True)
+    topic = request.POST.get("topic", "")
+    anchor = "nota-" + topic.replace(":", "-") if topic in PAPER_TOPICS else ""
+    return _papers_action(
+        request,
+        relazione,
+        "Nota salvata.",
+        lambda: services.paper_note_save(
+            relazione=relazione, topic=topic, text=request.POST.get("text", ""), user=request.user
+        ),
+        anchor,
+    )
+
+
+@require_POST
+@permission_required(Action.OIV_PAPERS)
+def clarification_open(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year, create=True)
+    post = request.POST
+
+    def open_it():
+        objective_id = parse_id(post.get("objective", "")) if post.get("objective") else None
+        measurement_id = parse_id(post.get("measurement", "")) if post.get("measurement") else None
+        if (post.get("objective") and objective_id is None) or (post.get("measurement") and measurement_id is None):
+            raise ValidationError("Obiettivo o consuntivo non validi.")
+        services.clarification_open(
+            relazione=relazione,
+            subject=post.get("subject", ""),
+            text=post.get("text", ""),
+            objective_id=objective_id,
+            measurement_id=measurement_id,
+            topic=post.get("topic", ""),
+            user=request.user,
+        )
+
+    return _papers_action(request, relazione, "Richiesta di chiarimento inviata all'ufficio pianificazione.", open_it)
+
+
+def _clarification(request, plan_id: int, year: int, request_id: int):
+    relazione = _relazione_for(request, plan_id, year)
+    return relazione, clarification_get(relazione=relazione, request_id=request_id)
+
+
+@require_POST
+@permission_required(Action.CLARIFICATION_ANSWER)
+def clarification_answer(request, plan_id: int, year: int, request_id: int):
+    relazione, thread = _clarification(request, plan_id, year, request_id)
+    return _papers_action(
+        request,
+        relazione,
+        "Risposta inviata all'OIV.",
+        lambda: services.clarification_answer(request=thread, text=request.POST.get("text", ""), user=request.user),
+        f"richiesta-{thread.pk}",
+    )
+
+
+@require_POST
+@permission_required(Action.OIV_PAPERS)
+def clarification_follow_up(request, plan_id: int, year: int, request_id: int):
+    relazione, thread = _clarification(request, plan_id, year, request_id)
+    return _papers_action(
+        request,
+        relazione,
+        "Nuovo messaggio inviato: la richiesta è di nuovo aperta.",
+        lambda: services.clarification_follow_up(request=thread, text=request.POST.get("text", ""), user=request.user),
+        f"richiesta-{thread.pk}",
+    )
+
+
+@require_POST
+@permission_required(Action.OIV_PAPERS)
+def clarification_close(request, plan_id: int, year: int, request_id: int):
+    relazione, thread = _clarification(request, plan_id, year, request_id)
+    return _papers_action(
+        request,
+        relazione,
+        "Richiesta chiusa.",
+        lambda: services.clarification_close(request=thread, user=request.user),
+        f"richiesta-{thread.pk}",
+    )
+
+
+@require_POST
+@permission_required(Action.OIV_PAPERS)
+def paper_document_add(request, plan_id: int, year: int):
+    relazione = _relazione_for(request, plan_id, year, create=True)
+    upload = request.FILES.get("file")
+
+    def add_it():
+        if upload is None:
+            raise ValidationError({"file": "Scegliere il file da caricare."})
+        services.paper_document_add(
+            relazione=relazione, title=request.POST.get("title", ""), upload=upload, user=request.user
+        )
+
+    return _papers_action(request, relazione, "Documento caricato e conservato con la sua impronta SHA-256.", add_it)
+
+
+@permission_required(Action.OIV_PAPERS)
+def paper_document(request, plan_id: int, year: int, document_id: int):
+    relazione = _relazione_for(request, plan_id, year)
+    document = PaperDocument.objects.filter(relazione=relazione, pk=document_id).first() if relazione.pk else None
+    if document is None:
+        raise Http404("Documento non trovato.")
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-SHA256"] = document.sha256
     return response

@@ -34,8 +34,19 @@ from perfplan.permissions import PERMISSIONS, SCOPES, Action, roles_table
 from perfplan.roles import Role, user_roles
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear, PlanYearEvent, YearState
-from reports.models import ArtifactKind, Relazione, RelazioneArtifact, Validation
+from reports.models import (
+    ArtifactKind,
+    ClarificationMessage,
+    ClarificationRequest,
+    PaperDocument,
+    PaperNote,
+    Relazione,
+    RelazioneArtifact,
+    Validation,
+)
 from reports.services import (
+    clarification_open,
+    paper_document_add,
     relazione_approve,
     relazione_close_year,
     relazione_get_or_create,
@@ -140,6 +151,14 @@ reports:history_pdf             302  200  403  403  200  200  404
 reports:attachment              302  200  403  403  200  200  404
 reports:document                302  200  403  403  200  200  404
 reports:upload_signed           302  405  405  405  405  405  405
+reports:papers                  302  200  403  403  200  403  404
+reports:paper_note              302  405  405  405  405  405  405
+reports:clarification_open      302  405  405  405  405  405  405
+reports:clarification_answer    302  405  405  405  405  405  405
+reports:clarification_follow_up 302  405  405  405  405  405  405
+reports:clarification_close     302  405  405  405  405  405  405
+reports:paper_document_add      302  405  405  405  405  405  405
+reports:paper_document          302  403  403  403  200  403  403
 reports:xlsx                    302  200  200  200  200  200  404
 audit:index                     302  200  403  403  200  200  200
 audit:export                    302  200  403  403  200  200  200
@@ -189,6 +208,12 @@ reports:validate                302  403  403  403   ·   403  403
 reports:reopen                  302  403  403  403  403   ·   403
 reports:render                  302   ·   403  403   ·    ·   404
 reports:upload_signed           302  403  403  403   ·   403  403
+reports:paper_note              302  403  403  403   ·   403  403
+reports:clarification_open      302  403  403  403   ·   403  403
+reports:clarification_answer    302   ·   403  403  403  403  404
+reports:clarification_follow_up 302  403  403  403   ·   403  403
+reports:clarification_close     302  403  403  403   ·   403  403
+reports:paper_document_add      302  403  403  403   ·   403  403
 """)
 
 # What the database holds: a refused request must not change a single row of these.
@@ -209,6 +234,10 @@ WATCHED = (
     Validation,
     OrgUnit,
     Job,
+    PaperNote,
+    ClarificationRequest,
+    ClarificationMessage,
+    PaperDocument,
 )
 
 
@@ -235,19 +264,28 @@ def _build() -> World:
     users["X"] = make_user("pianificazione_altrove", Role.PLANNER, elsewhere)
     assert {persona: user_roles(user) if user else set() for persona, user in users.items()} == ROLES
 
-    # The Relazione 2017, all the way: preview, year closed, approved, validated with the signed document.
+    # The Relazione 2017, all the way: year closed, approved, preview, validated with the signed document.
     relazione = relazione_get_or_create(plan=plan, year=REPORT_YEAR)
-    draft_job = job_start(kind=JobKind.RELAZIONE_DRAFT, user=planner, plan=plan, year=REPORT_YEAR)  # run at once
-    assert draft_job.state == JobState.DONE, draft_job.error
     relazione_close_year(plan=plan, year=REPORT_YEAR, user=planner, confirmed=True)
     plan.act_text = "Delibera di Giunta n. 1 del 30/01/2017"
     plan.save(update_fields=["act_text"])
     add_bilancio(plan.ente, REPORT_YEAR)
     write_texts(relazione, planner)
     relazione.refresh_from_db()
+    # The OIV's working papers, filled before the validation closes them: one request, one document.
+    thread = clarification_open(
+        relazione=relazione, subject="Fonte dei dati", text="Da dove viene il valore?", user=who["oiv"]
+    )
+    paper = paper_document_add(
+        relazione=relazione, title="Verbale", upload=SimpleUploadedFile("verbale.pdf", PDF), user=who["oiv"]
+    )
+    relazione.refresh_from_db()
     relazione_approve(
         relazione=relazione, organ="Giunta camerale", number="45", date=dt.date(2018, 6, 20), user=planner
     )
+    # The preview of the approved text (a preview of the draft is dropped at approval: it says «BOZZA»).
+    draft_job = job_start(kind=JobKind.RELAZIONE_DRAFT, user=planner, plan=plan, year=REPORT_YEAR)  # run at once
+    assert draft_job.state == JobState.DONE, draft_job.error
     signed = validation_input(attachment=PDF, attachment_name="validazione-firmata.pdf")
     relazione_validate(relazione=relazione, data=signed, user=who["oiv"])
     final = RelazioneArtifact.objects.get(relazione=relazione, kind=ArtifactKind.FINAL)
@@ -346,6 +384,12 @@ def _build() -> World:
         **{f"reports:{view}": report_ for view in ("detail", "edit", "approve", "validate", "reopen")},
         **{f"reports:{view}": report_ for view in ("render", "pdf", "draft_pdf", "attachment", "xlsx")},
         **{f"reports:{view}": report_ for view in ("document", "upload_signed")},
+        **{f"reports:{view}": report_ for view in ("papers", "paper_note", "clarification_open", "paper_document_add")},
+        **{
+            f"reports:clarification_{view}": {**report_, "request_id": thread.pk}
+            for view in ("answer", "follow_up", "close")
+        },
+        "reports:paper_document": {**report_, "document_id": paper.pk},
     }
     query = {"plans:why": f"anno={ROUND_YEAR}", "plans:target_preview": "raw=%3E%3D+12&anno=2018"}
 
@@ -394,6 +438,12 @@ def _build() -> World:
         "reports:validate": {"date": "2018-06-28", "outcome": "non_validata", "text": changed, "members": "OIV"},
         "reports:reopen": {"reason": changed},
         "reports:upload_signed": {"signed": SimpleUploadedFile("firmato.pdf", b"%PDF-1.7\n%%EOF\n")},
+        "reports:paper_note": {"topic": "sezione:s1", "text": changed},
+        "reports:clarification_open": {"subject": changed, "text": changed},
+        "reports:clarification_answer": {"text": changed},
+        "reports:clarification_follow_up": {"text": changed},
+        "reports:clarification_close": {},
+        "reports:paper_document_add": {"title": changed, "file": SimpleUploadedFile("nota.pdf", PDF)},
     }
     return World(users=users, relazione=relazione, round=rnd, unit=unit, args=args, query=query, posts=posts)
 
