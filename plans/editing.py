@@ -118,6 +118,18 @@ def _needs_reason(plan: Plan, reason: str) -> str:
     return reason
 
 
+def require_plan_editable(*, user, plan: Plan) -> None:
+    """The checks of a write to a plan's content outside this module (plans.public_value): the user's role and
+    ente, and the structure lock of a validated year."""
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+
+
+def revision_reason(*, plan: Plan, reason: str) -> str:
+    """The reason of a change, required once the plan is adopted (then the change is a revision)."""
+    return _needs_reason(plan, reason)
+
+
 # --- revisions -------------------------------------------------------------------------------------------------
 
 
