@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history import register
 
+from indicators.models import IndicatorUnit
 from indicators.scoring import ScoringRules
 from perfplan.history import AuditedRecords
 
@@ -320,7 +321,7 @@ class PublicValueIndicator(models.Model):
     )
     code = models.CharField("codice", max_length=60, blank=True)
     name = models.TextField("nome")
-    unit = models.CharField("unità di misura", max_length=10, blank=True)  # an IndicatorUnit value
+    unit = models.CharField("unità di misura", max_length=10, choices=IndicatorUnit.choices, blank=True)
     source = models.CharField("fonte", max_length=300, blank=True)
     baseline_year = models.PositiveIntegerField("baseline anno", null=True, blank=True)
     baseline = models.CharField("baseline", max_length=200, blank=True)
