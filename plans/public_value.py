@@ -188,8 +188,10 @@ def public_value_create(
 @transaction.atomic
 def public_value_update(*, public_value: PublicValue, user, reason: str = "", objectives=None, **values: Any):
     """Change an impatto's code, title, description, dimensions or linked objectives (None: links unchanged)."""
-    plan = public_value.plan
+    plan = Plan.objects.get(pk=public_value.plan_id)  # the state decides about revisions: never a stale copy
     require_plan_editable(user=user, plan=plan)
+    # The stored row, changed here: a refused change (no reason) must not leave the caller's object changed.
+    public_value = PublicValue.objects.select_for_update().get(pk=public_value.pk)
     values = _impact_values({k: v for k, v in values.items() if k in ("code", "title", "description", "dimensions")})
     if "code" in values:
         values["code"] = _check_code(plan, values["code"], exclude_pk=public_value.pk)
@@ -221,7 +223,7 @@ def public_value_update(*, public_value: PublicValue, user, reason: str = "", ob
 @transaction.atomic
 def public_value_delete(*, public_value: PublicValue, user, reason: str = "") -> None:
     """Delete an impatto with its impact indicators and targets (the objectives stay)."""
-    plan = public_value.plan
+    plan = Plan.objects.get(pk=public_value.plan_id)  # the state decides about revisions: never a stale copy
     require_plan_editable(user=user, plan=plan)
     reason = revision_reason(plan=plan, reason=reason)
     revisions = RevisionLog(plan, user, reason)
@@ -287,7 +289,7 @@ def impact_indicator_create(
     *, public_value: PublicValue, data: ImpactIndicatorData, user, reason: str = ""
 ) -> PublicValueIndicator:
     """Add an impact indicator to an impatto, with its baseline and a target per plan year."""
-    plan = public_value.plan
+    plan = Plan.objects.get(pk=public_value.plan_id)  # the state decides about revisions: never a stale copy
     require_plan_editable(user=user, plan=plan)
     reason = revision_reason(plan=plan, reason=reason)
     values = _indicator_values(plan, data)
@@ -309,7 +311,7 @@ def impact_indicator_update(
 ) -> PublicValueIndicator:
     """Change an impact indicator, its baseline and its targets, in one transaction."""
     public_value = indicator.public_value
-    plan = public_value.plan
+    plan = Plan.objects.get(pk=public_value.plan_id)  # the state decides about revisions: never a stale copy
     require_plan_editable(user=user, plan=plan)
     values = _indicator_values(plan, data)
     _check_indicator_name(public_value, values["name"], exclude_pk=indicator.pk)
@@ -334,7 +336,7 @@ def impact_indicator_update(
 @audited
 @transaction.atomic
 def impact_indicator_delete(*, indicator: PublicValueIndicator, user, reason: str = "") -> None:
-    plan = indicator.public_value.plan
+    plan = Plan.objects.get(pk=indicator.public_value.plan_id)
     require_plan_editable(user=user, plan=plan)
     reason = revision_reason(plan=plan, reason=reason)
     revisions = RevisionLog(plan, user, reason)
@@ -375,7 +377,7 @@ def risk_measure_create(
 @audited
 @transaction.atomic
 def risk_measure_delete(*, measure: RiskMeasureLink, user, reason: str = "") -> None:
-    plan = measure.plan
+    plan = Plan.objects.get(pk=measure.plan_id)
     require_plan_editable(user=user, plan=plan)
     reason = revision_reason(plan=plan, reason=reason)
     revisions = RevisionLog(plan, user, reason)
