@@ -245,6 +245,7 @@ def _impacts(doc, data: PiaoData) -> None:
 def _tree(doc, data: PiaoData) -> None:
     if not data.areas:
         doc.add_paragraph("Il piano non ha ancora obiettivi.")
+    served = bool(data.impacts)  # the «Valore pubblico» column only when the plan has impatti
     for area in data.areas:
         doc.add_heading(area.heading.text, level=area.heading.level)
         rows, bold = [], set()
@@ -252,21 +253,14 @@ def _tree(doc, data: PiaoData) -> None:
             indent = "  " * line.depth
             if line.kind == "node":
                 bold.add(index)
-                rows.append(
-                    [line.code, f"{indent}{line.level_label}: {line.text}", line.weight, "", "", "", line.owner]
-                    + [line.public_values]
-                )
+                row = [line.code, f"{indent}{line.level_label}: {line.text}", line.weight, "", "", "", line.owner]
+                rows.append(row + [line.public_values] * served)
             else:
-                rows.append([line.code, f"{indent}{line.text}", line.weight, line.unit, line.baseline, line.target])
-                rows[-1] += ["", ""]
-        _table(
-            doc,
-            ["Codice", "Obiettivo / indicatore", "Peso", "Unità", "Baseline", f"Target {data.year}", "Struttura"]
-            + ["Valore pubblico"],
-            rows,
-            [2.2, 9.5, 1.4, 1.4, 2.8, 3.2, 3.4, 1.8],
-            bold_rows=bold,
-        )
+                row = [line.code, f"{indent}{line.text}", line.weight, line.unit, line.baseline, line.target, ""]
+                rows.append(row + [""] * served)
+        headers = ["Codice", "Obiettivo / indicatore", "Peso", "Unità", "Baseline", f"Target {data.year}", "Struttura"]
+        widths = [2.2, 9.5, 1.4, 1.4, 2.8, 3.2, 3.4] if served else [2.2, 11.3, 1.4, 1.4, 2.8, 3.2, 3.4]
+        _table(doc, headers + ["Valore pubblico"] * served, rows, widths + [1.8] * served, bold_rows=bold)
 
 
 def _measures(doc, data: PiaoData) -> None:
