@@ -95,7 +95,7 @@ def demo_seed(*, fixtures_dir: Path) -> DemoResult:
             demo.note = "(guida " + ", ".join(u.code for u in units) + ")"
         result.users.append(demo)
     _demo_year_and_accounts(ente)
-    _demo_piao()
+    result.users.extend(_demo_piao())
     return result
 
 
@@ -186,12 +186,16 @@ DEMO_RISK_MEASURES = [
 ]
 
 
-def _demo_piao() -> None:
+PIAO_USER = DemoUser(Role.PLANNER, "pianificazione_rafe", "Pianifica-2021!", "(Ravenna-Ferrara: il PIAO)")
+
+
+def _demo_piao() -> list[DemoUser]:
     """The Ravenna-Ferrara 2021 plan (loaded from its seed workbook above) flagged as PIAO, with invented impatti and
-    section 2.3 references, so that `render_piao` and the plan page print a whole section 2. Idempotent."""
+    section 2.3 references, so that `render_piao` and the plan page print a whole section 2; and a planner of that
+    ente, who sees the plan in the browser (the other demo users belong to Modena). Idempotent."""
     plan = Plan.objects.filter(ente__code=PIAO_ENTE, title=PIAO_TITLE).first()
     if plan is None:
-        return
+        return []
     plan.kind = PlanKind.PIAO
     plan.save(update_fields=["kind"])
     # Demo data, not a change of the adopted plan: no revisions.
@@ -200,3 +204,10 @@ def _demo_piao() -> None:
         RiskMeasureLink.objects.update_or_create(
             plan=plan, code=code, defaults={"title": title, "link": link, "position": position}
         )
+    user, _ = get_user_model().objects.get_or_create(username=PIAO_USER.username)
+    user.set_password(PIAO_USER.password)
+    user.first_name, user.last_name = PIAO_USER.role, "(demo)"
+    user.save()
+    user.groups.set([Group.objects.get(name=PIAO_USER.role)])
+    Profile.objects.update_or_create(user=user, defaults={"ente": plan.ente})
+    return [PIAO_USER]
