@@ -171,3 +171,16 @@ def test_the_plan_page_downloads_section_2_as_docx(client, small_plan, planner):
     assert response["Content-Disposition"] == 'attachment; filename="Piano-performance-PR-2017.docx"'
     assert client.get(reverse("plans:piao_document", args=[small_plan.pk, 2016, "docx"])).status_code == 404
     assert client.get(reverse("plans:piao_document", args=[small_plan.pk, 2017, "odt"])).status_code == 404
+
+
+def test_the_form_shows_the_lock_of_a_validated_year_and_another_ente_gets_404(client, small_plan, planner, outsider):
+    validate_year(small_plan)
+    client.login(username=planner.username, password=PASSWORD)
+    response = client.post(reverse("plans:public_value_create", args=[small_plan.pk]), {"code": "VP1", "title": "T"})
+    assert response.status_code == 200
+    assert "validato dall&#x27;OIV" in response.content.decode()
+    assert not PublicValue.objects.exists()
+    client.login(username=outsider.username, password=PASSWORD)
+    assert client.get(reverse("plans:public_values", args=[small_plan.pk])).status_code == 404
+    refused = client.post(reverse("plans:risk_measure_create", args=[small_plan.pk]), {"code": "M1", "title": "T"})
+    assert refused.status_code == 404
