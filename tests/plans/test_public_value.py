@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from plans.editing import plan_copy_to_next_cycle
 from plans.models import PlanKind, PlanRevision, PlanState, PublicValue, PublicValueTarget, YearState
 from plans.public_value import (
     ImpactIndicatorData,
@@ -184,3 +185,18 @@ def test_the_form_shows_the_lock_of_a_validated_year_and_another_ente_gets_404(c
     assert client.get(reverse("plans:public_values", args=[small_plan.pk])).status_code == 404
     refused = client.post(reverse("plans:risk_measure_create", args=[small_plan.pk]), {"code": "M1", "title": "T"})
     assert refused.status_code == 404
+
+
+def test_copying_the_plan_to_the_next_cycle_keeps_kind_impatti_links_and_targets_of_common_years(small_plan, planner):
+    plan_kind_set(plan=small_plan, kind=PlanKind.PIAO, user=planner)
+    item = impatto(small_plan, planner)
+    data = ImpactIndicatorData(name="Pratiche online", targets={2017: ">= 80 %", 2019: ">= 90 %"})
+    impact_indicator_create(public_value=item, data=data, user=planner)
+    risk_measure_create(plan=small_plan, user=planner, code="M1", title="Rotazione")
+    new = plan_copy_to_next_cycle(plan=small_plan, user=planner)
+    assert new.kind == PlanKind.PIAO and (new.start_year, new.end_year) == (2018, 2020)
+    copy = new.public_values.get()
+    assert [(o.plan_id, o.code) for o in copy.objectives.all()] == [(new.pk, "101")]
+    assert dict(copy.indicators.get().targets.values_list("year", "raw")) == {2019: ">= 90 %"}  # 2017 is gone
+    assert list(new.risk_measures.values_list("code", flat=True)) == ["M1"]
+    assert small_plan.public_values.count() == 1  # the old plan keeps its own
