@@ -14,7 +14,9 @@ from django.db import transaction
 
 from perfplan.roles import Role
 from plans.lifecycle import plan_year_get, plan_year_transition
-from plans.models import Ente, OrgUnit, Plan, Profile, YearState
+from plans.models import Ente, OrgUnit, Plan, PlanKind, Profile, RiskMeasureLink, YearState
+from plans.public_value import ImpactIndicatorData, PublicValueData, public_values_sync
+from plans.revisions import RevisionLog
 from reports.models import BilancioLine
 from workbook.plan_import import plan_import
 
@@ -93,6 +95,7 @@ def demo_seed(*, fixtures_dir: Path) -> DemoResult:
             demo.note = "(guida " + ", ".join(u.code for u in units) + ")"
         result.users.append(demo)
     _demo_year_and_accounts(ente)
+    result.users.extend(_demo_piao())
     return result
 
 
@@ -107,3 +110,104 @@ def _demo_year_and_accounts(ente: Ente) -> None:
     for code, amounts in DEMO_BILANCIO.items():
         for year, amount in zip(years, amounts, strict=True):
             BilancioLine.objects.update_or_create(ente=ente, year=year, code=code, defaults={"amount": amount})
+
+
+# The Ravenna-Ferrara plan printed as a PIAO: its section 2.1 needs impatti, which the seed (a 2021 Piano della
+# performance, before the PIAO) does not have. INVENTED, each marked so, linked to real strategic objectives of RF.
+PIAO_ENTE = "RAFE"
+PIAO_TITLE = "Piano della performance 2021-2023"
+INVENTED = "(esempio inventato)"
+DEMO_PUBLIC_VALUES = [
+    PublicValueData(
+        code="VP1",
+        title=f"Imprese più digitali, adempimenti più semplici {INVENTED}",
+        description=f"Meno tempo e meno costi per le imprese nei rapporti con la Camera e la PA {INVENTED}.",
+        dimensions=["semplificazione", "digitalizzazione"],
+        objective_codes=["1.2.D", "1.2.S"],
+        indicators=[
+            ImpactIndicatorData(
+                code="VP1.1",
+                name=f"Pratiche del Registro imprese evase entro 5 giorni {INVENTED}",
+                unit="percent",
+                source="Registro imprese",
+                baseline_year=2020,
+                baseline="78 %",
+                targets={2021: ">= 80 %", 2022: ">= 83 %", 2023: ">= 85 %"},
+            ),
+            ImpactIndicatorData(
+                code="VP1.2",
+                name=f"Imprese con identità digitale rilasciata dalla Camera {INVENTED}",
+                unit="count",
+                source="InfoCamere",
+                baseline_year=2020,
+                baseline="4.200",
+                targets={2021: ">= 4.500", 2022: ">= 4.800", 2023: ">= 5.000"},
+            ),
+        ],
+    ),
+    PublicValueData(
+        code="VP2",
+        title=f"Un territorio attrattivo e sostenibile {INVENTED}",
+        description=f"Turismo, cultura e ambiente come leve di sviluppo delle due province {INVENTED}.",
+        dimensions=["accessibilita"],
+        objective_codes=["2.1", "2.3"],
+        indicators=[
+            ImpactIndicatorData(
+                code="VP2.1",
+                name=f"Imprese aderenti ai percorsi di sostenibilità ambientale {INVENTED}",
+                unit="count",
+                baseline_year=2020,
+                baseline="120",
+                targets={2021: ">= 140", 2022: ">= 160", 2023: ">= 180"},
+            ),
+        ],
+    ),
+    PublicValueData(
+        code="VP3",
+        title=f"Pari opportunità nel fare impresa {INVENTED}",
+        description=f"Più imprese femminili e giovanili tra quelle che la Camera accompagna {INVENTED}.",
+        dimensions=["accessibilita", "pari_opportunita"],
+        objective_codes=["1.3", "1.4"],
+        indicators=[
+            ImpactIndicatorData(
+                code="VP3.1",
+                name=f"Imprese femminili sul totale delle imprese assistite {INVENTED}",
+                unit="percent",
+                baseline_year=2020,
+                baseline="31 %",
+                targets={2021: ">= 33 %", 2022: ">= 35 %", 2023: ">= 36 %"},
+            ),
+        ],
+    ),
+]
+DEMO_RISK_MEASURES = [
+    ("M01", f"Rotazione del personale nei processi a rischio {INVENTED}", "https://example.org/piao/2-3#M01"),
+    ("M02", f"Monitoraggio dei tempi dei procedimenti {INVENTED}", "https://example.org/piao/2-3#M02"),
+]
+
+
+PIAO_USER = DemoUser(Role.PLANNER, "pianificazione_rafe", "Pianifica-2021!", "(Ravenna-Ferrara: il PIAO)")
+
+
+def _demo_piao() -> list[DemoUser]:
+    """The Ravenna-Ferrara 2021 plan (loaded from its seed workbook above) flagged as PIAO, with invented impatti and
+    section 2.3 references, so that `render_piao` and the plan page print a whole section 2; and a planner of that
+    ente, who sees the plan in the browser (the other demo users belong to Modena). Idempotent."""
+    plan = Plan.objects.filter(ente__code=PIAO_ENTE, title=PIAO_TITLE).first()
+    if plan is None:
+        return []
+    plan.kind = PlanKind.PIAO
+    plan.save(update_fields=["kind"])
+    # Demo data, not a change of the adopted plan: no revisions.
+    public_values_sync(plan=plan, items=DEMO_PUBLIC_VALUES, revisions=RevisionLog(plan, None, "", adopted=False))
+    for position, (code, title, link) in enumerate(DEMO_RISK_MEASURES, start=1):
+        RiskMeasureLink.objects.update_or_create(
+            plan=plan, code=code, defaults={"title": title, "link": link, "position": position}
+        )
+    user, _ = get_user_model().objects.get_or_create(username=PIAO_USER.username)
+    user.set_password(PIAO_USER.password)
+    user.first_name, user.last_name = PIAO_USER.role, "(demo)"
+    user.save()
+    user.groups.set([Group.objects.get(name=PIAO_USER.role)])
+    Profile.objects.update_or_create(user=user, defaults={"ente": plan.ente})
+    return [PIAO_USER]

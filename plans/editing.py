@@ -37,6 +37,10 @@ from plans.models import (
     Plan,
     PlanState,
     PlanYear,
+    PublicValue,
+    PublicValueIndicator,
+    PublicValueTarget,
+    RiskMeasureLink,
 )
 from plans.revisions import RevisionLog
 from plans.values import TARGET_FIELDS, target_fields, two_places
@@ -116,6 +120,18 @@ def _needs_reason(plan: Plan, reason: str) -> str:
             {"reason": "Il piano è adottato: indicare la motivazione della modifica (sarà registrata come revisione)."}
         )
     return reason
+
+
+def require_plan_editable(*, user, plan: Plan) -> None:
+    """The checks of a write to a plan's content outside this module (plans.public_value): the user's role and
+    ente, and the structure lock of a validated year."""
+    _check_editor(user=user, plan=plan)
+    _check_structure_open(plan)
+
+
+def revision_reason(*, plan: Plan, reason: str) -> str:
+    """The reason of a change, required once the plan is adopted (then the change is a revision)."""
+    return _needs_reason(plan, reason)
 
 
 # --- revisions -------------------------------------------------------------------------------------------------
@@ -267,7 +283,8 @@ def _next_cycle_title(plan: Plan) -> str:
 @audited
 @transaction.atomic
 def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
-    """The next rolling plan (years +1) in bozza: same tree, units, weights, indicators and baselines.
+    """The next rolling plan (years +1) in bozza: same tree, units, weights, indicators and baselines, same document
+    kind and Valore pubblico.
 
     A target of year Y in the new plan is the current target of year Y in this one; the new last year is empty.
     Consuntivi, revisions and acts are not copied: the new plan has not been adopted yet.
@@ -344,7 +361,42 @@ def plan_copy_to_next_cycle(*, plan: Plan, user) -> Plan:
         batch_size=1000,
     )
     record_bulk(Target, copies, history_type="+")
+    _copy_public_values(plan, new, copied)
     return new
+
+
+def _copy_public_values(plan: Plan, new: Plan, copied: dict[int, Objective]) -> None:
+    """The PIAO's section 2.1 and 2.3 go with the tree: impatti with their links, indicators, baselines and the
+    targets of the years both plans cover, and the references to the 2.3 measures (few rows: no bulk needed)."""
+    kind = Plan.objects.values_list("kind", flat=True).get(pk=plan.pk)  # the stored one, not a stale copy's
+    if new.kind != kind:
+        new.kind = kind
+        new.save(update_fields=["kind"])
+    for item in PublicValue.objects.filter(plan=plan).prefetch_related("objectives", "indicators__targets"):
+        clone = PublicValue.objects.create(
+            plan=new,
+            code=item.code,
+            title=item.title,
+            description=item.description,
+            dimensions=item.dimensions,
+            position=item.position,
+        )
+        clone.objectives.set([copied[o.pk] for o in item.objectives.all() if o.pk in copied])
+        for ind in item.indicators.all():
+            ind_clone = PublicValueIndicator.objects.create(
+                public_value=clone,
+                **{f: getattr(ind, f) for f in ("code", "name", "unit", "source", "baseline_year", "baseline")},
+                position=ind.position,
+            )
+            PublicValueTarget.objects.bulk_create(
+                PublicValueTarget(indicator=ind_clone, year=t.year, raw=t.raw)
+                for t in ind.targets.all()
+                if t.year in new.years
+            )
+    RiskMeasureLink.objects.bulk_create(
+        RiskMeasureLink(plan=new, code=m.code, title=m.title, link=m.link, position=m.position)
+        for m in RiskMeasureLink.objects.filter(plan=plan)
+    )
 
 
 # --- objectives ------------------------------------------------------------------------------------------------

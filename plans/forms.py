@@ -14,7 +14,21 @@ from perfplan.forms import Column, FitsColumnsMixin
 from perfplan.limits import field_problem, import_limits, problem_message
 from perfplan.uploads import too_large_message
 from plans.editing import allowed_child_levels, target_check
-from plans.models import Level, MissingPolicy, Objective, ObjectiveKind, OrgUnit, Plan, PlanState
+from plans.models import (
+    Level,
+    MissingPolicy,
+    Objective,
+    ObjectiveKind,
+    OrgUnit,
+    Plan,
+    PlanKind,
+    PlanState,
+    PublicValue,
+    PublicValueDimension,
+    PublicValueIndicator,
+    RiskMeasureLink,
+)
+from plans.public_value import ImpactIndicatorData, linkable_objectives
 
 RULE_COLUMNS = (
     "min_threshold",
@@ -398,3 +412,121 @@ class PlanFilterForm(StyledForm):
         self.fields["area"].choices = [(-1, "Tutte le aree"), *[(a.pk, f"{a.code} – {a.title[:60]}") for a in areas]]
         self.fields["unita"].choices = [("", "Tutte le unità"), *[(u.pk, f"{u.code} – {u.name[:60]}") for u in units]]
         self.fields["livello"].choices = [("", "Tutti i tipi"), *levels]
+
+
+# --- PIAO section 2: the document, Valore pubblico (2.1), the references of 2.3 ---------------------------------
+
+
+def _checkboxes(field: forms.Field) -> forms.Field:
+    """A multiple choice as a list of Bootstrap Italia check boxes (the template draws a fieldset with a legend)."""
+    field.widget.attrs["class"] = "form-check-input"
+    field.widget._styled = True
+    return field
+
+
+class PlanKindForm(ReasonMixin, StyledForm):
+    kind = forms.ChoiceField(
+        label="Documento",
+        choices=PlanKind.choices,
+        help_text="Dal 2022 le Camere adottano il PIAO: il piano ne diventa la sezione 2 (DM 132/2022).",
+    )
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        kwargs.setdefault("initial", {"kind": plan.kind})
+        super().__init__(*args, **kwargs)
+        self.add_reason(plan)
+
+
+class PublicValueForm(ReasonMixin, StyledForm):
+    columns = _columns(PublicValue, "code", "title", "description")
+    code = forms.CharField(label="Codice", max_length=60, help_text="Es. VP1.")
+    title = forms.CharField(label="Impatto", widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(label="Descrizione", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    dimensions = _checkboxes(
+        forms.MultipleChoiceField(
+            label="Dimensioni del valore pubblico (DM 132/2022)",
+            choices=PublicValueDimension.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+    )
+    objectives = _checkboxes(  # choices, not a queryset: a posted id is matched among them, never queried
+        forms.MultipleChoiceField(
+            label="Obiettivi strategici che lo perseguono", required=False, widget=forms.CheckboxSelectMultiple
+        )
+    )
+
+    def __init__(self, *args, plan: Plan, public_value: PublicValue | None = None, **kwargs):
+        if public_value is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "code": public_value.code,
+                    "title": public_value.title,
+                    "description": public_value.description,
+                    "dimensions": public_value.dimensions,
+                    "objectives": [str(o.pk) for o in public_value.objectives.all()],
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.linkable = {str(o.pk): o for o in linkable_objectives(plan=plan)}
+        self.fields["objectives"].choices = [(pk, f"{o.code} – {o.title}") for pk, o in self.linkable.items()]
+        self.add_reason(plan)
+
+    def values(self) -> dict:
+        values = {name: self.cleaned_data[name] for name in ("code", "title", "description", "dimensions")}
+        values["objectives"] = [self.linkable[pk] for pk in self.cleaned_data["objectives"]]
+        return values
+
+
+class ImpactIndicatorForm(ReasonMixin, StyledForm):
+    columns = _columns(PublicValueIndicator, "code", "name", "source", "baseline_year", "baseline")
+    code = forms.CharField(label="Codice", max_length=60, required=False, help_text="Facoltativo, es. VP1.1.")
+    name = forms.CharField(label="Indicatore di impatto", widget=forms.Textarea(attrs={"rows": 2}))
+    unit = forms.ChoiceField(label="Unità di misura", choices=[("", "—"), *IndicatorUnit.choices], required=False)
+    source = forms.CharField(label="Fonte", max_length=300, required=False)
+    baseline_year = forms.IntegerField(label="Anno della baseline", required=False, min_value=1990, max_value=2100)
+    baseline = forms.CharField(label="Baseline", max_length=200, required=False, help_text="Es. 78 %, 4.200, N/D.")
+
+    def __init__(self, *args, plan: Plan, indicator: PublicValueIndicator | None = None, **kwargs):
+        if indicator is not None:
+            initial = {name: getattr(indicator, name) for name in self.base_fields}
+            initial.update({f"target_{t.year}": t.raw for t in indicator.targets.all()})
+            kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.years = plan.years
+        for year in plan.years:
+            self.fields[f"target_{year}"] = TargetField(year=year, label=f"Target {year}", help_text="Es. >= 85 %.")
+        self.add_reason(plan)
+
+    def target_fields(self):
+        return [self[f"target_{year}"] for year in self.years]
+
+    def data_value(self) -> ImpactIndicatorData:
+        data = self.cleaned_data
+        return ImpactIndicatorData(
+            name=data["name"],
+            code=data["code"],
+            unit=data["unit"],
+            source=data["source"],
+            baseline_year=data["baseline_year"],
+            baseline=data["baseline"],
+            targets={year: data.get(f"target_{year}", "") for year in self.years},
+        )
+
+
+class RiskMeasureForm(ReasonMixin, StyledForm):
+    columns = _columns(RiskMeasureLink, "code", "title", "link")
+    code = forms.CharField(label="Codice della misura", max_length=60, help_text="Es. M01.")
+    title = forms.CharField(label="Misura", max_length=300)
+    link = forms.URLField(
+        label="Collegamento",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="Dove leggere la misura nella sottosezione 2.3 (facoltativo).",
+    )
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_reason(plan)

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history import register
 
+from indicators.models import IndicatorUnit
 from indicators.scoring import ScoringRules
 from perfplan.history import AuditedRecords
 
@@ -121,12 +122,20 @@ class MissingPolicy(models.TextChoices):
     ZERO = "zero", "Conta come zero"
 
 
+class PlanKind(models.TextChoices):
+    """Which document the plan is printed as: since DM 132/2022 a Camera adopts the PIAO, whose section 2 holds it."""
+
+    PERFORMANCE = "performance", "Piano della performance"
+    PIAO = "piao", "PIAO (Piano integrato di attività e organizzazione)"
+
+
 class Plan(models.Model):
     ente = models.ForeignKey(Ente, on_delete=models.PROTECT, related_name="plans", verbose_name="ente")
     title = models.CharField("titolo", max_length=300)
     start_year = models.PositiveIntegerField("anno inizio")
     end_year = models.PositiveIntegerField("anno fine")
     state = models.CharField("stato", max_length=20, choices=PlanState.choices, default=PlanState.DRAFT)
+    kind = models.CharField("documento", max_length=12, choices=PlanKind.choices, default=PlanKind.PERFORMANCE)
     act_text = models.CharField("delibera di adozione", max_length=300, blank=True)
     act_organ = models.CharField("organo", max_length=200, blank=True)
     act_number = models.CharField("numero atto", max_length=40, blank=True)
@@ -253,6 +262,118 @@ class Objective(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["plan", "parent", "position"], name="objective_tree_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.title[:80]}"
+
+
+class PublicValueDimension(models.TextChoices):
+    """The dimensions of public value DM 132/2022 (art. 3) asks the PIAO to state."""
+
+    SIMPLIFICATION = "semplificazione", "Semplificazione"
+    DIGITALISATION = "digitalizzazione", "Digitalizzazione"
+    ACCESSIBILITY = "accessibilita", "Accessibilità"
+    EQUAL_OPPORTUNITY = "pari_opportunita", "Pari opportunità ed equilibrio di genere"
+
+
+class PublicValue(models.Model):
+    """An impatto of the PIAO's section 2.1 (Valore pubblico): the value the plan means to create, measured by its
+    own impact indicators and pursued by strategic objectives (one objective may serve several impatti)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="public_values", verbose_name="piano")
+    code = models.CharField("codice", max_length=60)
+    title = models.TextField("titolo")
+    description = models.TextField("descrizione", blank=True)
+    # A list of PublicValueDimension values: four fixed words, a join table would say nothing more.
+    dimensions = models.JSONField("dimensioni", default=list, blank=True)
+    objectives = models.ManyToManyField(
+        Objective, blank=True, related_name="public_values", verbose_name="obiettivi strategici collegati"
+    )
+    position = models.PositiveIntegerField("ordine", default=0)
+
+    class Meta:
+        verbose_name = "impatto (valore pubblico)"
+        verbose_name_plural = "impatti (valore pubblico)"
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            # The workbook's key for an impatto.
+            models.UniqueConstraint(fields=["plan", "code"], name="publicvalue_unique_code_per_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.title[:80]}"
+
+    @property
+    def dimension_labels(self) -> list[str]:
+        labels = dict(PublicValueDimension.choices)
+        return [str(labels[d]) for d in self.dimensions if d in labels]
+
+
+class PublicValueIndicator(models.Model):
+    """An impact indicator of an impatto, with its baseline and a target per plan year.
+
+    Not an indicators.Indicator: that one hangs on an Objective (a non-null FK) and is scored with the tree, while
+    an impact is read, not scored, in the performance cycle (DM 132/2022: the impatti are monitored over the plan).
+    """
+
+    public_value = models.ForeignKey(
+        PublicValue, on_delete=models.CASCADE, related_name="indicators", verbose_name="impatto"
+    )
+    code = models.CharField("codice", max_length=60, blank=True)
+    name = models.TextField("nome")
+    unit = models.CharField("unità di misura", max_length=10, choices=IndicatorUnit.choices, blank=True)
+    source = models.CharField("fonte", max_length=300, blank=True)
+    baseline_year = models.PositiveIntegerField("baseline anno", null=True, blank=True)
+    baseline = models.CharField("baseline", max_length=200, blank=True)
+    position = models.PositiveIntegerField("ordine", default=0)
+
+    class Meta:
+        verbose_name = "indicatore di impatto"
+        verbose_name_plural = "indicatori di impatto"
+        ordering = ["public_value", "position", "id"]
+        constraints = [
+            # The workbook keys an impact indicator by (impatto, name).
+            models.UniqueConstraint(fields=["public_value", "name"], name="publicvalueindicator_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name[:80]}" if self.code else self.name[:80]
+
+
+class PublicValueTarget(models.Model):
+    """The target of an impact indicator for one plan year, as written (targets.md notation, checked on save)."""
+
+    indicator = models.ForeignKey(
+        PublicValueIndicator, on_delete=models.CASCADE, related_name="targets", verbose_name="indicatore di impatto"
+    )
+    year = models.PositiveIntegerField("anno")
+    raw = models.CharField("target", max_length=300)
+
+    class Meta:
+        verbose_name = "target di impatto"
+        verbose_name_plural = "target di impatto"
+        ordering = ["indicator", "year"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "year"], name="publicvaluetarget_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.raw}"
+
+
+class RiskMeasureLink(models.Model):
+    """A reference to a measure of the PIAO's section 2.3 (rischi corruttivi e trasparenza), which another office
+    writes: the plan only lists code, title and where to read it, for the table of section 2."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="risk_measures", verbose_name="piano")
+    code = models.CharField("codice", max_length=60)
+    title = models.CharField("misura", max_length=300)
+    link = models.URLField("collegamento", max_length=500, blank=True)
+    position = models.PositiveIntegerField("ordine", default=0)
+
+    class Meta:
+        verbose_name = "misura della sezione 2.3"
+        verbose_name_plural = "misure della sezione 2.3"
+        ordering = ["plan", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="riskmeasurelink_unique_code_per_plan")]
 
     def __str__(self) -> str:
         return f"{self.code} – {self.title[:80]}"

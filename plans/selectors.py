@@ -19,6 +19,7 @@ from django.db.models import (
     IntegerField,
     JSONField,
     Model,
+    Prefetch,
     Q,
     QuerySet,
     TextField,
@@ -33,7 +34,7 @@ from perfplan.internals import private_apis
 from perfplan.limits import max_tree_depth, tree_depth_problem
 from perfplan.permissions import Action, can
 from perfplan.roles import Role, user_ente
-from plans.models import Ente, Objective, OrgUnit, Plan
+from plans.models import Ente, Objective, OrgUnit, Plan, PublicValue, PublicValueIndicator, RiskMeasureLink
 
 
 @dataclass
@@ -329,3 +330,20 @@ def units_without_head(*, user) -> list[OrgUnit]:
     if ente is not None and not user.is_superuser:
         units = units.filter(ente=ente)
     return list(units.order_by("ente__code", "code"))
+
+
+def public_values_of(*, plan: Plan) -> list[PublicValue]:
+    """The plan's impatti (Valore pubblico) with their linked objectives, indicators and targets: four queries."""
+    return list(
+        PublicValue.objects.filter(plan=plan)
+        .prefetch_related(
+            Prefetch("objectives", queryset=Objective.objects.order_by("code")),
+            Prefetch("indicators", queryset=PublicValueIndicator.objects.prefetch_related("targets")),
+        )
+        .order_by("position", "id")
+    )
+
+
+def risk_measures_of(*, plan: Plan) -> list[RiskMeasureLink]:
+    """The references to section 2.3's measures the plan lists."""
+    return list(RiskMeasureLink.objects.filter(plan=plan).order_by("position", "id"))

@@ -40,4 +40,33 @@ urlpatterns = [
     path("<id:plan_id>/indicatori/<id:indicator_id>/modifica/", views.indicator_edit, name="indicator_edit"),
     path("<id:plan_id>/indicatori/<id:indicator_id>/elimina/", views.indicator_delete, name="indicator_delete"),
     path("<id:plan_id>/indicatori/<id:indicator_id>/target/<id:year>/", views.target_edit, name="target_edit"),
+    path("<id:plan_id>/valore-pubblico/", views.public_values, name="public_values"),
+    path("<id:plan_id>/valore-pubblico/documento/", views.plan_kind, name="plan_kind"),
+    path("<id:plan_id>/valore-pubblico/nuovo/", views.public_value_create, name="public_value_create"),
+    path(
+        "<id:plan_id>/valore-pubblico/<id:public_value_id>/modifica/", views.public_value_edit, name="public_value_edit"
+    ),
+    path(
+        "<id:plan_id>/valore-pubblico/<id:public_value_id>/elimina/",
+        views.public_value_delete,
+        name="public_value_delete",
+    ),
+    path(
+        "<id:plan_id>/valore-pubblico/<id:public_value_id>/indicatori/nuovo/",
+        views.impact_indicator_create,
+        name="impact_indicator_create",
+    ),
+    path(
+        "<id:plan_id>/indicatori-impatto/<id:indicator_id>/modifica/",
+        views.impact_indicator_edit,
+        name="impact_indicator_edit",
+    ),
+    path(
+        "<id:plan_id>/indicatori-impatto/<id:indicator_id>/elimina/",
+        views.impact_indicator_delete,
+        name="impact_indicator_delete",
+    ),
+    path("<id:plan_id>/misure-2-3/nuova/", views.risk_measure_create, name="risk_measure_create"),
+    path("<id:plan_id>/misure-2-3/<id:measure_id>/elimina/", views.risk_measure_delete, name="risk_measure_delete"),
+    path("<id:plan_id>/sezione-2/<id:year>.<str:fmt>", views.piao_document, name="piao_document"),
 ]

@@ -24,9 +24,10 @@ from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, permission_required
 from perfplan.roles import user_ente
 from perfplan.uploads import bounded_uploads, upload_refusal
-from plans import editing
+from plans import editing, public_value
 from plans.checklist import plan_checklist
 from plans.forms import (
+    ImpactIndicatorForm,
     ImportConfirmForm,
     ImportUploadForm,
     IndicatorForm,
@@ -35,15 +36,20 @@ from plans.forms import (
     PlanAdoptForm,
     PlanCreateForm,
     PlanFilterForm,
+    PlanKindForm,
+    PublicValueForm,
     ReasonForm,
+    RiskMeasureForm,
     RulesForm,
     TargetForm,
     WeightsForm,
 )
 from plans.home import home_for
-from plans.models import Objective, Plan, PlanState
+from plans.models import Objective, Plan, PlanState, PublicValue, PublicValueIndicator, RiskMeasureLink
 from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
-from plans.selectors import plan_for_user
+from plans.selectors import plan_for_user, public_values_of, risk_measures_of
+from reports.piao.data import piao_data
+from reports.piao.documents import FORMATS, piao_docx, piao_filename, piao_pdf
 from workbook.uploads import (
     ENTITY_LABELS,
     forget_import,
@@ -692,3 +698,219 @@ def import_cancel(request, token: str):
     import_discard(session=request.session, pending=pending)
     messages.info(request, "Importazione annullata: il file caricato è stato eliminato.")
     return redirect(reverse("plans:import"))
+
+
+# --- PIAO section 2: Valore pubblico (2.1), references of 2.3, the document --------------------------------------
+
+
+def _public_value(plan: Plan, pk: int) -> PublicValue:
+    return get_object_or_404(PublicValue.objects.select_related("plan__ente"), pk=pk, plan=plan)
+
+
+def _impact_indicator(plan: Plan, pk: int) -> PublicValueIndicator:
+    return get_object_or_404(
+        PublicValueIndicator.objects.select_related("public_value__plan__ente"), pk=pk, public_value__plan=plan
+    )
+
+
+def _public_values_url(plan: Plan) -> str:
+    return reverse("plans:public_values", args=[plan.pk])
+
+
+@permission_required(Action.READ)
+def public_values(request, plan_id: int):
+    """The PIAO page of a plan: its document kind, the impatti of Valore pubblico, the references of 2.3, the
+    downloads of section 2 (PDF, DOCX)."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    context = {
+        "plan": plan,
+        "items": public_values_of(plan=plan),
+        "measures": risk_measures_of(plan=plan),
+    }
+    return render(request, "plans/public_values.html", context)
+
+
+@permission_required(Action.PLAN_EDIT)
+def plan_kind(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    form = PlanKindForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: public_value.plan_kind_set(
+                plan=plan, kind=form.cleaned_data["kind"], user=request.user, reason=form.reason_value()
+            ),
+        )
+        if ok:
+            messages.success(request, "Documento del piano salvato.")
+            return redirect(_public_values_url(plan))
+    return render(request, "plans/public_value_form.html", {"plan": plan, "form": form, "title": "Documento del piano"})
+
+
+@permission_required(Action.PLAN_EDIT)
+def public_value_create(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    form = PublicValueForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        item, ok = _service(
+            form,
+            lambda: public_value.public_value_create(
+                plan=plan, user=request.user, reason=form.reason_value(), **form.values()
+            ),
+        )
+        if ok:
+            messages.success(request, f"Impatto «{item.code}» aggiunto.")
+            return redirect(_public_values_url(plan))
+    return render(request, "plans/public_value_form.html", {"plan": plan, "form": form, "title": "Nuovo impatto"})
+
+
+@permission_required(Action.PLAN_EDIT)
+def public_value_edit(request, plan_id: int, public_value_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    item = _public_value(plan, public_value_id)
+    form = PublicValueForm(_data(request), plan=plan, public_value=item)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: public_value.public_value_update(
+                public_value=item, user=request.user, reason=form.reason_value(), **form.values()
+            ),
+        )
+        if ok:
+            messages.success(request, f"Impatto «{item.code}» salvato.")
+            return redirect(_public_values_url(plan))
+    title = f"Modifica l'impatto {item.code}"
+    return render(request, "plans/public_value_form.html", {"plan": plan, "form": form, "title": title})
+
+
+@permission_required(Action.PLAN_EDIT)
+def public_value_delete(request, plan_id: int, public_value_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    item = _public_value(plan, public_value_id)
+    form = ReasonForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: public_value.public_value_delete(public_value=item, user=request.user, reason=form.reason_value()),
+        )
+        if ok:
+            messages.success(request, f"Impatto «{item.code}» eliminato.")
+            return redirect(_public_values_url(plan))
+    return render(
+        request,
+        "plans/public_value_delete.html",
+        {"plan": plan, "subject": f"l'impatto «{item.code} – {item.title[:80]}»", "form": form},
+    )
+
+
+@permission_required(Action.PLAN_EDIT)
+def impact_indicator_create(request, plan_id: int, public_value_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    item = _public_value(plan, public_value_id)
+    form = ImpactIndicatorForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: public_value.impact_indicator_create(
+                public_value=item, data=form.data_value(), user=request.user, reason=form.reason_value()
+            ),
+        )
+        if ok:
+            messages.success(request, f"Indicatore di impatto aggiunto a {item.code}.")
+            return redirect(_public_values_url(plan))
+    title = f"Nuovo indicatore di impatto di {item.code}"
+    return render(request, "plans/public_value_form.html", {"plan": plan, "form": form, "title": title})
+
+
+@permission_required(Action.PLAN_EDIT)
+def impact_indicator_edit(request, plan_id: int, indicator_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    indicator = _impact_indicator(plan, indicator_id)
+    form = ImpactIndicatorForm(_data(request), plan=plan, indicator=indicator)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: public_value.impact_indicator_update(
+                indicator=indicator, data=form.data_value(), user=request.user, reason=form.reason_value()
+            ),
+        )
+        if ok:
+            messages.success(request, "Indicatore di impatto salvato.")
+            return redirect(_public_values_url(plan))
+    title = f"Modifica l'indicatore di impatto di {indicator.public_value.code}"
+    return render(request, "plans/public_value_form.html", {"plan": plan, "form": form, "title": title})
+
+
+@permission_required(Action.PLAN_EDIT)
+def impact_indicator_delete(request, plan_id: int, indicator_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    indicator = _impact_indicator(plan, indicator_id)
+    form = ReasonForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: public_value.impact_indicator_delete(
+                indicator=indicator, user=request.user, reason=form.reason_value()
+            ),
+        )
+        if ok:
+            messages.success(request, "Indicatore di impatto eliminato.")
+            return redirect(_public_values_url(plan))
+    subject = f"l'indicatore di impatto «{indicator.name[:80]}»"
+    return render(request, "plans/public_value_delete.html", {"plan": plan, "subject": subject, "form": form})
+
+
+@permission_required(Action.PLAN_EDIT)
+def risk_measure_create(request, plan_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    form = RiskMeasureForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        measure, ok = _service(
+            form,
+            lambda: public_value.risk_measure_create(
+                plan=plan,
+                user=request.user,
+                code=form.cleaned_data["code"],
+                title=form.cleaned_data["title"],
+                link=form.cleaned_data["link"],
+                reason=form.reason_value(),
+            ),
+        )
+        if ok:
+            messages.success(request, f"Misura «{measure.code}» aggiunta alla tabella della sottosezione 2.3.")
+            return redirect(_public_values_url(plan))
+    title = "Nuovo riferimento a una misura della sottosezione 2.3"
+    return render(request, "plans/public_value_form.html", {"plan": plan, "form": form, "title": title})
+
+
+@permission_required(Action.PLAN_EDIT)
+def risk_measure_delete(request, plan_id: int, measure_id: int):
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    measure = get_object_or_404(RiskMeasureLink, pk=measure_id, plan=plan)
+    form = ReasonForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        _, ok = _service(
+            form,
+            lambda: public_value.risk_measure_delete(measure=measure, user=request.user, reason=form.reason_value()),
+        )
+        if ok:
+            messages.success(request, f"Misura «{measure.code}» tolta dalla tabella.")
+            return redirect(_public_values_url(plan))
+    subject = f"il riferimento alla misura «{measure.code}»"
+    return render(request, "plans/public_value_delete.html", {"plan": plan, "subject": subject, "form": form})
+
+
+@require_GET
+@permission_required(Action.READ)
+def piao_document(request, plan_id: int, year: int, fmt: str):
+    """Section 2 of the PIAO (or the plain Piano della performance) of one year, rendered now: a plan of a few
+    hundred nodes takes seconds, not the minutes of a Relazione (README «PIAO»)."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    suffix = f".{fmt}"
+    if year not in plan.years or suffix not in FORMATS:
+        raise Http404("Anno o formato non disponibili per questo piano.")
+    data = piao_data(plan=plan, year=year)
+    content = piao_pdf(data)[0] if suffix == ".pdf" else piao_docx(data)
+    response = HttpResponse(content, content_type=FORMATS[suffix])
+    response["Content-Disposition"] = f'attachment; filename="{piao_filename(data, suffix)}"'
+    return response

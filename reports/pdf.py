@@ -416,3 +416,20 @@ def validation_document_pdf(context: dict) -> tuple[bytes, int]:
         stylesheets=[CSS(filename=stylesheet, font_config=fonts)], font_config=fonts
     )
     return document.write_pdf(**PDF_OPTIONS), len(document.pages)
+
+
+def html_document_pdf(html: str, *, stylesheets: list[str]) -> tuple[bytes, int]:
+    """One short document (a plan's PIAO section, …) rendered whole with the Relazione's renderer: the same lean
+    user-agent stylesheet, fonts and PDF/A-3b, tagged. `stylesheets`: static paths, the first one's folder is the
+    base URL (fonts/). (content, pages)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    files = [finders.find(name) for name in stylesheets]
+    fonts = FontConfiguration()
+    with _few_collections():
+        document = _html_class()(string=html, base_url=str(Path(files[0]).parent)).render(
+            stylesheets=[CSS(filename=file, font_config=fonts) for file in files], font_config=fonts
+        )
+        content = document.write_pdf(**PDF_OPTIONS)
+    return content, len(document.pages)

@@ -33,7 +33,20 @@ from jobs.services import job_start
 from perfplan.permissions import PERMISSIONS, SCOPES, Action, roles_table
 from perfplan.roles import Role, user_roles
 from plans.lifecycle import plan_year_get, plan_year_transition
-from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear, PlanYearEvent, YearState
+from plans.models import (
+    Ente,
+    Objective,
+    OrgUnit,
+    Plan,
+    PlanRevision,
+    PlanYear,
+    PlanYearEvent,
+    PublicValue,
+    PublicValueIndicator,
+    PublicValueTarget,
+    RiskMeasureLink,
+    YearState,
+)
 from reports.models import (
     ArtifactKind,
     ClarificationMessage,
@@ -114,6 +127,17 @@ plans:indicator_create          302  200  403  403  403  200  404
 plans:indicator_edit            302  200  403  403  403  200  404
 plans:indicator_delete          302  200  403  403  403  200  404
 plans:target_edit               302  200  403  403  403  200  404
+plans:public_values             302  200  200  200  200  200  404
+plans:plan_kind                 302  200  403  403  403  200  404
+plans:public_value_create       302  200  403  403  403  200  404
+plans:public_value_edit         302  200  403  403  403  200  404
+plans:public_value_delete       302  200  403  403  403  200  404
+plans:impact_indicator_create   302  200  403  403  403  200  404
+plans:impact_indicator_edit     302  200  403  403  403  200  404
+plans:impact_indicator_delete   302  200  403  403  403  200  404
+plans:risk_measure_create       302  200  403  403  403  200  404
+plans:risk_measure_delete       302  200  403  403  403  200  404
+plans:piao_document             302  200  200  200  200  200  404
 scores:units                    302  200  200  200  200  200  404
 consuntivi:index                302  200  200  200  200  200  200
 consuntivi:round_create         302  405  405  405  405  405  405
@@ -188,6 +212,15 @@ plans:indicator_create          302   ·   403  403  403   ·   404
 plans:indicator_edit            302   ·   403  403  403   ·   404
 plans:indicator_delete          302   ·   403  403  403   ·   404
 plans:target_edit               302   ·   403  403  403   ·   404
+plans:plan_kind                 302   ·   403  403  403   ·   404
+plans:public_value_create       302   ·   403  403  403   ·   404
+plans:public_value_edit         302   ·   403  403  403   ·   404
+plans:public_value_delete       302   ·   403  403  403   ·   404
+plans:impact_indicator_create   302   ·   403  403  403   ·   404
+plans:impact_indicator_edit     302   ·   403  403  403   ·   404
+plans:impact_indicator_delete   302   ·   403  403  403   ·   404
+plans:risk_measure_create       302   ·   403  403  403   ·   404
+plans:risk_measure_delete       302   ·   403  403  403   ·   404
 consuntivi:round_create         302   ·   403  403  403   ·   404
 consuntivi:year_close           302   ·   403  403  403   ·   404
 consuntivi:round_close          302   ·   403  403  403   ·   404
@@ -219,6 +252,10 @@ reports:paper_document_add      302  403  403  403   ·   403  403
 # What the database holds: a refused request must not change a single row of these.
 WATCHED = (
     Plan,
+    PublicValue,
+    PublicValueIndicator,
+    PublicValueTarget,
+    RiskMeasureLink,
     Objective,
     Indicator,
     Target,
@@ -310,7 +347,15 @@ def _build() -> World:
         kind=JobKind.ROUND_REMIND, owner=planner, ente=plan.ente, plan=plan, round=rnd, state=JobState.DONE
     )
 
+    # PIAO section 2: an impatto with one indicator, and a reference to a measure of 2.3.
+    impatto = PublicValue.objects.create(plan=plan, code="VP1", title="Imprese più digitali")
+    impatto.objectives.set([objective])
+    impact_indicator = PublicValueIndicator.objects.create(public_value=impatto, name="Pratiche online")
+    measure = RiskMeasureLink.objects.create(plan=plan, code="M1", title="Rotazione del personale")
+
     plan_ = {"plan_id": plan.pk}
+    public_value_ = {**plan_, "public_value_id": impatto.pk}
+    impact_ = {**plan_, "indicator_id": impact_indicator.pk}
     objective_ = {**plan_, "objective_id": objective.pk}
     indicator_ = {**plan_, "indicator_id": events.pk}
     round_ = {"round_id": rnd.pk}
@@ -353,6 +398,17 @@ def _build() -> World:
         "plans:indicator_edit": indicator_,
         "plans:indicator_delete": indicator_,
         "plans:target_edit": {**indicator_, "year": ROUND_YEAR},
+        "plans:public_values": plan_,
+        "plans:plan_kind": plan_,
+        "plans:public_value_create": plan_,
+        "plans:public_value_edit": public_value_,
+        "plans:public_value_delete": public_value_,
+        "plans:impact_indicator_create": public_value_,
+        "plans:impact_indicator_edit": impact_,
+        "plans:impact_indicator_delete": impact_,
+        "plans:risk_measure_create": plan_,
+        "plans:risk_measure_delete": {**plan_, "measure_id": measure.pk},
+        "plans:piao_document": {**plan_, "year": REPORT_YEAR, "fmt": "docx"},
         "scores:units": plan_,
         "consuntivi:index": {},
         "consuntivi:round_create": plan_,
@@ -414,6 +470,15 @@ def _build() -> World:
         "plans:indicator_edit": {"name": changed, "polarity": "higher_better", "target_2017": ">= 10", **targets},
         "plans:indicator_delete": {"reason": changed},
         "plans:target_edit": {"raw": ">= 99", "reason": changed},
+        "plans:plan_kind": {"kind": "piao", "reason": changed},
+        "plans:public_value_create": {"code": "VP9", "title": changed, "dimensions": ["digitalizzazione"]},
+        "plans:public_value_edit": {"code": "VP1", "title": changed},
+        "plans:public_value_delete": {"reason": changed},
+        "plans:impact_indicator_create": {"name": changed, "target_2018": ">= 3", "reason": changed},
+        "plans:impact_indicator_edit": {"name": changed, "reason": changed},
+        "plans:impact_indicator_delete": {"reason": changed},
+        "plans:risk_measure_create": {"code": "M9", "title": changed, "reason": changed},
+        "plans:risk_measure_delete": {"reason": changed},
         "plans:import_confirm": {"reason": changed},
         "consuntivi:round_create": {f"p{plan.pk}-year": 2019, f"p{plan.pk}-period": "annual"},
         "consuntivi:year_close": {"conferma": "1"},

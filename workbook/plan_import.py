@@ -22,12 +22,21 @@ from perfplan.audit import audit_context, delete_with_history, record_bulk
 from perfplan.bulk import insert_rows
 from perfplan.formats import number_it
 from plans.lifecycle import Write, write_refusal, year_states
-from plans.models import Ente, Objective, OrgUnit, Plan, PlanState, PlanYear
+from plans.models import Ente, Objective, OrgUnit, Plan, PlanKind, PlanState, PlanYear
+from plans.public_value import public_values_sync
 from plans.revisions import RevisionLog
 from plans.values import TARGET_FIELDS, parse_act, target_fields, two_places
-from workbook.reader import Issue, PlanData, WorkbookRejected, indicator_key, more_errors, read_plan_workbook
+from workbook.reader import (
+    SHEET_PUBLIC_VALUE,
+    Issue,
+    PlanData,
+    WorkbookRejected,
+    indicator_key,
+    more_errors,
+    read_plan_workbook,
+)
 
-ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi")
+ENTITIES = ("unità", "obiettivi", "indicatori", "target", "consuntivi", "impatti")
 # progress(done, total, message): rows checked, then rows written (units, objectives, indicators, consuntivi).
 ImportProgress = Callable[[int, int, str], None]
 
@@ -400,6 +409,11 @@ class _Writer:
         if d.act_text:
             plan.act_organ, plan.act_number, plan.act_date = organ, number, date
         plan.default_indicator_share = share
+        if d.kind is not None and d.kind != plan.kind:
+            if self.structure_refusal and plan.pk is not None:
+                self._refuse(self.structure_refusal, "Piano", None, "Documento", "il file cambia il documento")
+            self._revise("piano", plan.title[:200], "documento", plan.get_kind_display(), PlanKind(d.kind).label)
+            plan.kind = d.kind
         plan.save()
         self.report.plan_id = plan.pk
         existing_years = set(plan.plan_years.values_list("year", flat=True))
@@ -415,6 +429,8 @@ class _Writer:
             step()
             written += count
             self.progress(written, total, f"Righe scritte: {number_it(written)} di {number_it(total)}")
+        if d.public_values is not None:
+            self._write_public_values()
         changed = self.revisions.rows or sum(self.report.updated.values()) or sum(self.report.created.values())
         if adopted and changed and not getattr(self.user, "pk", None):
             self.report.errors.append(
@@ -431,6 +447,16 @@ class _Writer:
                 Issue("file", None, None, f"… e altre {self.frozen_count - MAX_FROZEN_ERRORS} modifiche rifiutate.")
             )
         self.report.revisions = self.revisions.save()
+
+    def _write_public_values(self) -> None:
+        """The ValorePubblico sheet: plans.public_value writes it, under the same structure lock as the tree."""
+        sync = public_values_sync(plan=self.plan, items=self.d.public_values or [], revisions=self.revisions)
+        if self.structure_refusal and (sync.created or sync.updated):
+            self._refuse(self.structure_refusal, SHEET_PUBLIC_VALUE, None, None, "il file cambia il valore pubblico")
+        self.report.created["impatti"] += sync.created
+        self.report.updated["impatti"] += sync.updated
+        self.report.unchanged["impatti"] += sync.unchanged
+        self.report.missing.extend(f"Impatto {code}" for code in sync.missing)
 
     def _write_units(self) -> None:
         existing = {u.code: u for u in OrgUnit.objects.filter(ente=self.ente)}

@@ -25,7 +25,20 @@ from indicators.notation import Kind, ParsedTarget, Unit, parse_decimal, parse_t
 from perfplan.formats import date_it, megabytes_it, number_it
 from perfplan.limits import field_problem, import_limits, tree_depth_problem
 from perfplan.xlsx_reader import ReadLimits, XlsxError, XlsxLimitError, XlsxReader
-from plans.models import LEVEL_ORDER, Ente, Level, Objective, ObjectiveKind, OrgUnit, Plan
+from plans.models import (
+    LEVEL_ORDER,
+    Ente,
+    Level,
+    Objective,
+    ObjectiveKind,
+    OrgUnit,
+    Plan,
+    PlanKind,
+    PublicValue,
+    PublicValueDimension,
+    PublicValueIndicator,
+)
+from plans.public_value import LINKABLE_LEVELS, ImpactIndicatorData, PublicValueData, impact_target_problem
 from plans.values import parse_act  # the writer's own reading of the act: same parts, same columns
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -36,8 +49,18 @@ SHEET_OBJECTIVES = "Obiettivi"
 SHEET_INDICATORS = "Indicatori"
 SHEET_MEASUREMENTS = "Consuntivi"
 SHEET_UNITS = "Unita organizzative"
+SHEET_PUBLIC_VALUE = "ValorePubblico"
 
-PLAN_LABELS = ["Ente", "Codice ente", "Titolo", "Anno inizio", "Anno fine", "Delibera", "Quota indicatori"]
+PLAN_LABELS = [
+    "Ente",
+    "Codice ente",
+    "Titolo",
+    "Anno inizio",
+    "Anno fine",
+    "Delibera",
+    "Quota indicatori",
+    "Documento",  # perfplan extension: `PIAO` or `Piano della performance` (the default)
+]
 OBJECTIVE_COLUMNS = [
     "Codice",
     "Tipo",
@@ -83,12 +106,30 @@ MEASUREMENT_COLUMNS = [
     "Motivazione",
 ]
 UNIT_COLUMNS = ["Codice", "Nome", "Codice padre", "Responsabile"]
+# Sheet ValorePubblico (optional; PIAO section 2.1): one row per impact indicator of an impatto, the impatto's
+# columns repeated (or left empty) on its further rows; an impatto without indicators is one row with the
+# indicator's columns empty. Then one "Target YYYY" per plan year, as in Indicatori.
+PUBLIC_VALUE_COLUMNS = [
+    "Codice impatto",
+    "Titolo",
+    "Descrizione",
+    "Dimensioni",  # words of DIMENSION_LABELS separated by «;»
+    "Obiettivi collegati",  # codes of strategic objectives separated by «;»
+    "Codice indicatore",
+    "Indicatore",
+    "Unità",
+    "Fonte",
+    "Baseline anno",
+    "Baseline",
+]
 
 # The words of the Tipo, Unità, Polarità and Natura columns: the models' choices, one source for both.
 LEVEL_LABELS = {Level(value): label for value, label in Level.choices}  # "Area strategica", …
 UNIT_LABELS = {Unit(value): label for value, label in IndicatorUnit.choices}  # "N.", "%", "€", "gg", "data", "SI/NO"
 POLARITY_LABELS = {polarity.value: polarity.word for polarity in Polarity}  # "crescente", "decrescente"
 KIND_LABELS = {ObjectiveKind(value): label for value, label in ObjectiveKind.choices}  # "Organizzativo", …
+DIMENSION_LABELS = {PublicValueDimension(value): label for value, label in PublicValueDimension.choices}
+DOCUMENT_LABELS = {PlanKind.PIAO: "PIAO", PlanKind.PERFORMANCE: "Piano della performance"}
 
 
 def normalise_label(text: Any) -> str:
@@ -110,6 +151,10 @@ _UNIT_WORDS.update(
 _POLARITY_WORDS = {label: polarity for polarity, label in POLARITY_LABELS.items()}
 _KIND_WORDS = {normalise_label(label): kind for kind, label in KIND_LABELS.items()}
 _KIND_WORDS.update({"ufficio": ObjectiveKind.OFFICE, "organizzativo": ObjectiveKind.ORGANIZATIONAL})
+_DIMENSION_WORDS = {normalise_label(label): dim for dim, label in DIMENSION_LABELS.items()}
+_DIMENSION_WORDS.update({"pari opportunita": PublicValueDimension.EQUAL_OPPORTUNITY})
+_DOCUMENT_WORDS = {normalise_label(label): kind for kind, label in DOCUMENT_LABELS.items()}
+_DOCUMENT_WORDS.update({normalise_label(label): kind for kind, label in PlanKind.choices})
 _YES = {"si", "sì", "s", "x", "1", "true", "vero"}
 _NO = {"no", "n", "0", "false", "falso"}
 
@@ -256,6 +301,9 @@ class PlanData:
     indicators: list[IndicatorRow] = field(default_factory=list)
     measurements: list[MeasurementRow] = field(default_factory=list)
     has_measurement_sheet: bool = False
+    kind: str | None = None  # None: no «Documento» row, a new plan is a Piano della performance, an old one keeps its
+    public_values: list[PublicValueData] | None = None  # None: no ValorePubblico sheet, the plan's stay as they are
+    public_value_rows: dict[str, int] = field(default_factory=dict)  # impatto code → its first row, for errors
 
     @property
     def years(self) -> list[int]:
@@ -542,6 +590,18 @@ class PlanReader:
             self.fits(SHEET_PLAN, row, "B", Plan, "act_number", number)
         row, value = found.get("Quota indicatori", (None, None))
         d.default_indicator_share = self._share(SHEET_PLAN, row, "B", value)
+        row, value = found.get("Documento", (None, None))
+        if cell_text(value):
+            kind = _DOCUMENT_WORDS.get(normalise_label(value))
+            if kind is None:
+                self.error(
+                    SHEET_PLAN,
+                    row,
+                    "B",
+                    f"Documento «{cell_text(value)}» sconosciuto: usare PIAO o Piano della performance.",
+                )
+            else:
+                d.kind = kind
 
     @staticmethod
     def _year(value: Any) -> int | None:
@@ -1150,6 +1210,163 @@ class PlanReader:
                 sheet, row, "Valore", f"Valore non leggibile: «{m.raw}» (atteso un numero, es. 1.250 o 33,34 %)."
             )
 
+    # -- ValorePubblico ---------------------------------------------------------------------------------------
+    def read_public_values(self) -> None:
+        """The impatti of PIAO section 2.1 (optional sheet): checked here, written by plans.public_value."""
+        sheet = self.sheet(SHEET_PUBLIC_VALUE, required=False)
+        if sheet is None:
+            return
+        rows = read_sheet(self.wb, sheet, PUBLIC_VALUE_COLUMNS)
+        self.data.public_values = []
+        if not self._header_check(rows, ["Codice impatto", "Titolo"]):
+            return
+        target_columns: dict[int, int] = {}
+        for index, header in rows.header_names.items():
+            norm = normalise_label(header)
+            if norm.startswith("target "):
+                year = self._year(norm.removeprefix("target ").strip())
+                if year is None or year not in self.data.years:
+                    self.warn(rows.name, 1, header, f"Colonna «{header}» fuori dagli anni del piano: ignorata.")
+                else:
+                    target_columns[year] = index
+        objectives = {o.code: o.level for o in self.data.objectives}
+        plan_years = Plan(start_year=self.data.start_year, end_year=self.data.end_year)
+        by_code: dict[str, PublicValueData] = {}
+        names: dict[tuple[str, str], int] = {}
+        for number, values in rows.rows:
+            get = partial(rows.get, values)
+            code = cell_text(get("Codice impatto"))
+            if not code:
+                self.error(rows.name, number, "Codice impatto", "Codice impatto mancante.")
+                continue
+            item = by_code.get(code)
+            title, description = cell_text(get("Titolo")), cell_text(get("Descrizione"))
+            dimensions = self._dimensions(rows.name, number, get("Dimensioni"))
+            links = self._links(rows.name, number, get("Obiettivi collegati"), objectives)
+            if item is None:
+                if not title:
+                    self.error(rows.name, number, "Titolo", "Titolo mancante.")
+                for column, name, value in (("Codice impatto", "code", code), ("Titolo", "title", title)):
+                    self.fits(rows.name, number, column, PublicValue, name, value)
+                self.fits(rows.name, number, "Descrizione", PublicValue, "description", description)
+                item = PublicValueData(code, title, description, dimensions, links)
+                by_code[code] = item
+                self.data.public_value_rows[code] = number
+                self.data.public_values.append(item)
+            else:
+                first = self.data.public_value_rows[code]
+                for column, given, known in (
+                    ("Titolo", title, item.title),
+                    ("Descrizione", description, item.description),
+                    ("Dimensioni", dimensions, item.dimensions),
+                    ("Obiettivi collegati", links, item.objective_codes),
+                ):
+                    if given and given != known:
+                        self.error(
+                            rows.name,
+                            number,
+                            column,
+                            f"L'impatto «{code}» ha già un valore diverso alla riga {first}: lasciare la cella vuota "
+                            "o ripetere lo stesso valore.",
+                        )
+            indicator = self._impact_indicator(rows, number, values, target_columns, plan_years)
+            if indicator is None:
+                continue
+            key = (code, indicator.name)
+            if key in names:
+                self.error(
+                    rows.name, number, "Indicatore", f"Indicatore duplicato nell'impatto (già alla riga {names[key]})."
+                )
+                continue
+            names[key] = number
+            item.indicators.append(indicator)
+
+    def _dimensions(self, sheet: str, row: int, value: Any) -> list[str]:
+        found = []
+        for word in cell_text(value).replace(",", ";").split(";"):
+            if not word.strip():
+                continue
+            dimension = _DIMENSION_WORDS.get(normalise_label(word))
+            if dimension is None:
+                self.error(
+                    sheet,
+                    row,
+                    "Dimensioni",
+                    f"Dimensione «{word.strip()}» sconosciuta: usare {', '.join(DIMENSION_LABELS.values())}, "
+                    "separate da «;».",
+                )
+            elif dimension not in found:
+                found.append(dimension)
+        return [d.value for d in PublicValueDimension if d in found]
+
+    def _links(self, sheet: str, row: int, value: Any, objectives: dict[str, str]) -> list[str]:
+        codes = []
+        for code in cell_text(value).split(";"):
+            code = code.strip()
+            if not code:
+                continue
+            if code not in objectives:
+                self.error(sheet, row, "Obiettivi collegati", f"L'obiettivo «{code}» non è nel foglio «Obiettivi».")
+            elif objectives[code] not in LINKABLE_LEVELS:
+                self.error(
+                    sheet,
+                    row,
+                    "Obiettivi collegati",
+                    f"«{code}» non è un obiettivo strategico: collegare obiettivi strategici.",
+                )
+            elif code not in codes:
+                codes.append(code)
+        return sorted(codes)
+
+    def _impact_indicator(
+        self, rows: SheetRows, number: int, values: tuple[Any, ...], target_columns: dict[int, int], plan: Plan
+    ) -> ImpactIndicatorData | None:
+        get = partial(rows.get, values)
+        name = cell_text(get("Indicatore"))
+        others = [c for c in ("Codice indicatore", "Unità", "Fonte", "Baseline anno", "Baseline") if cell_text(get(c))]
+        targets = {
+            year: cell_text(values[index]) if index < len(values) else "" for year, index in target_columns.items()
+        }
+        if not name:
+            if others or any(targets.values()):
+                self.error(rows.name, number, "Indicatore", "Nome dell'indicatore mancante.")
+            return None
+        unit_text = cell_text(get("Unità"))
+        unit = _UNIT_WORDS.get(normalise_label(unit_text)) if unit_text else None
+        if unit_text and unit is None:
+            self.error(
+                rows.name, number, "Unità", f"Unità «{unit_text}» sconosciuta: usare {', '.join(UNIT_LABELS.values())}."
+            )
+        baseline_year = None
+        if cell_text(get("Baseline anno")):
+            baseline_year = self._year(get("Baseline anno"))
+            if baseline_year is None:
+                self.error(rows.name, number, "Baseline anno", f"Anno non valido: «{cell_text(get('Baseline anno'))}».")
+        indicator = ImpactIndicatorData(
+            name=name,
+            code=cell_text(get("Codice indicatore")),
+            unit=unit.value if unit else "",
+            source=cell_text(get("Fonte")),
+            baseline_year=baseline_year,
+            baseline=cell_text(get("Baseline")),
+        )
+        for column, field_name in (
+            ("Indicatore", "name"),
+            ("Codice indicatore", "code"),
+            ("Fonte", "source"),
+            ("Baseline", "baseline"),
+        ):
+            self.fits(rows.name, number, column, PublicValueIndicator, field_name, getattr(indicator, field_name))
+        for year, raw in sorted(targets.items()):
+            if not raw:
+                continue
+            problem = impact_target_problem(raw=raw, year=year, unit=indicator.unit, plan=plan)
+            if problem:
+                self.error(rows.name, number, f"Target {year}", problem)
+            else:
+                indicator.targets[year] = raw
+        return indicator
+
 
 def infer_unit(targets: Iterable[TargetCell]) -> str:
     for cell in targets:
@@ -1181,6 +1398,7 @@ def read_plan_workbook(source: str | Path | IO[bytes], *, max_bytes: int) -> Rea
         elif reader.data.years:
             reader.read_indicators()
             reader.read_measurements()
+            reader.read_public_values()
         return ReadResult(reader.data, reader.errors, reader.warnings, reader.errors_omitted, reader.warnings_omitted)
     finally:
         wb.close()

@@ -33,6 +33,7 @@ ENTITY_LABELS = {
     "indicatori": "Indicatori",
     "target": "Target",
     "consuntivi": "Consuntivi",
+    "impatti": "Impatti (valore pubblico)",
 }
 
 

@@ -16,17 +16,22 @@ from indicators.notation import Unit
 from perfplan.formats import value_it
 from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
 from plans.models import Plan
+from plans.selectors import public_values_of
 from workbook.reader import (
+    DIMENSION_LABELS,
+    DOCUMENT_LABELS,
     INDICATOR_COLUMNS,
     KIND_LABELS,
     LEVEL_LABELS,
     MEASUREMENT_COLUMNS,
     OBJECTIVE_COLUMNS,
     POLARITY_LABELS,
+    PUBLIC_VALUE_COLUMNS,
     SHEET_INDICATORS,
     SHEET_MEASUREMENTS,
     SHEET_OBJECTIVES,
     SHEET_PLAN,
+    SHEET_PUBLIC_VALUE,
     SHEET_UNITS,
     UNIT_COLUMNS,
     UNIT_LABELS,
@@ -99,6 +104,7 @@ def plan_export(*, plan: Plan) -> bytes:
             ("Anno fine", plan.end_year),
             ("Delibera", plan.act_text),
             ("Quota indicatori", number_cell(plan.default_indicator_share)),
+            ("Documento", DOCUMENT_LABELS[plan.kind]),
         ],
     )
     objectives = tree.objectives
@@ -183,7 +189,46 @@ def plan_export(*, plan: Plan) -> bytes:
         [[u.code, u.name, u.parent.code if u.parent else "", u.head] for u in tree.units],
         {"Nome": 40},
     )
+    _public_value_sheet(wb, plan)
     return workbook_bytes(wb)
+
+
+def _public_value_sheet(wb: Workbook, plan: Plan) -> None:
+    """Sheet ValorePubblico: one row per impact indicator, the impatto's columns on its first row only."""
+    years = plan.years
+    rows = []
+    for item in public_values_of(plan=plan):
+        head = [
+            item.code,
+            item.title,
+            item.description,
+            "; ".join(DIMENSION_LABELS[d] for d in item.dimensions if d in DIMENSION_LABELS),
+            "; ".join(o.code for o in item.objectives.all()),
+        ]
+        indicators = list(item.indicators.all())
+        if not indicators:
+            rows.append([*head, "", "", "", "", None, "", *["" for _ in years]])
+        for index, ind in enumerate(indicators):
+            targets = {t.year: t.raw for t in ind.targets.all()}
+            rows.append(
+                [
+                    *(head if index == 0 else [item.code, "", "", "", ""]),
+                    ind.code,
+                    ind.name,
+                    UNIT_LABELS[Unit(ind.unit)] if ind.unit else "",
+                    ind.source,
+                    ind.baseline_year,
+                    ind.baseline,
+                    *[targets.get(y, "") for y in years],
+                ]
+            )
+    styled_sheet(
+        wb,
+        SHEET_PUBLIC_VALUE,
+        [*PUBLIC_VALUE_COLUMNS, *[f"Target {y}" for y in years]],
+        rows,
+        {"Titolo": 40, "Descrizione": 40, "Dimensioni": 30, "Indicatore": 40},
+    )
 
 
 def plan_template() -> bytes:
@@ -199,6 +244,7 @@ def plan_template() -> bytes:
             ("Anno fine", 2027),
             ("Delibera", "Delibera di Giunta n. 10 del 30/01/2025"),
             ("Quota indicatori", 30),
+            ("Documento", "PIAO"),
         ],
     )
     styled_sheet(
@@ -316,5 +362,31 @@ def plan_template() -> bytes:
             ["U1", "Ufficio internazionalizzazione", "A1", "Responsabile Ufficio"],
         ],
         {"Nome": 40},
+    )
+    styled_sheet(
+        wb,
+        SHEET_PUBLIC_VALUE,
+        [*PUBLIC_VALUE_COLUMNS, "Target 2025", "Target 2026", "Target 2027"],
+        [
+            [
+                "VP1",
+                "Imprese più presenti sui mercati esteri",
+                "Più imprese del territorio esportano con continuità",
+                "Digitalizzazione; Semplificazione",
+                "1.1",
+                "VP1.1",
+                "Imprese esportatrici abituali",
+                "N.",
+                "ISTAT",
+                2024,
+                "410",
+                ">= 420",
+                ">= 430",
+                ">= 440",
+            ],
+            ["VP1", "", "", "", "", "", "Quota di imprese guidate da donne tra quelle assistite", "%", "", 2024, "28 %"]
+            + [">= 30 %", ">= 32 %", ">= 35 %"],
+        ],
+        {"Titolo": 40, "Descrizione": 40, "Dimensioni": 30, "Indicatore": 40},
     )
     return workbook_bytes(wb)

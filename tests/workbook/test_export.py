@@ -93,7 +93,7 @@ def test_the_modena_demo_plan_survives_a_round_trip():
 
 def test_the_export_has_the_import_layout_with_one_target_column_per_year(rf_plan):
     wb = load_workbook(BytesIO(plan_export(plan=rf_plan)), read_only=True)
-    assert wb.sheetnames == ["Piano", "Obiettivi", "Indicatori", "Consuntivi", "Unita organizzative"]
+    assert wb.sheetnames == ["Piano", "Obiettivi", "Indicatori", "Consuntivi", "Unita organizzative", "ValorePubblico"]
     header = next(wb["Indicatori"].iter_rows(values_only=True))
     assert header[-3:] == ("Target 2021", "Target 2022", "Target 2023")
 
