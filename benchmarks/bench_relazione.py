@@ -5,7 +5,8 @@
 Prints one JSON line on stdout: for the Modena demo (fixtures/, invented 2017 consuntivi) and for a synthetic plan of
 about 10,000 indicators (benchmarks/synthetic.py): pages, seconds, pages per second and the peak RSS of the process
 that rendered it (each render runs in its own forked process, so each peak is its own), and the render's CPU
-seconds (the steadier figure on a shared machine); then the time of the
+seconds (the steadier figure on a shared machine), the chunk workers (RELAZIONE_PDF_WORKERS) and their largest
+peak RSS; with --compare-workers the synthetic plan again with one worker, and the speed-up; then the time of the
 validated download (stored file streamed, never rendered again), median of 20 requests. Uses a temporary SQLite
 database and media folder, deleted afterwards. Aims: ≥ 8 pages/s, < 500 MB, download < 50 ms.
 """
@@ -56,10 +57,41 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _descendants_peak_mb(root: int) -> float:
+    """The largest peak RSS (VmHWM) among the processes under `root` (the chunk workers, under the forkserver)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    peak = 0.0
+    for pid in parents:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != root:
+            ancestor = parents.get(ancestor)
+        if ancestor == root:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
 def _render_child(plan_id: int, year: int, out: str, queue) -> None:
+    import threading
+
     from django.db import connections
 
     connections.close_all()
+    worker_peak = [0.0]
+    rendering = threading.Event()
+
+    def sample() -> None:  # the workers' peaks, read while they live (they exit with the pool)
+        while not rendering.wait(0.2):
+            worker_peak[0] = max(worker_peak[0], _descendants_peak_mb(os.getpid()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     from plans.models import Plan
     from reports.services import relazione_render_pdf
 
@@ -67,8 +99,18 @@ def _render_child(plan_id: int, year: int, out: str, queue) -> None:
     cpu = time.process_time()
     rendered = relazione_render_pdf(plan=plan, year=year)
     cpu = time.process_time() - cpu
+    rendering.set()
+    sampler.join()
     Path(out).write_bytes(rendered.content)
-    queue.put({"pages": rendered.pages, "seconds": rendered.seconds, "cpu_seconds": cpu, "maxrss_mb": maxrss_mb()})
+    queue.put(
+        {
+            "pages": rendered.pages,
+            "seconds": rendered.seconds,
+            "cpu_seconds": cpu,
+            "maxrss_mb": maxrss_mb(),
+            "worker_peak_mb": worker_peak[0],
+        }
+    )
 
 
 def render_in_child(plan_id: int, year: int, out: Path) -> dict:
@@ -87,8 +129,16 @@ def render_in_child(plan_id: int, year: int, out: Path) -> dict:
         "pages_per_s": round(result["pages"] / result["seconds"], 1),
         "cpu_seconds": round(result["cpu_seconds"], 2),
         "peak_rss_mb": round(result["maxrss_mb"], 1),
+        "workers": settings_workers(),
+        "worker_peak_rss_mb": round(result["worker_peak_mb"], 1),
         "pdf_mb": round(out.stat().st_size / 1_048_576, 2),
     }
+
+
+def settings_workers() -> int:
+    from reports.pdf import pdf_workers
+
+    return pdf_workers()
 
 
 def validated_download_ms(plan) -> dict:
@@ -167,6 +217,14 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         synthetic = Plan.objects.get(pk=report.plan_id)
         line["synthetic"] = render_in_child(synthetic.pk, synthetic.start_year, workdir / "synthetic.pdf")
         line["synthetic"]["indicators"] = Indicator.objects.filter(objective__plan=synthetic).count()
+        if args.compare_workers:  # the same render with the chunks drawn one after the other, in the process itself
+            from django.test import override_settings
+
+            with override_settings(RELAZIONE_PDF_WORKERS=1):
+                line["synthetic_one_worker"] = render_in_child(
+                    synthetic.pk, synthetic.start_year, workdir / "synthetic-1.pdf"
+                )
+            line["speedup"] = round(line["synthetic_one_worker"]["seconds"] / line["synthetic"]["seconds"], 2)
     return line
 
 
@@ -174,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the Relazione PDF.")
     parser.add_argument("--synthetic-only", action="store_true")
     parser.add_argument("--modena-only", action="store_true")
+    parser.add_argument(
+        "--compare-workers", action="store_true", help="render the synthetic plan again with RELAZIONE_PDF_WORKERS=1"
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="perfplan-bench-relazione-"))
     try:
