@@ -64,6 +64,7 @@ OBJECTIVE_EDIT_FIELDS = (
 INDICATOR_EDIT_FIELDS = (
     "code",
     "benchmark_code",
+    "catalogue_code",
     "name",
     "description",
     "formula",
