@@ -7,6 +7,7 @@ import time
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from indicators.catalogue import catalogue_for_user
 from indicators.models import Indicator, IndicatorUnit, Target
 from indicators.notation import format_target
 from jobs.models import JobKind, JobState
@@ -27,6 +29,7 @@ from perfplan.uploads import bounded_uploads, upload_refusal
 from plans import editing
 from plans.checklist import plan_checklist
 from plans.forms import (
+    CatalogueInsertForm,
     ImportConfirmForm,
     ImportUploadForm,
     IndicatorForm,
@@ -490,6 +493,37 @@ def indicator_create(request, plan_id: int, objective_id: int):
             return redirect(_node_url(plan, objective.pk))
     return render(
         request, "plans/indicator_form.html", {"plan": plan, "objective": objective, "form": form, "indicator": None}
+    )
+
+
+@permission_required(Action.PLAN_EDIT)
+def catalogue_insert(request, plan_id: int, objective_id: int):
+    """«Inserisci dal catalogo»: the catalogue (common DFP indicators and the ente's own), one button per entry."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    objective = _objective(plan, objective_id)
+    entries = catalogue_for_user(user=request.user).filter(Q(ente__isnull=True) | Q(ente=plan.ente_id))
+    form = CatalogueInsertForm(_data(request), plan=plan, entries=entries)
+    if request.method == "POST" and form.is_valid():
+        ind, ok = _service(
+            form,
+            lambda: editing.indicator_insert_from_catalogue(
+                objective=objective, entry=form.cleaned_data["entry"], user=request.user, reason=form.reason_value()
+            ),
+        )
+        if ok:
+            messages.success(
+                request, f"Indicatore «{ind.code} – {ind.name}» inserito dal catalogo in {objective.code}."
+            )
+            return redirect(_node_url(plan, objective.pk))
+    used = set(
+        Indicator.objects.filter(objective=objective)
+        .exclude(catalogue_code="")
+        .values_list("catalogue_code", flat=True)
+    )
+    return render(
+        request,
+        "plans/catalogue_insert.html",
+        {"plan": plan, "objective": objective, "form": form, "entries": entries.select_related("ente"), "used": used},
     )
 
 

@@ -100,6 +100,7 @@ plans:objective_delete          302  200  403  403  403  200  404
 plans:weights_children          302  200  403  403  403  200  404
 plans:weights_indicators        302  200  403  403  403  200  404
 plans:indicator_create          302  200  403  403  403  200  404
+plans:catalogue_insert          302  200  403  403  403  200  404
 plans:indicator_edit            302  200  403  403  403  200  404
 plans:indicator_delete          302  200  403  403  403  200  404
 plans:target_edit               302  200  403  403  403  200  404
@@ -166,6 +167,7 @@ plans:objective_delete          302   ·   403  403  403   ·   404
 plans:weights_children          302   ·   403  403  403   ·   404
 plans:weights_indicators        302   ·   403  403  403   ·   404
 plans:indicator_create          302   ·   403  403  403   ·   404
+plans:catalogue_insert          302   ·   403  403  403   ·   404
 plans:indicator_edit            302   ·   403  403  403   ·   404
 plans:indicator_delete          302   ·   403  403  403   ·   404
 plans:target_edit               302   ·   403  403  403   ·   404
@@ -312,6 +314,7 @@ def _build() -> World:
         "plans:weights_children": objective_,
         "plans:weights_indicators": objective_,
         "plans:indicator_create": objective_,
+        "plans:catalogue_insert": objective_,
         "plans:indicator_edit": indicator_,
         "plans:indicator_delete": indicator_,
         "plans:target_edit": {**indicator_, "year": ROUND_YEAR},
@@ -367,6 +370,7 @@ def _build() -> World:
         "plans:weights_children": {"reason": changed},
         "plans:weights_indicators": {"reason": changed},
         "plans:indicator_create": {"name": changed, "polarity": "higher_better"},
+        "plans:catalogue_insert": {"entry": "1", "reason": changed},
         "plans:indicator_edit": {"name": changed, "polarity": "higher_better", "target_2017": ">= 10", **targets},
         "plans:indicator_delete": {"reason": changed},
         "plans:target_edit": {"raw": ">= 99", "reason": changed},
