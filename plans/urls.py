@@ -37,6 +37,7 @@ urlpatterns = [
         name="weights_indicators",
     ),
     path("<id:plan_id>/obiettivi/<id:objective_id>/indicatori/nuovo/", views.indicator_create, name="indicator_create"),
+    path("<id:plan_id>/indicatori-catalogo.xlsx", views.catalogue_values_export, name="catalogue_values"),
     path(
         "<id:plan_id>/obiettivi/<id:objective_id>/indicatori/catalogo/",
         views.catalogue_insert,

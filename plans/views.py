@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from consuntivi.catalogue_values import catalogue_values
 from indicators.catalogue import catalogue_for_user
 from indicators.models import Indicator, IndicatorUnit, Target
 from indicators.notation import format_target
@@ -26,6 +27,7 @@ from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, permission_required
 from perfplan.roles import user_ente
 from perfplan.uploads import bounded_uploads, upload_refusal
+from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
 from plans import editing
 from plans.checklist import plan_checklist
 from plans.forms import (
@@ -494,6 +496,34 @@ def indicator_create(request, plan_id: int, objective_id: int):
     return render(
         request, "plans/indicator_form.html", {"plan": plan, "objective": objective, "form": form, "indicator": None}
     )
+
+
+CATALOGUE_VALUES_HEADER = [
+    "Ente",
+    "Codice catalogo",
+    "Indicatore",
+    "Obiettivo",
+    "Anno",
+    "Valore",
+    "Numeratore",
+    "Denominatore",
+    "Unità",
+]
+
+
+@permission_required(Action.PLAN_EXPORT)
+def catalogue_values_export(request, plan_id: int):
+    """The yearly values of the plan's catalogue indicators (DFP common indicators) as an .xlsx table."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    wb = new_workbook()
+    ws = wb.create_sheet("Indicatori catalogo")
+    append_row(ws, CATALOGUE_VALUES_HEADER)
+    for row in catalogue_values(plan=plan):
+        values = (row.ente, row.catalogue_code, row.name, row.objective, row.year, row.value)
+        append_row(ws, [*values, row.numerator, row.denominator, row.unit])
+    response = HttpResponse(workbook_bytes(wb), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="indicatori-catalogo-{plan.pk}.xlsx"'
+    return response
 
 
 @permission_required(Action.PLAN_EDIT)

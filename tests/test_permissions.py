@@ -85,6 +85,7 @@ plans:import_job                302  200  403  403  403  200  404
 plans:detail                    302  200  200  200  200  200  404
 plans:print                     302  200  200  200  200  200  404
 plans:export                    302  200  403  403  200  200  404
+plans:catalogue_values          302  200  403  403  200  200  404
 plans:revisions                 302  200  200  200  200  200  404
 plans:why                       302  200  200  200  200  200  404
 plans:adopt                     302  200  403  403  403  200  404
@@ -315,6 +316,7 @@ def _build() -> World:
         "plans:weights_indicators": objective_,
         "plans:indicator_create": objective_,
         "plans:catalogue_insert": objective_,
+        "plans:catalogue_values": plan_,
         "plans:indicator_edit": indicator_,
         "plans:indicator_delete": indicator_,
         "plans:target_edit": {**indicator_, "year": ROUND_YEAR},

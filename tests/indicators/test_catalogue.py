@@ -2,9 +2,11 @@
 with their formula variables, scored from the measures the unit enters."""
 
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from openpyxl import load_workbook
 
 from consuntivi.scores import plan_score
 from consuntivi.services import measurement_save
@@ -65,6 +67,21 @@ def test_a_dfp_indicator_inserted_from_the_catalogue_is_scored_from_its_measures
     assert result.ok and result.saved == 1
     score = plan_score(plan=plan, year=2017).indicator(ind.pk)
     assert score.value == Decimal("90") and score.achievement == Decimal("94.74")
+    # The yearly values of the catalogue indicators, as an .xlsx table (the DFP's own layout was not at hand).
+    response = client_for(planner).get(f"/piani/{plan.pk}/indicatori-catalogo.xlsx")
+    rows = [list(r) for r in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True)]
+    assert rows[0][:8] == [
+        "Ente",
+        "Codice catalogo",
+        "Indicatore",
+        "Obiettivo",
+        "Anno",
+        "Valore",
+        "Numeratore",
+        "Denominatore",
+    ]
+    assert rows[1][:2] == ["EN", "DFP 1.3"] and rows[1][4:8] == [2017, 90, 45, 50]
+    assert [r[4] for r in rows[1:]] == [2017, 2018, 2019] and rows[2][5:8] == [None, None, None]
 
 
 def test_inserting_follows_the_plan_rules(plan, who, node):
