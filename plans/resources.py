@@ -4,7 +4,7 @@ Each row is checked by the same rules as the admin's forms (plans.accounts for u
 row (the header is row 1) and its column, in Italian. A row of another ente is refused, a required column missing
 stops the file before any row, and the whole file is written in one transaction or not at all
 (IMPORT_EXPORT_USE_TRANSACTIONS). Passwords are never read nor written: an imported user has an unusable password
-until they reset it («Password dimenticata?») or the administrator sets one.
+until the administrator sets one on the user's admin page (perfplan has no e-mail password reset yet).
 """
 
 from __future__ import annotations

@@ -47,6 +47,9 @@ def test_the_admin_imports_units_and_users_with_a_dry_run(page):
     admin.is_staff = True
     admin.save()
     log_in(page, admin.username, PASSWORD)
+    page.goto("/admin/auth/user/add/")  # the one screen: roles, ente and led units beside the user's own fields
+    page.get_by_role("heading", name="Ruoli, ente e unità guidate").wait_for()
+    page.screenshot(path="test-artifacts/admin-user-add.png", full_page=True)
 
     units = [
         ["Ente", "Codice", "Nome", "Codice padre", "Responsabile"],
