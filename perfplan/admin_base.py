@@ -142,6 +142,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
     formats = (base_formats.XLSX, base_formats.CSV)
     import_error_display = ("message",)
     import_template_name = "admin/perfplan/import.html"
+    export_template_name = "admin/perfplan/export.html"
 
     def _may_transfer(self, request) -> bool:
         return can(request.user, Action.ADMIN_SITE) and (
