@@ -36,6 +36,9 @@ class Indicator(models.Model):
     )
     code = models.CharField("codice", max_length=60, blank=True)
     benchmark_code = models.CharField("codice benchmark", max_length=60, blank=True)
+    # The code of the catalogue entry it was inserted from (CatalogueIndicator.code, e.g. "DFP 1.3"): the same
+    # indicator is recognisable across plans, years and enti even when each plan codes it its own way.
+    catalogue_code = models.CharField("codice catalogo", max_length=60, blank=True, db_index=True)
     name = models.TextField("nome")
     description = models.TextField("descrizione", blank=True)
     formula = models.TextField("algoritmo", blank=True)
@@ -165,3 +168,52 @@ class Target(models.Model):
             absolute=self.absolute.normalize() if self.absolute is not None else None,
             qualifier=self.qualifier or None,
         )
+
+
+class CatalogueIndicator(models.Model):
+    """An indicator of the catalogue, ready to be inserted into a plan with its formula (issue 16 item 4).
+
+    The built-in entries (ente empty, `built_in`) are the DFP common indicators for support functions (Circolare DFP
+    n. 2/2019), loaded by migration; an ente adds its own (ente set) from the admin or a spreadsheet.
+    """
+
+    ente = models.ForeignKey(
+        "plans.Ente",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="catalogue_indicators",
+        verbose_name="ente",
+        help_text="Vuoto per gli indicatori comuni a tutti gli enti.",
+    )
+    code = models.CharField("codice", max_length=60)
+    name = models.TextField("nome")
+    description = models.TextField("descrizione", blank=True)
+    formula = models.TextField("algoritmo", blank=True, help_text="Con variabili nominate, es. «Dip_Formati / Dip».")
+    unit = models.CharField("unità di misura", max_length=10, choices=IndicatorUnit.choices, blank=True)
+    polarity = models.CharField("polarità", max_length=20, choices=Polarity.choices, default=Polarity.HIGHER_BETTER)
+    source = models.CharField("fonte", max_length=300, blank=True)
+    area = models.CharField("funzione", max_length=200, blank=True)
+    built_in = models.BooleanField("predefinito", default=False)
+    verified = models.BooleanField(
+        "verificato",
+        default=True,
+        help_text="Codice, nome e formula riscontrati su un testo della fonte; se no, da verificare prima dell'uso.",
+    )
+
+    class Meta:
+        verbose_name = "indicatore del catalogo"
+        verbose_name_plural = "catalogo indicatori"
+        ordering = ["code"]
+        constraints = [
+            # One entry per code among the common ones and one per code within an ente.
+            models.UniqueConstraint(fields=["code"], condition=Q(ente__isnull=True), name="catalogue_unique_common"),
+            models.UniqueConstraint(fields=["ente", "code"], name="catalogue_unique_code_per_ente"),
+            # The built-in entries are common to every ente.
+            models.CheckConstraint(
+                condition=Q(built_in=False) | Q(ente__isnull=True), name="catalogue_built_in_is_common"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name[:80]}"

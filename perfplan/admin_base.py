@@ -5,6 +5,7 @@
 - `ReadOnlyAdmin`: plan data, Relazione data and every record of what happened (revisions, consuntivi changes, year
   moves, artefacts): the planning office changes them through the app, where the lifecycle guard, the rounding,
   the target notation and the revisions apply.
+- `SpreadsheetAdminMixin`: xlsx import (with its dry-run preview) and export of an ente's rows (django-import-export).
 - `AuditedAdmin`: the object's simple-history «Cronologia», read-only (SIMPLE_HISTORY_REVERT_DISABLED) and scoped
   like the object.
 """
@@ -15,6 +16,8 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from perfplan.permissions import Action, can
@@ -128,3 +131,29 @@ class ItalianPermissionsMixin:
         if field is not None and db_field.name in ("permissions", "user_permissions"):
             field.label_from_instance = permission_label
         return field
+
+
+class SpreadsheetAdminMixin(ImportExportMixin):
+    """django-import-export on an ente's admin page: xlsx (and csv) in and out, for the Amministratore only.
+
+    The resource gets the user (`user=`) and scopes every row to their ente; the export reads the page's own
+    queryset, already scoped (EnteScopedAdmin). Errors show their message only, never a traceback."""
+
+    formats = (base_formats.XLSX, base_formats.CSV)
+    import_error_display = ("message",)
+    import_template_name = "admin/perfplan/import.html"
+    export_template_name = "admin/perfplan/export.html"
+
+    def _may_transfer(self, request) -> bool:
+        return can(request.user, Action.ADMIN_SITE) and (
+            request.user.is_superuser or user_ente(request.user) is not None
+        )
+
+    def has_import_permission(self, request) -> bool:
+        return self._may_transfer(request)
+
+    def has_export_permission(self, request) -> bool:
+        return self._may_transfer(request)
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {"user": request.user}

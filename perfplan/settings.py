@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "import_export",  # the admin's spreadsheet import/export of units, users and the indicator catalogue
     "axes",  # login throttle: failed attempts per user and per IP (perfplan/login_throttle.py)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "django_tasks",  # Django's Tasks API (the backport of Django 6.0's django.tasks)
@@ -139,6 +140,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The audit history (perfplan/audit.py): read in /storico/ and in the admin, never written back from there.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# django-import-export (the admin's spreadsheets): every import in one transaction, rolled back on any row error;
+# uploads wait for the confirmation in the cache-free temp folder of MEDIA_ROOT's storage (its default).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
@@ -14,12 +15,29 @@ from perfplan.admin_base import (
     ItalianPermissionsMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
+    SpreadsheetAdminMixin,
     scope_to_ente,
 )
 from perfplan.forms import FitsModelForm
 from perfplan.permissions import Action, can
 from perfplan.roles import Role, user_ente
-from plans.models import Ente, Objective, OrgUnit, Plan, PlanRevision, PlanYear, PlanYearEvent, Profile, YearState
+from plans.accounts import user_assign
+from plans.models import (
+    Ente,
+    Objective,
+    OrgUnit,
+    Plan,
+    PlanRevision,
+    PlanYear,
+    PlanYearEvent,
+    Profile,
+    PublicValue,
+    PublicValueIndicator,
+    PublicValueTarget,
+    RiskMeasureLink,
+    YearState,
+)
+from plans.resources import OrgUnitResource, UserResource
 from reports.models import Relazione
 from reports.services import relazione_reopen
 
@@ -67,7 +85,10 @@ class ProfileAdmin(AuditedAdmin, EnteScopedAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(AuditedAdmin, EnteScopedAdmin):
+class OrgUnitAdmin(SpreadsheetAdminMixin, AuditedAdmin, EnteScopedAdmin):
+    """Units of the ente, also from and to a spreadsheet (plans.resources.OrgUnitResource)."""
+
+    resource_classes = [OrgUnitResource]
     form = FitsModelForm
     list_display = ["code", "name", "parent", "head", "ente"]
     list_filter = [("ente", RelatedOnly)]
@@ -97,13 +118,99 @@ class GroupAdmin(ItalianPermissionsMixin, DjangoGroupAdmin):
     """Django's own, with the permissions in Italian (superusers only: the roles are the four groups)."""
 
 
-@admin.register(User)
-class UserAdmin(ItalianPermissionsMixin, AuditedAdmin, EnteScopedAdmin, DjangoUserAdmin):
-    """Users of the staff user's ente; a non-superuser grants only the four roles, never superuser powers."""
+class PlacementFields(forms.Form):
+    """Ente and led units beside the user's own fields: the one screen of an ente's user (plans.accounts)."""
 
+    ente = forms.ModelChoiceField(
+        label="Ente",
+        queryset=Ente.objects.all(),
+        required=False,
+        help_text="Per l'amministratore di un ente è sempre il proprio.",
+    )
+    units = forms.ModelMultipleChoiceField(
+        label="Unità guidate",
+        queryset=OrgUnit.objects.select_related("ente").order_by("ente__code", "code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Le unità di cui l'utente inserisce i consuntivi (ruolo Responsabile).",
+    )
+    admin_user = None  # set by UserAdmin.get_form: whose ente bounds the choices
+
+    def scope_placement(self) -> None:
+        user = self.admin_user
+        if user is not None and not user.is_superuser:
+            own = user_ente(user)
+            self.fields["ente"].queryset = Ente.objects.filter(pk=own.pk if own else None)
+            self.fields["ente"].initial = self.fields["ente"].initial or own
+            self.fields["units"].queryset = OrgUnit.objects.filter(ente=own).order_by("code")
+        self.fields["units"].label_from_instance = lambda unit: f"{unit.code} – {unit.name}"
+
+    def clean_placement(self, cleaned: dict) -> dict:
+        user = self.admin_user
+        if cleaned.get("ente") is None and user is not None and not user.is_superuser:
+            cleaned["ente"] = user_ente(user)
+        ente, units = cleaned.get("ente"), cleaned.get("units") or []
+        foreign = [unit.code for unit in units if ente is None or unit.ente_id != ente.pk]
+        if foreign:
+            self.add_error("units", f"Le unità {', '.join(foreign)} non appartengono all'ente scelto.")
+        return cleaned
+
+
+class UserCreateForm(PlacementFields, AdminUserCreationForm):
+    roles = forms.MultipleChoiceField(
+        label="Ruoli",
+        choices=[(role, role) for role in Role.ALL],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta(AdminUserCreationForm.Meta):
+        fields = ("username", "first_name", "last_name", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope_placement()
+
+    def clean(self):
+        return self.clean_placement(super().clean())
+
+
+class UserEditForm(PlacementFields, UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope_placement()
+        user = self.instance
+        if user.pk is not None and not self.is_bound:
+            profile = Profile.objects.filter(user=user).first()
+            if profile is not None:
+                self.initial["ente"] = profile.ente_id
+                self.initial["units"] = list(
+                    OrgUnit.objects.filter(ente_id=profile.ente_id, leaders=user).values_list("pk", flat=True)
+                )
+
+    def clean(self):
+        return self.clean_placement(super().clean())
+
+
+@admin.register(User)
+class UserAdmin(SpreadsheetAdminMixin, ItalianPermissionsMixin, AuditedAdmin, EnteScopedAdmin, DjangoUserAdmin):
+    """Users of the staff user's ente; a non-superuser grants only the four roles, never superuser powers.
+
+    One screen gives a new user their roles, ente and led units (UserCreateForm → plans.accounts.user_assign); the
+    users of the ente also go to and come from a spreadsheet (plans.resources.UserResource), never with passwords."""
+
+    resource_classes = [UserResource]
+    add_form = UserCreateForm
+    form = UserEditForm
     ente_path = "profile__ente"
     list_display = ["username", "first_name", "last_name", "email", "ente", "is_staff", "is_active"]
     list_select_related = ["profile__ente"]
+    add_fieldsets = (
+        (None, {"fields": ("username", "usable_password", "password1", "password2")}),
+        ("Dati personali", {"fields": ("first_name", "last_name", "email")}),
+        ("Ruoli, ente e unità guidate", {"fields": ("roles", "ente", "units")}),
+    )
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Ente e unità guidate", {"fields": ("ente", "units")}))
 
     @admin.display(description="ente", ordering="profile__ente__code")
     def ente(self, obj):
@@ -113,6 +220,13 @@ class UserAdmin(ItalianPermissionsMixin, AuditedAdmin, EnteScopedAdmin, DjangoUs
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if request.user.is_superuser else queryset.exclude(is_superuser=True)
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).prefetch_related("groups", "led_units")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"admin_user": request.user})
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -135,6 +249,17 @@ class UserAdmin(ItalianPermissionsMixin, AuditedAdmin, EnteScopedAdmin, DjangoUs
         if not request.user.is_superuser:  # a user created by an ente's administrator belongs to that ente
             Profile.objects.get_or_create(user=obj, defaults={"ente": user_ente(request.user)})
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        cleaned = form.cleaned_data
+        if "roles" in cleaned:  # the add form: its roles
+            roles = cleaned["roles"]
+        else:  # the change form: the groups just saved
+            roles = form.instance.groups.filter(name__in=Role.ALL).values_list("name", flat=True)
+        user_assign(
+            user=form.instance, roles=roles, ente=cleaned.get("ente"), units=cleaned.get("units") or [], by=request.user
+        )
+
 
 @admin.register(Plan)
 class PlanAdmin(AuditedAdmin, ReadOnlyAdmin):
@@ -142,6 +267,39 @@ class PlanAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_filter = [("ente", RelatedOnly), "state", "start_year"]
     search_fields = ["title", "act_text"]
     list_select_related = ["ente"]
+
+
+# The PIAO's section 2.1 and 2.3 are written on the plan's «Valore pubblico e PIAO» page (plans.public_value, with
+# the plan's lifecycle rules): here they are read only, like the tree.
+@admin.register(PublicValue)
+class PublicValueAdmin(ReadOnlyAdmin):
+    ente_path = "plan__ente"
+    list_display = ["code", "title", "plan"]
+    search_fields = ["code", "title"]
+    list_select_related = ["plan"]
+
+
+@admin.register(PublicValueIndicator)
+class PublicValueIndicatorAdmin(ReadOnlyAdmin):
+    ente_path = "public_value__plan__ente"
+    list_display = ["code", "name", "unit", "baseline", "public_value"]
+    search_fields = ["code", "name"]
+    list_select_related = ["public_value"]
+
+
+@admin.register(PublicValueTarget)
+class PublicValueTargetAdmin(ReadOnlyAdmin):
+    ente_path = "indicator__public_value__plan__ente"
+    list_display = ["indicator", "year", "raw"]
+    list_select_related = ["indicator"]
+
+
+@admin.register(RiskMeasureLink)
+class RiskMeasureLinkAdmin(ReadOnlyAdmin):
+    ente_path = "plan__ente"
+    list_display = ["code", "title", "link", "plan"]
+    search_fields = ["code", "title"]
+    list_select_related = ["plan"]
 
 
 @admin.register(Objective)

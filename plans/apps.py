@@ -13,6 +13,13 @@ def ensure_role_groups(sender, using="default", **kwargs) -> None:
         Group.objects.using(using).get_or_create(name=name)
 
 
+def ensure_builtin_catalogue(sender, using="default", **kwargs) -> None:
+    """The DFP common indicators of the catalogue are data too (indicators migration 0006): put back after a flush."""
+    from indicators.catalogue import builtin_catalogue_load
+
+    builtin_catalogue_load()  # idempotent: update_or_create by code
+
+
 class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "plans"
@@ -20,3 +27,4 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="plans.ensure_role_groups")
+        post_migrate.connect(ensure_builtin_catalogue, sender=self, dispatch_uid="plans.ensure_builtin_catalogue")

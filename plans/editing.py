@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import ngettext
 
-from indicators.models import Baseline, Indicator, Target
+from indicators.catalogue import catalogue_for_user
+from indicators.models import Baseline, CatalogueIndicator, Indicator, Target
 from indicators.notation import Kind, Unit, format_target, parse_target, parse_value
 from perfplan.audit import audited, delete_with_history, record_bulk
 from perfplan.formats import date_it
@@ -68,6 +69,7 @@ OBJECTIVE_EDIT_FIELDS = (
 INDICATOR_EDIT_FIELDS = (
     "code",
     "benchmark_code",
+    "catalogue_code",
     "name",
     "description",
     "formula",
@@ -820,6 +822,34 @@ def indicator_create(
     for year, raw in (targets or {}).items():
         target_set(indicator=indicator, year=year, raw=raw, reason=reason, user=user)
     return indicator
+
+
+@audited
+@transaction.atomic
+def indicator_insert_from_catalogue(
+    *, objective: Objective, entry: CatalogueIndicator, user, reason: str = ""
+) -> Indicator:
+    """Add a catalogue indicator to a node in one step: its code (kept as `catalogue_code` too, so the indicator is
+    recognisable across plans, years and enti), name, description, formula with its variables, unit, polarity and
+    source. The same rules as a typed indicator (indicator_create): editable plan, structure not frozen, reason
+    after adoption, one code per node. Targets and baseline are then set on the indicator's page."""
+    if not catalogue_for_user(user=user).filter(pk=entry.pk).exists():
+        raise PermissionDenied("Indicatore del catalogo non disponibile per il tuo ente.")
+    if entry.ente_id is not None and entry.ente_id != objective.plan.ente_id:
+        raise PermissionDenied("L'indicatore del catalogo è di un altro ente.")
+    return indicator_create(
+        objective=objective,
+        user=user,
+        reason=reason,
+        code=entry.code,
+        catalogue_code=entry.code,
+        name=entry.name,
+        description=entry.description,
+        formula=entry.formula,
+        unit=entry.unit,
+        polarity=entry.polarity,
+        source=entry.source,
+    )
 
 
 @audited

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
-from indicators.models import Baseline, Indicator, IndicatorUnit, Polarity
+from indicators.models import Baseline, CatalogueIndicator, Indicator, IndicatorUnit, Polarity
 from indicators.notation import Kind, parse_value
 from perfplan.forms import Column, FitsColumnsMixin
 from perfplan.limits import field_problem, import_limits, problem_message
@@ -529,4 +529,19 @@ class RiskMeasureForm(ReasonMixin, StyledForm):
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_reason(plan)
+
+
+class CatalogueInsertForm(ReasonMixin, StyledForm):
+    """One click on a catalogue entry's button inserts it (the button carries `entry`); after adoption, the reason."""
+
+    entry = forms.ModelChoiceField(
+        queryset=CatalogueIndicator.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Indicatore del catalogo non disponibile."},
+    )
+
+    def __init__(self, *args, plan: Plan, entries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entry"].queryset = entries
         self.add_reason(plan)

@@ -37,6 +37,12 @@ urlpatterns = [
         name="weights_indicators",
     ),
     path("<id:plan_id>/obiettivi/<id:objective_id>/indicatori/nuovo/", views.indicator_create, name="indicator_create"),
+    path("<id:plan_id>/indicatori-catalogo.xlsx", views.catalogue_values_export, name="catalogue_values"),
+    path(
+        "<id:plan_id>/obiettivi/<id:objective_id>/indicatori/catalogo/",
+        views.catalogue_insert,
+        name="catalogue_insert",
+    ),
     path("<id:plan_id>/indicatori/<id:indicator_id>/modifica/", views.indicator_edit, name="indicator_edit"),
     path("<id:plan_id>/indicatori/<id:indicator_id>/elimina/", views.indicator_delete, name="indicator_delete"),
     path("<id:plan_id>/indicatori/<id:indicator_id>/target/<id:year>/", views.target_edit, name="target_edit"),

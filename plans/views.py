@@ -7,6 +7,7 @@ import time
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from consuntivi.catalogue_values import catalogue_values
+from indicators.catalogue import catalogue_for_user
 from indicators.models import Indicator, IndicatorUnit, Target
 from indicators.notation import format_target
 from jobs.models import JobKind, JobState
@@ -24,9 +27,11 @@ from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, permission_required
 from perfplan.roles import user_ente
 from perfplan.uploads import bounded_uploads, upload_refusal
+from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
 from plans import editing, public_value
 from plans.checklist import plan_checklist
 from plans.forms import (
+    CatalogueInsertForm,
     ImpactIndicatorForm,
     ImportConfirmForm,
     ImportUploadForm,
@@ -496,6 +501,65 @@ def indicator_create(request, plan_id: int, objective_id: int):
             return redirect(_node_url(plan, objective.pk))
     return render(
         request, "plans/indicator_form.html", {"plan": plan, "objective": objective, "form": form, "indicator": None}
+    )
+
+
+CATALOGUE_VALUES_HEADER = [
+    "Ente",
+    "Codice catalogo",
+    "Indicatore",
+    "Obiettivo",
+    "Anno",
+    "Valore",
+    "Numeratore",
+    "Denominatore",
+    "Unità",
+]
+
+
+@permission_required(Action.PLAN_EXPORT)
+def catalogue_values_export(request, plan_id: int):
+    """The yearly values of the plan's catalogue indicators (DFP common indicators) as an .xlsx table."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    wb = new_workbook()
+    ws = wb.create_sheet("Indicatori catalogo")
+    append_row(ws, CATALOGUE_VALUES_HEADER)
+    for row in catalogue_values(plan=plan):
+        values = (row.ente, row.catalogue_code, row.name, row.objective, row.year, row.value)
+        append_row(ws, [*values, row.numerator, row.denominator, row.unit])
+    response = HttpResponse(workbook_bytes(wb), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="indicatori-catalogo-{plan.pk}.xlsx"'
+    return response
+
+
+@permission_required(Action.PLAN_EDIT)
+def catalogue_insert(request, plan_id: int, objective_id: int):
+    """«Inserisci dal catalogo»: the catalogue (common DFP indicators and the ente's own), one button per entry."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    objective = _objective(plan, objective_id)
+    entries = catalogue_for_user(user=request.user).filter(Q(ente__isnull=True) | Q(ente=plan.ente_id))
+    form = CatalogueInsertForm(_data(request), plan=plan, entries=entries)
+    if request.method == "POST" and form.is_valid():
+        ind, ok = _service(
+            form,
+            lambda: editing.indicator_insert_from_catalogue(
+                objective=objective, entry=form.cleaned_data["entry"], user=request.user, reason=form.reason_value()
+            ),
+        )
+        if ok:
+            messages.success(
+                request, f"Indicatore «{ind.code} – {ind.name}» inserito dal catalogo in {objective.code}."
+            )
+            return redirect(_node_url(plan, objective.pk))
+    used = set(
+        Indicator.objects.filter(objective=objective)
+        .exclude(catalogue_code="")
+        .values_list("catalogue_code", flat=True)
+    )
+    return render(
+        request,
+        "plans/catalogue_insert.html",
+        {"plan": plan, "objective": objective, "form": form, "entries": entries.select_related("ente"), "used": used},
     )
 
 

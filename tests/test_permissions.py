@@ -109,6 +109,7 @@ plans:import_job                302  200  403  403  403  200  404
 plans:detail                    302  200  200  200  200  200  404
 plans:print                     302  200  200  200  200  200  404
 plans:export                    302  200  403  403  200  200  404
+plans:catalogue_values          302  200  403  403  200  200  404
 plans:revisions                 302  200  200  200  200  200  404
 plans:why                       302  200  200  200  200  200  404
 plans:adopt                     302  200  403  403  403  200  404
@@ -124,6 +125,7 @@ plans:objective_delete          302  200  403  403  403  200  404
 plans:weights_children          302  200  403  403  403  200  404
 plans:weights_indicators        302  200  403  403  403  200  404
 plans:indicator_create          302  200  403  403  403  200  404
+plans:catalogue_insert          302  200  403  403  403  200  404
 plans:indicator_edit            302  200  403  403  403  200  404
 plans:indicator_delete          302  200  403  403  403  200  404
 plans:target_edit               302  200  403  403  403  200  404
@@ -209,6 +211,7 @@ plans:objective_delete          302   ·   403  403  403   ·   404
 plans:weights_children          302   ·   403  403  403   ·   404
 plans:weights_indicators        302   ·   403  403  403   ·   404
 plans:indicator_create          302   ·   403  403  403   ·   404
+plans:catalogue_insert          302   ·   403  403  403   ·   404
 plans:indicator_edit            302   ·   403  403  403   ·   404
 plans:indicator_delete          302   ·   403  403  403   ·   404
 plans:target_edit               302   ·   403  403  403   ·   404
@@ -395,6 +398,8 @@ def _build() -> World:
         "plans:weights_children": objective_,
         "plans:weights_indicators": objective_,
         "plans:indicator_create": objective_,
+        "plans:catalogue_insert": objective_,
+        "plans:catalogue_values": plan_,
         "plans:indicator_edit": indicator_,
         "plans:indicator_delete": indicator_,
         "plans:target_edit": {**indicator_, "year": ROUND_YEAR},
@@ -467,6 +472,7 @@ def _build() -> World:
         "plans:weights_children": {"reason": changed},
         "plans:weights_indicators": {"reason": changed},
         "plans:indicator_create": {"name": changed, "polarity": "higher_better"},
+        "plans:catalogue_insert": {"entry": "1", "reason": changed},
         "plans:indicator_edit": {"name": changed, "polarity": "higher_better", "target_2017": ">= 10", **targets},
         "plans:indicator_delete": {"reason": changed},
         "plans:target_edit": {"raw": ">= 99", "reason": changed},
