@@ -112,8 +112,8 @@ def indicator_risk(ind: IndicatorInput, score: IndicatorScore, period_end: dt.da
             )
         word = "sotto" if upward else "sopra"
         if behind:
-            return RiskVerdict(True, f"Valore {number_it(score.value, 2)} {word} l'atteso: {path}.", expected)
-        return RiskVerdict(False, f"Valore {number_it(score.value, 2)} in linea: {path}.", expected)
+            return RiskVerdict(True, f"Valore {number_it(score.value)} {word} l'atteso: {path}.", expected)
+        return RiskVerdict(False, f"Valore {number_it(score.value)} in linea: {path}.", expected)
     if target.kind == Kind.DEADLINE:
         deadline = target.deadline
         if deadline is None:

@@ -26,6 +26,7 @@ from indicators.scoring import (
     score_units,
 )
 from perfplan.collector import gc_paused
+from perfplan.formats import date_it
 from plans.models import Plan
 from plans.selectors import PlanTree
 
@@ -149,6 +150,14 @@ def round_at(*, plan: Plan, year: int, at: dt.date) -> Round | None:
     round wins a tie); None when no round's period has ended yet (one query)."""
     ended = [r for r in year_rounds(plan=plan, year=year) if r.period_end <= at]
     return ended[-1] if ended else None
+
+
+def no_round_at_message(*, year: int, at: dt.date) -> str:
+    """Why there is no state to show at `at` (commands and pages say it the same way)."""
+    return (
+        f"Nessuna rilevazione del {year} ha un periodo concluso entro il {date_it(at)}: non c'è una situazione da "
+        "mostrare a quella data."
+    )
 
 
 def round_of_year(*, plan: Plan, year: int, round_id: int | None) -> Round | None:

@@ -469,16 +469,22 @@ def _few_collections() -> Iterator[None]:
                 _release_memory()
 
 
-def validation_document_pdf(context: dict) -> tuple[bytes, int]:
-    """The Documento di validazione (reports/documento.html): the same renderer and PDF/A-3b, tagged, as the
-    Relazione; one short document, rendered whole. (content, pages)."""
+def document_pdf(*, template: str, context: dict, stylesheet: str) -> tuple[bytes, int]:
+    """A short document rendered whole with the Relazione's renderer: PDF/A-3b, tagged, the project's fonts.
+    `stylesheet`: a static path under reports/ (its @import and fonts resolve beside it). (content, pages)."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    stylesheet = finders.find("reports/documento.css")
+    path = finders.find(stylesheet)
     fonts = FontConfiguration()  # the @font-face rules (Titillium Web, DejaVu Sans) need it on both sides
-    html = render_to_string("reports/documento.html", context)
-    document = _html_class()(string=html, base_url=str(Path(stylesheet).parent)).render(
-        stylesheets=[CSS(filename=stylesheet, font_config=fonts)], font_config=fonts
+    html = render_to_string(template, context)
+    document = _html_class()(string=html, base_url=str(Path(path).parent)).render(
+        stylesheets=[CSS(filename=path, font_config=fonts)], font_config=fonts
     )
     return document.write_pdf(**PDF_OPTIONS), len(document.pages)
+
+
+def validation_document_pdf(context: dict) -> tuple[bytes, int]:
+    """The Documento di validazione (reports/documento.html): the same renderer and PDF/A-3b, tagged, as the
+    Relazione; one short document, rendered whole. (content, pages)."""
+    return document_pdf(template="reports/documento.html", context=context, stylesheet="reports/documento.css")

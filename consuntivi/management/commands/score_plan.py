@@ -5,8 +5,8 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 
 from consuntivi.models import Round
-from consuntivi.scores import PlanScoring, plan_score, round_at, round_of_year
-from perfplan.formats import date_it, percent_it
+from consuntivi.scores import PlanScoring, no_round_at_message, plan_score, round_at, round_of_year
+from perfplan.formats import date_it, parse_date_it, percent_it
 from plans.models import Plan
 
 
@@ -74,14 +74,12 @@ def scoring_document(scoring: PlanScoring) -> dict:
     }
 
 
-def parse_date_it(text: str) -> dt.date:
-    """GG/MM/AAAA (or ISO), the way the contract writes the date of `--al`."""
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise CommandError(f"Data non valida: «{text}» (scrivere GG/MM/AAAA, per esempio 30/06/2017).")
+def date_option(text: str) -> dt.date:
+    """`--al` GG/MM/AAAA (or ISO), as the contract writes it."""
+    at = parse_date_it(text)
+    if at is None:
+        raise CommandError(f"Data non valida: «{text}» (scrivere GG/MM/AAAA, per esempio 30/06/2017).")
+    return at
 
 
 def round_for_options(
@@ -95,13 +93,10 @@ def round_for_options(
         return chosen, chosen.period_end
     if al is None:
         return None, None
-    at = parse_date_it(al)
+    at = date_option(al)
     chosen = round_at(plan=plan, year=year, at=at)
     if chosen is None:
-        raise CommandError(
-            f"Nessuna rilevazione del {year} ha un periodo concluso entro il {date_it(at)}: non c'è una situazione "
-            "da mostrare a quella data."
-        )
+        raise CommandError(no_round_at_message(year=year, at=at))
     return chosen, at
 
 
