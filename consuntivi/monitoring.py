@@ -14,7 +14,8 @@ end of the round's period (days from 1 January to that date, inclusive, over the
   index: they do not restart each year); for a *flow* (unit `N.` or `€`: counts and amounts that accrue from zero
   during the year) the start is 0. A level without a baseline has no path: its expected value is the target itself.
   "Behind" means below the expected value for a target to reach or exceed (`>=`, `>`, `=` with higher_better), above
-  it for a target to stay under (`<=`, `<`, `=` with lower_better);
+  it for a target to stay under (`<=`, `<`, `=` with lower_better). A value that already meets the year's target is
+  never at risk (a baseline better than the target would otherwise draw a path stricter than the target itself);
 - «entro data» targets (`entro 30/09/2017`) — the work was done after the deadline, or it is not done and the
   deadline has passed at the end of the period. Not done with the deadline still ahead is on track;
 - SI/NO and judgement targets (`SI`, `buono`) — they have no path: they are judged only when the period ends on
@@ -45,7 +46,7 @@ from indicators.scoring import (
     IndicatorScore,
     NodeInput,
 )
-from perfplan.formats import date_it, number_it
+from perfplan.formats import date_it, number_it, value_it
 from plans.models import Plan
 
 FLOW_UNITS = (Unit.COUNT, Unit.EURO)  # quantities that accrue from zero during the year
@@ -95,19 +96,19 @@ def indicator_risk(ind: IndicatorInput, score: IndicatorScore, period_end: dt.da
         fraction = year_fraction(period_end)
         goal = score.target_value
         if unit in FLOW_UNITS:
-            start, start_text = Decimal(0), "0 (grandezza che si accumula nell'anno)"
+            start, start_text = Decimal(0), "da 0 (grandezza che si accumula nell'anno)"
         elif ind.baseline is not None:
-            start, start_text = ind.baseline, f"la baseline {number_it(ind.baseline)}"
+            start, start_text = ind.baseline, f"dalla baseline {number_it(ind.baseline)}"
         else:
             start, start_text = goal, None
         expected = start + (goal - start) * fraction
         upward = _upward(ind, score)
-        behind = score.value < expected if upward else score.value > expected
+        behind = (score.value < expected if upward else score.value > expected) and not score.met
         if start_text is None:
             path = f"senza baseline il riferimento è il target {number_it(goal)}"
         else:
             path = (
-                f"percorso da {start_text} al target {number_it(goal)}: al {date_it(period_end)} "
+                f"percorso {start_text} al target {number_it(goal)}: al {date_it(period_end)} "
                 f"({number_it(fraction * 100, 1)} % dell'anno) atteso {number_it(expected, 2)}"
             )
         word = "sotto" if upward else "sopra"
@@ -140,6 +141,7 @@ class IndicatorAtRisk:
     indicator: object  # indicators.Indicator (a row of the loaded tree)
     verdict: RiskVerdict | None  # the rule's
     flag: RiskFlag | None  # the Responsabile's
+    value: str = ""  # the value at the period, as people read it
 
     @property
     def at_risk(self) -> bool:
@@ -233,7 +235,7 @@ def monitoring_state(*, plan: Plan, year: int, data_round: Round | None = None, 
             if score.status == MISSING and not ind.derived:
                 without_value.append((node, ind))
             verdict = indicator_risk(ind_input, score, period_end)
-            item = IndicatorAtRisk(ind, verdict, flags.get(ind.pk))
+            item = IndicatorAtRisk(ind, verdict, flags.get(ind.pk), value_it(score.value))
             if verdict is not None or item.flag is not None:
                 verdicts[ind.pk] = item
             if item.at_risk:

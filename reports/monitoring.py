@@ -17,7 +17,7 @@ from consuntivi.models import Round
 from consuntivi.monitoring import MonitoringState, monitoring_state, year_fraction
 from indicators.notation import format_target
 from indicators.scoring import BAND_ACHIEVED, BAND_NONE, BAND_NOT_ACHIEVED, BAND_PARTIAL
-from perfplan.formats import date_it, number_it, percent_it, value_it
+from perfplan.formats import date_it, number_it, percent_it
 from plans.models import Level, Plan
 from reports.pdf import document_pdf
 
@@ -116,7 +116,6 @@ def report_from_state(state: MonitoringState, *, today: dt.date) -> MonitoringRe
         for risk in item.indicators:
             ind = risk.indicator
             target = tree.targets_of.get(ind.pk, {}).get(year)
-            ind_score = scoring.indicator(ind.pk)
             expected = risk.verdict.expected if risk.verdict is not None else None
             risks.append(
                 RiskRow(
@@ -124,7 +123,7 @@ def report_from_state(state: MonitoringState, *, today: dt.date) -> MonitoringRe
                     area=f"{area.code} {area.title}",
                     indicator=ind.label,
                     target=format_target(target.parsed()) if target is not None else "",
-                    value=value_it(ind_score.value) if ind_score is not None else "",
+                    value=risk.value,
                     expected=number_it(expected, 2) if expected is not None else "",
                     reasons=tuple(risk.reasons),
                 )

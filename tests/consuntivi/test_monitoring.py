@@ -3,7 +3,8 @@
 The plan of tests/consuntivi/factories.py with a semester round at 30/06/2017 (f = 181/365 = 0,49589… of the year)
 holding four values, typed by hand here:
 - F1 «Pubblicazioni» >= 350 N. (a flow: path from 0): 150 → 150/350 = 42,857 → 42,86; expected 350 × f = 173,56: at risk
-- «Tempo medio di pagamento» <= 25 gg, baseline 18 (a level): 22 → met → 100; expected 18 + 7 × f = 21,47: at risk
+- «Tempo medio di pagamento» <= 25 gg, baseline 18 (a level): 22 → met → 100; above the path 18 + 7 × f = 21,47,
+  but it already meets the year's target: not at risk
 - «Eventi organizzati» >= 10 N. (flow): 6 → 60,00; expected 10 × f = 4,96: on track
 - «Report pubblicati entro la scadenza» entro 30/09/2017: no value → «senza valore»
 OS 101 (share 50 %): indicators (42,86 + 100) / 2 = 71,43; children: only OO 1011.02 measured (60) → 60;
@@ -113,6 +114,8 @@ def _verdict(target: ParsedTarget, value, *, unit=None, baseline=None, polarity=
     met = None
     if isinstance(value, dt.date):
         met = value <= target.deadline
+    elif isinstance(value, Decimal):
+        met = value >= number if target.comparator == ">=" else value <= number
     score = IndicatorScore(1, Decimal(0), Decimal(0), OK, "", value, number, False, "", met=met)
     return indicator_risk(ind, score, dt.date(*at))
 
@@ -132,14 +135,23 @@ def test_a_flow_follows_the_path_from_zero():
 
 
 def test_a_level_follows_the_path_from_its_baseline():
-    target = ParsedTarget(Kind.NUMBER, "<= 25", "<=", Decimal(25))
-    # 18 + (25 − 18) × 181/365 = 21,47: 22 days is above the path (at risk), 21 is in line
-    assert _verdict(target, Decimal(22), unit=Unit.DAYS, baseline=Decimal(18)).at_risk
-    assert not _verdict(target, Decimal(21), unit=Unit.DAYS, baseline=Decimal(18)).at_risk
+    target = ParsedTarget(Kind.NUMBER, "<= 20", "<=", Decimal(20))
+    # 30 + (20 − 30) × 181/365 = 25,04: 26 days is above the path (at risk), 25 is in line
+    assert _verdict(target, Decimal(26), unit=Unit.DAYS, baseline=Decimal(30)).at_risk
+    assert not _verdict(target, Decimal(25), unit=Unit.DAYS, baseline=Decimal(30)).at_risk
     rate = ParsedTarget(Kind.NUMBER, ">= 90 %", ">=", Decimal(90), Unit.PERCENT)
     # 70 + 20 × 181/365 = 79,92
     assert _verdict(rate, Decimal("79.9"), baseline=Decimal(70)).at_risk
     assert not _verdict(rate, Decimal("80"), baseline=Decimal(70)).at_risk
+
+
+def test_a_value_that_already_meets_the_target_is_never_at_risk():
+    # baseline 100 better than the target 98: the path 100 → 98 asks 99,01 at 30/06, the target only 98
+    rate = ParsedTarget(Kind.NUMBER, ">= 98 %", ">=", Decimal(98), Unit.PERCENT)
+    assert not _verdict(rate, Decimal("98.7"), baseline=Decimal(100)).at_risk
+    assert _verdict(rate, Decimal("97"), baseline=Decimal(100)).at_risk
+    days = ParsedTarget(Kind.NUMBER, "<= 25", "<=", Decimal(25))
+    assert not _verdict(days, Decimal(22), unit=Unit.DAYS, baseline=Decimal(18)).at_risk  # path 21,47, target met
 
 
 def test_a_level_without_baseline_is_held_to_its_target():
@@ -175,9 +187,10 @@ def test_no_value_is_not_at_risk_but_listed_apart(plan, semester):
 def test_the_objectives_at_risk_at_30_june(plan, semester):
     state = monitoring_state(plan=plan, year=2017, at=dt.date(2017, 6, 30))
     assert [o.objective.code for o in state.objectives] == ["101"]
-    assert sorted(i.indicator.name for i in state.objectives[0].indicators) == [
-        "Pubblicazioni sul sito camerale",
-        "Tempo medio di pagamento",
+    assert [i.indicator.name for i in state.objectives[0].indicators] == ["Pubblicazioni sul sito camerale"]
+    assert state.objectives[0].indicators[0].reasons == [
+        "Valore 150 sotto l'atteso: percorso da 0 (grandezza che si accumula nell'anno) al target 350: al 30/06/2017 "
+        "(49,6 % dell'anno) atteso 173,56."
     ]
     assert [n.code for n in state.objectives[0].path] == ["1"]
     area = state.scoring.tree.roots[0]

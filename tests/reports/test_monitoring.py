@@ -1,7 +1,7 @@
 """The monitoring report: the state at 30/06/2017 as PDF (looked at as PNG) and DOCX (read back), and its command.
 
 The plan and the semester values are those of tests/consuntivi/test_monitoring.py: the ente at 65,72 %, OS 101 at
-risk (F1 150 against the path 173,56; «Tempo medio di pagamento» 22 gg against 21,47), a flag by the Responsabile
+risk (F1 150 against the path 173,56), a flag by the Responsabile
 of U2 on «Eventi organizzati», «Report pubblicati entro la scadenza» without a value.
 """
 
