@@ -398,7 +398,7 @@ class PlanFilterForm(StyledForm):
         self.fields["anno"].choices = [(y, str(y)) for y in years]
         # «Situazione al»: the year's non-final rounds by the end of their period; empty = the year's final state.
         self.fields["rilevazione"].choices = [("", "Fine anno (consuntivo)")] + [
-            (r.pk, f"{date_it(r.period_end)} – {r}") for r in rounds if not r.final
+            (r.pk, f"{date_it(r.period_end)} ({r.get_period_display().lower()})") for r in rounds if not r.final
         ]
         # -1 asks for every area explicitly: a large plan otherwise opens on its first area (plans/page.py).
         self.fields["area"].choices = [(-1, "Tutte le aree"), *[(a.pk, f"{a.code} – {a.title[:60]}") for a in areas]]

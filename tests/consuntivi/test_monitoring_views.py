@@ -45,7 +45,7 @@ def test_the_plan_page_shows_the_state_at_30_june(plan, who, semester):
     text = page.content.decode()
     assert "situazione al 30/06/2017" in text
     assert "65,72 %" in text
-    assert f'<option value="{semester.pk}" selected>30/06/2017 – Monitoraggio semestrale 2017</option>' in text
+    assert f'<option value="{semester.pk}" selected>30/06/2017 (semestrale)</option>' in text
     assert "Obiettivi a rischio e rapporto di monitoraggio" in text
     final = client_for(who["oiv"]).get(plan.get_absolute_url(), {"anno": 2017}).content.decode()
     assert "situazione al" not in final and "65,72 %" not in final
