@@ -147,6 +147,10 @@ class IndicatorAtRisk:
     def at_risk(self) -> bool:
         return self.flag is not None or (self.verdict is not None and self.verdict.at_risk)
 
+    def proposal_reason(self, period_end: dt.date) -> str:
+        """The reason a «proposta di rimodulazione» of the target starts from (the planner completes it)."""
+        return f"Rimodulazione proposta dal monitoraggio al {date_it(period_end)}: " + " ".join(self.reasons)
+
     @property
     def reasons(self) -> list[str]:
         reasons = []

@@ -4,6 +4,8 @@ Each page shows the year at its end (the final round) or, with «Situazione al»
 rounds' period (consuntivi.scores, consuntivi.monitoring).
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -90,11 +92,19 @@ def risks(request, plan_id: int):
         flaggable = [row.indicator for block in data.blocks for row in block.rows]
         if flaggable:
             form = RiskFlagForm(indicators=flaggable)
+    proposals = {}
+    if state is not None and can(request.user, Action.PLAN_EDIT):
+        for item in state.objectives:
+            for risk in item.indicators:
+                target_url = reverse("plans:target_edit", args=[plan.pk, risk.indicator.pk, year])
+                query = urlencode({"motivo": risk.proposal_reason(state.period_end)})
+                proposals[risk.indicator.pk] = f"{target_url}?{query}"
     context = {
         "plan": plan,
         "year": year,
         "years": plan.years,
         "rounds": rounds,
+        "proposals": proposals,
         "data_round": data_round,
         "state": state,
         "form": form,

@@ -561,7 +561,9 @@ def target_edit(request, plan_id: int, indicator_id: int, year: int):
     context["shown"] = format_target(current.parsed()) if current is not None else ""
     if request.GET.get("cella") and htmx:
         return render(request, "plans/_target_cell.html", context)
-    form = TargetForm(_data(request), plan=plan, year=year, initial={"raw": current.raw if current else ""})
+    # ?motivo=…: a «proposta di rimodulazione» from the monitoring page arrives with its reason written
+    initial = {"raw": current.raw if current else "", "reason": request.GET.get("motivo", "")[:2000]}
+    form = TargetForm(_data(request), plan=plan, year=year, initial=initial)
     if request.method == "POST" and form.is_valid():
         target, ok = _service(
             form,

@@ -151,3 +151,14 @@ def test_the_mid_year_pages_run_the_same_queries_for_a_small_and_a_large_plan(pa
     client = client_for(head)
     with django_assert_max_num_queries(budget):
         client.get(reverse(page, args=[plan.pk]), params)
+
+
+def test_the_planner_proposes_a_rimodulazione_from_an_objective_at_risk(plan, who, semester):
+    """The proposal opens the target's form with the monitoring's reason written; saving it on an adopted plan is a
+    revision like any other (plans.revisions)."""
+    f1 = indicator(plan, "Pubblicazioni sul sito camerale")
+    page = client_for(who["planner"]).get(reverse("scores:risks", args=[plan.pk]), {"anno": 2017}).content.decode()
+    target_url = reverse("plans:target_edit", args=[plan.pk, f1.pk, 2017])
+    assert f'href="{target_url}?motivo=Rimodulazione+proposta+dal+monitoraggio+al+30%2F06%2F2017' in page
+    oiv_page = client_for(who["oiv"]).get(reverse("scores:risks", args=[plan.pk]), {"anno": 2017}).content.decode()
+    assert "Proponi una rimodulazione" not in oiv_page
