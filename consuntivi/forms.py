@@ -278,3 +278,20 @@ class EntryForm(FitsColumnsMixin, forms.Form):
         if data.get("evidence"):
             values.files = [data["evidence"]]
         return values
+
+
+class RiskFlagForm(forms.Form):
+    """The Responsabile's «a rischio» flag on one of their indicators in a round (monitoring page)."""
+
+    indicator = forms.TypedChoiceField(label="Indicatore", coerce=int)
+    reason = forms.CharField(
+        label="Motivazione",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Perché il target dell'anno è a rischio (resta nel rapporto di monitoraggio).",
+    )
+
+    def __init__(self, *args, indicators=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(ind.pk, ind.label[:120]) for ind in indicators]
+        _style(self)

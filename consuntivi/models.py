@@ -4,6 +4,8 @@ The tables keep the names they had when these models lived in the indicators app
 here (migrations consuntivi 0001 and indicators 0004) changed no data.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -48,6 +50,13 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return self.label or f"{self.get_period_display()} {self.year}"
+
+    @property
+    def period_end(self) -> dt.date:
+        """The last day the round's values describe: its reference date, else 30/06 (semester) or 31/12 (annual)."""
+        if self.reference_date is not None:
+            return self.reference_date
+        return dt.date(self.year, 6, 30) if self.period == RoundPeriod.SEMESTER else dt.date(self.year, 12, 31)
 
 
 class MeasurementStatus(models.TextChoices):
@@ -178,3 +187,39 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class RiskFlag(models.Model):
+    """An indicator flagged «a rischio» in a round by the Responsabile of its unit, with the reason (monitoring).
+
+    It adds to the automatic pro-rata rule (consuntivi.monitoring): the objective is listed at risk either way.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="risk_flags", verbose_name="rilevazione")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="risk_flags", verbose_name="indicatore"
+    )
+    reason = models.TextField("motivazione")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="segnalato da",
+    )
+    flagged_at = models.DateTimeField("segnalato il", auto_now=True)
+
+    class Meta:
+        verbose_name = "segnalazione di rischio"
+        verbose_name_plural = "segnalazioni di rischio"
+        ordering = ["round", "indicator"]
+        constraints = [
+            # One flag per indicator and round: setting it again changes the reason.
+            models.UniqueConstraint(fields=["round", "indicator"], name="riskflag_one_per_indicator_round"),
+            # A flag always says why (the monitoring report prints it).
+            models.CheckConstraint(condition=~Q(reason=""), name="riskflag_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} a rischio ({self.round})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -25,6 +26,7 @@ from indicators.scoring import (
     score_units,
 )
 from perfplan.collector import gc_paused
+from perfplan.formats import date_it
 from plans.models import Plan
 from plans.selectors import PlanTree
 
@@ -39,6 +41,7 @@ class PlanScoring:
     roots: tuple[NodeInput, ...]
     result: TreeScore
     units: dict[int, UnitScore]
+    round: Round | None = None  # the round scored when not the final one (mid-year monitoring)
 
     def node(self, objective_id: int):
         return self.result.nodes.get(objective_id)
@@ -116,15 +119,52 @@ def build_inputs(tree: PlanTree, year: int) -> tuple[NodeInput, ...]:
     return tuple(built[root.pk] for root in tree.roots)
 
 
-def plan_score(*, plan: Plan, year: int) -> PlanScoring:
-    """Score a plan year: six queries to load it whatever its size, then pure functions."""
+def plan_score(*, plan: Plan, year: int, data_round: Round | None = None) -> PlanScoring:
+    """Score a plan year: six queries to load it whatever its size, then pure functions.
+
+    `data_round`: score the values of that round (the year as it stood at its date) instead of the final round's;
+    the targets are the year's all the same, so a mid-year score says how far the year's target is already met.
+    """
+    if data_round is not None and data_round.final:
+        data_round = None  # the final round is the default: the same six queries, the same numbers
     with gc_paused():
-        tree = plan_tree_with_values(plan=plan, year=year)
+        tree = plan_tree_with_values(plan=plan, year=year, data_round=data_round)
         roots = build_inputs(tree, year)
         rules = plan.scoring_rules()
         result = score_tree(roots, rules)
         units = score_units(result, roots, [UnitInput(u.pk, u.parent_id, u.code, u.name) for u in tree.units])
-    return PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units)
+    return PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units, round=data_round)
+
+
+# --- The year as it stood at a date: which round speaks for it ---------------------------------------------------
+
+
+def year_rounds(*, plan: Plan, year: int) -> list[Round]:
+    """The rounds of a plan year in the order of their period's end (the «Situazione al» choices): one query."""
+    rounds = Round.objects.filter(plan=plan, year=year)
+    return sorted(rounds, key=lambda r: (r.period_end, r.final, r.pk))
+
+
+def round_at(*, plan: Plan, year: int, at: dt.date) -> Round | None:
+    """The round that speaks for the year at `at`: the latest whose period ends on or before that date (the final
+    round wins a tie); None when no round's period has ended yet (one query)."""
+    ended = [r for r in year_rounds(plan=plan, year=year) if r.period_end <= at]
+    return ended[-1] if ended else None
+
+
+def no_round_at_message(*, year: int, at: dt.date) -> str:
+    """Why there is no state to show at `at` (commands and pages say it the same way)."""
+    return (
+        f"Nessuna rilevazione del {year} ha un periodo concluso entro il {date_it(at)}: non c'è una situazione da "
+        "mostrare a quella data."
+    )
+
+
+def round_of_year(*, plan: Plan, year: int, round_id: int | None) -> Round | None:
+    """A round of this plan year by id (the pages' «Situazione al» choice); None for the final state (one query)."""
+    if round_id is None:
+        return None
+    return Round.objects.filter(plan=plan, year=year, pk=round_id).first()
 
 
 @dataclass

@@ -29,6 +29,7 @@ from consuntivi.models import (
     Measurement,
     MeasurementChange,
     MeasurementStatus,
+    RiskFlag,
     Round,
     RoundPeriod,
     RoundState,
@@ -592,6 +593,45 @@ def measurement_set_manual(
     MeasurementChange.objects.bulk_create(changes)
     m.refresh_from_db()
     return m
+
+
+# --- Monitoring: the Responsabile's «a rischio» flag --------------------------------------------------------------
+
+
+def _require_flaggable(data_round: Round, indicator_id: int, user) -> None:
+    """Only the Responsabile of the indicator's unit (or a parent unit), in a year whose consuntivi are not closed.
+
+    The round itself may be closed: a flag is a monitoring judgement on its values, not a value.
+    """
+    require(user, Action.MEASUREMENT_ENTER)
+    require_open(plan=data_round.plan_id, action=Write.MEASUREMENT, year=data_round.year, error=PermissionDenied)
+    data = round_data(data_round=data_round, unit_ids=user_unit_ids(user=user, data_round=data_round))
+    if data.row(indicator_id) is None:
+        raise PermissionDenied("Puoi segnalare a rischio solo gli indicatori delle tue unità organizzative.")
+
+
+@transaction.atomic
+def risk_flag_set(*, data_round: Round, indicator_id: int, user, reason: str) -> RiskFlag:
+    """Flag an indicator «a rischio» in a round, with the reason (set again: the reason changes)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Per segnalare un indicatore a rischio serve la motivazione."})
+    problem = field_problem(RiskFlag, "reason", reason)
+    if problem:
+        raise ValidationError({"reason": problem_message("motivazione", problem)})
+    _require_flaggable(data_round, indicator_id, user)
+    flag, _ = RiskFlag.objects.update_or_create(
+        round=data_round, indicator_id=indicator_id, defaults={"reason": reason, "flagged_by": user}
+    )
+    return flag
+
+
+@transaction.atomic
+def risk_flag_clear(*, data_round: Round, indicator_id: int, user) -> bool:
+    """Remove the flag (the indicator is judged by the rule alone again); whether there was one."""
+    _require_flaggable(data_round, indicator_id, user)
+    deleted, _ = RiskFlag.objects.filter(round=data_round, indicator_id=indicator_id).delete()
+    return bool(deleted)
 
 
 def _conflict() -> ValidationError:

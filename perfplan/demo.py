@@ -5,13 +5,19 @@ It sits on top of every app (it fills plans, consuntivi and reports), like the c
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from consuntivi.models import Measurement, MeasurementStatus
+from consuntivi.services import risk_flag_set, round_close, round_open
+from indicators.models import IndicatorUnit, Polarity
+from perfplan.formats import number_it
 from perfplan.roles import Role
 from plans.lifecycle import plan_year_get, plan_year_transition
 from plans.models import Ente, OrgUnit, Plan, PlanKind, Profile, RiskMeasureLink, YearState
@@ -24,6 +30,13 @@ DEMO_WORKBOOKS = ["modena_2017_2019.xlsx", "ravenna_ferrara_2021_2023.xlsx"]
 DEMO_ENTE = "MO"
 DEMO_UNITS = ["AO1", "AO2"]  # the two units the demo Responsabile leads
 DEMO_YEAR = 2017  # the year with (invented) consuntivi: in monitoraggio, ready to be closed and reported on
+# The mid-year round of the demo year: every value in it is INVENTED (worked out from the final values, see _invented),
+# so the monitoring pages and report have something to show at 30/06/2017. The final round's numbers are untouched.
+DEMO_SEMESTER_LABEL = "Monitoraggio semestrale 2017 – VALORI INVENTATI per la demo"
+DEMO_SEMESTER_END = dt.date(DEMO_YEAR, 6, 30)
+DEMO_FLAG_REASON = (
+    "Esempio inventato per la demo: la gara per il servizio è slittata a settembre, il target annuale è a rischio."
+)
 
 # Invented income statements of the demo ente (whole euros, DPR 254/2005 lines of reports.bilancio), so that the
 # demo Relazione's tables 1.2 and 2.1 have figures. Plausible for a mid-size Camera di commercio; NOT real data.
@@ -95,6 +108,7 @@ def demo_seed(*, fixtures_dir: Path) -> DemoResult:
             demo.note = "(guida " + ", ".join(u.code for u in units) + ")"
         result.users.append(demo)
     _demo_year_and_accounts(ente)
+    _demo_semester(ente)
     result.users.extend(_demo_piao())
     return result
 
@@ -211,3 +225,75 @@ def _demo_piao() -> list[DemoUser]:
     user.groups.set([Group.objects.get(name=PIAO_USER.role)])
     Profile.objects.update_or_create(user=user, defaults={"ente": plan.ente})
     return [PIAO_USER]
+
+
+def _invented(measurement: Measurement, index: int, flow: bool, lower_better: bool) -> dict:
+    """The invented mid-year value of one indicator, from its final value: a flow (counts, euro) at about half of it
+    (a third for one indicator in four: behind the path), a level at the final value (15 % worse for one in four);
+    a date after 30/06 not yet done; one SI in two still NO."""
+    behind = index % 4 == 0
+    values: dict = {"raw": "", "status": MeasurementStatus.ACCEPTED}
+    if flow:
+        factor = Decimal("0.35") if behind else Decimal("0.55")
+    elif behind:
+        factor = Decimal("1.15") if lower_better else Decimal("0.85")
+    else:
+        factor = Decimal(1)
+    if measurement.value_number is not None:
+        number = (measurement.value_number * factor).quantize(Decimal("0.01"))
+        values.update(value_number=number, raw=number_it(number))
+    elif measurement.numerator is not None and measurement.denominator is not None:
+        numerator = (measurement.numerator * factor).quantize(Decimal("0.01"))
+        denominator = measurement.denominator * (factor if flow else 1)
+        values.update(numerator=numerator, denominator=denominator.quantize(Decimal("0.01")))
+    elif measurement.variables:
+        values["variables"] = dict(measurement.variables)
+    elif measurement.value_date is not None:
+        if measurement.value_date <= DEMO_SEMESTER_END:
+            values.update(value_date=measurement.value_date, raw=f"{measurement.value_date:%d/%m/%Y}")
+        else:
+            values.update(not_done=True, raw="NO")
+    elif measurement.value_bool is not None:
+        done = measurement.value_bool and index % 2 == 0
+        values.update(value_bool=done, raw="SI" if done else "NO")
+    elif measurement.value_level:
+        values.update(value_level=measurement.value_level, raw=measurement.value_level)
+    else:
+        return {}
+    return values
+
+
+def _demo_semester(ente: Ente) -> None:
+    """A closed semester round at 30/06/2017 with invented values (one indicator in seven left without a value) and
+    one invented «a rischio» flag by the demo Responsabile: the monitoring pages and report have data to show."""
+    planner = get_user_model().objects.get(username="pianificazione")
+    plan = Plan.objects.get(ente=ente, start_year=DEMO_YEAR)
+    semester = round_open(
+        plan=plan,
+        year=DEMO_YEAR,
+        period="semester",
+        user=planner,
+        label=DEMO_SEMESTER_LABEL,
+        reference_date=DEMO_SEMESTER_END,
+    )
+    finals = (
+        Measurement.objects.filter(round__plan=plan, round__final=True, year=DEMO_YEAR)
+        .select_related("indicator")
+        .order_by("indicator__objective__code", "indicator__position", "indicator_id")
+    )
+    rows = []
+    for index, final in enumerate(finals):
+        if index % 7 == 3:
+            continue  # not yet measured at 30/06: listed «senza valore»
+        ind = final.indicator
+        flow = ind.unit in (IndicatorUnit.COUNT, IndicatorUnit.EURO)
+        values = _invented(final, index, flow, ind.polarity == Polarity.LOWER_BETTER)
+        if values:
+            rows.append(Measurement(indicator=ind, round=semester, year=DEMO_YEAR, updated_by=planner, **values))
+    Measurement.objects.bulk_create(rows)
+    round_close(data_round=semester, user=planner)
+    head = get_user_model().objects.get(username="responsabile")
+    led = Measurement.objects.filter(round=semester, indicator__objective__org_unit__code__in=DEMO_UNITS)
+    first = led.order_by("indicator__objective__code", "indicator_id").first()
+    if first is not None:
+        risk_flag_set(data_round=semester, indicator_id=first.indicator_id, user=head, reason=DEMO_FLAG_REASON)

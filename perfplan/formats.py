@@ -78,3 +78,13 @@ def value_it(value: object, places: int | None = None, *, empty: str = "") -> st
         rounded = number.quantize(_QUANTUM.get(places) or Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         return number_it(rounded) if rounded == rounded.to_integral_value() else number_it(rounded, places)
     return str(value)
+
+
+def parse_date_it(text: str) -> dt.date | None:
+    """`30/06/2017` (or ISO `2017-06-30`, as a date input sends it) → a date; None when it is not one."""
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from indicators.models import Baseline, CatalogueIndicator, Indicator, IndicatorUnit, Polarity
 from indicators.notation import Kind, parse_value
+from perfplan.formats import date_it
 from perfplan.forms import Column, FitsColumnsMixin
 from perfplan.limits import field_problem, import_limits, problem_message
 from perfplan.uploads import too_large_message
@@ -400,14 +401,19 @@ class PlanFilterForm(StyledForm):
     """The plan page's filters (GET): they never change data."""
 
     anno = forms.TypedChoiceField(label="Anno", coerce=int, required=False)
+    rilevazione = forms.TypedChoiceField(label="Situazione al", coerce=int, required=False, empty_value=None)
     area = forms.TypedChoiceField(label="Area", coerce=int, required=False, empty_value=None)
     unita = forms.TypedChoiceField(label="Unità", coerce=int, required=False, empty_value=None)
     livello = forms.ChoiceField(label="Tipo", required=False)
     q = forms.CharField(label="Cerca", required=False, max_length=100)
 
-    def __init__(self, *args, years, areas, units, levels, **kwargs):
+    def __init__(self, *args, years, areas, units, levels, rounds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["anno"].choices = [(y, str(y)) for y in years]
+        # «Situazione al»: the year's non-final rounds by the end of their period; empty = the year's final state.
+        self.fields["rilevazione"].choices = [("", "Fine anno (consuntivo)")] + [
+            (r.pk, f"{date_it(r.period_end)} ({r.get_period_display().lower()})") for r in rounds if not r.final
+        ]
         # -1 asks for every area explicitly: a large plan otherwise opens on its first area (plans/page.py).
         self.fields["area"].choices = [(-1, "Tutte le aree"), *[(a.pk, f"{a.code} – {a.title[:60]}") for a in areas]]
         self.fields["unita"].choices = [("", "Tutte le unità"), *[(u.pk, f"{u.code} – {u.name[:60]}") for u in units]]

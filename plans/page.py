@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from consuntivi.models import Measurement
+from django.db.models import Exists, OuterRef
+
+from consuntivi.models import Measurement, Round
 from consuntivi.scores import PlanScoring, plan_score
 from indicators.models import Indicator, Target
 from indicators.notation import format_target
@@ -182,7 +184,9 @@ class PlanPage:
     ente_coverage: str
     counts: list[tuple[str, dict[str, int]]]
     measured_years: list[int]
-    year_query: str = ""  # "?anno=2017", appended to the links of the page
+    year_query: str = ""  # "?anno=2017" (and "&rilevazione=ID" mid-year), appended to the links of the page
+    rounds: list[Round] = field(default_factory=list)  # the year's rounds, by the end of their period
+    data_round: Round | None = None  # the round whose values are shown (None: the final state of the year)
     large: bool = False  # shown one area at a time unless "all areas" is chosen
     revisions: list[PlanRevisionLine] = field(default_factory=list)
     revision_total: int = 0
@@ -353,30 +357,31 @@ def _targets_text(
     return texts
 
 
-def plan_page(*, plan: Plan, year: int | None = None, filters: PlanFilters | None = None) -> PlanPage:
-    """Everything the plan page prints, for one scored year (None: the default year).
+def plan_page(
+    *, plan: Plan, year: int | None = None, filters: PlanFilters | None = None, round_id: int | None = None
+) -> PlanPage:
+    """Everything the plan page prints, for one scored year (None: the default year), at the end of the year or
+    (`round_id`, «Situazione al») as it stood at the end of one of its rounds' period.
 
-    Queries: measured years (1), plan_score (6: its tree is the page's tree), targets of the other years (1),
-    plan years (1), latest revisions (1).
+    Queries: the plan's rounds with whether they hold values (1: the measured years and the «Situazione al»
+    choices), plan_score (6: its tree is the page's tree), targets of the other years (1), plan years (1), latest
+    revisions (1).
     """
     with gc_paused():
-        return _plan_page(plan=plan, year=year, filters=filters)
+        return _plan_page(plan=plan, year=year, filters=filters, round_id=round_id)
 
 
-def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> PlanPage:
+def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None, round_id: int | None = None) -> PlanPage:
     filters = filters or PlanFilters()
     years = plan.years
-    measured = sorted(
-        set(
-            Measurement.objects.filter(round__plan=plan, round__final=True)
-            .order_by()
-            .values_list("year", flat=True)
-            .distinct()
-        )
-    )
+    with_values = Measurement.objects.filter(round=OuterRef("pk"), year=OuterRef("year"))
+    all_rounds = list(Round.objects.filter(plan=plan).annotate(has_values=Exists(with_values)))
+    measured = sorted({r.year for r in all_rounds if r.final and r.has_values})
     if year not in years:
         year = next((y for y in measured if y in years), years[0] if years else None)
-    scoring = plan_score(plan=plan, year=year)
+    rounds = sorted((r for r in all_rounds if r.year == year), key=lambda r: (r.period_end, r.final, r.pk))
+    data_round = next((r for r in rounds if r.pk == round_id and not r.final), None)
+    scoring = plan_score(plan=plan, year=year, data_round=data_round)
     tree = scoring.tree
     states = {
         py.year: py.get_state_display()
@@ -453,7 +458,9 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None) -> 
         matched=len(matched),
         scoring=scoring,
         large=large,
-        year_query=f"?anno={year}" if year else "",
+        year_query=(f"?anno={year}" + (f"&rilevazione={data_round.pk}" if data_round else "")) if year else "",
+        rounds=rounds,
+        data_round=data_round,
         ente_badge=band_badge(result.band) if result is not None else None,
         ente_score=percent_it(result.score) if result is not None else "",
         ente_coverage=_coverage_text(result.coverage) if result is not None else "",
@@ -489,9 +496,11 @@ class Explanation:
     reason: str = ""
 
 
-def score_explanation(*, plan: Plan, year: int, kind: str, pk: int) -> Explanation | None:
-    """The "perché?" of one node or indicator: the steps of the pure core, as they are."""
-    scoring = plan_score(plan=plan, year=year)
+def score_explanation(*, plan: Plan, year: int, kind: str, pk: int, round_id: int | None = None) -> Explanation | None:
+    """The "perché?" of one node or indicator: the steps of the pure core, as they are (at a round's date when
+    `round_id` names a round of the year)."""
+    data_round = Round.objects.filter(plan=plan, year=year, pk=round_id).first() if round_id else None
+    scoring = plan_score(plan=plan, year=year, data_round=data_round)
     if kind == "obiettivo":
         node = next((n for n in scoring.tree.objectives if n.pk == pk), None)
         score = scoring.node(pk)

@@ -150,16 +150,18 @@ def plan_detail(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year, filters = _page_filters(request)
     started = time.perf_counter()
-    page = plan_page(plan=plan, year=year, filters=filters)
+    page = plan_page(plan=plan, year=year, filters=filters, round_id=_int(request.GET.get("rilevazione")))
     filter_form = PlanFilterForm(
         initial={
             "anno": page.year,
+            "rilevazione": page.data_round.pk if page.data_round else "",
             "area": filters.area,
             "unita": filters.unit,
             "livello": filters.level,
             "q": filters.q,
         },  # noqa: E501
         years=page.years,
+        rounds=page.rounds,
         areas=page.areas,
         units=page.units,
         levels=page.levels,
@@ -183,7 +185,8 @@ def objective_detail(request, plan_id: int, objective_id: int):
     """A node's page: breadcrumbs up to the plan, the node's subtree with scores, and its actions."""
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year = _int(request.GET.get("anno"))
-    page = plan_page(plan=plan, year=year, filters=PlanFilters(node=objective_id))
+    round_id = _int(request.GET.get("rilevazione"))
+    page = plan_page(plan=plan, year=year, filters=PlanFilters(node=objective_id), round_id=round_id)
     if page.node is None:
         raise Http404("Obiettivo non trovato.")
     node = page.node.node
@@ -223,7 +226,8 @@ def score_why(request, plan_id: int, kind: str, pk: int):
     year = _int(request.GET.get("anno"))
     if year not in plan.years or kind not in ("obiettivo", "indicatore"):
         raise Http404("Anno o oggetto non valido.")
-    explanation = score_explanation(plan=plan, year=year, kind=kind, pk=pk)
+    round_id = _int(request.GET.get("rilevazione"))
+    explanation = score_explanation(plan=plan, year=year, kind=kind, pk=pk, round_id=round_id)
     if explanation is None:
         raise Http404("Nessun punteggio per questo elemento.")
     template = "plans/_why.html" if _is_htmx(request) else "plans/why.html"
@@ -627,7 +631,9 @@ def target_edit(request, plan_id: int, indicator_id: int, year: int):
     context["shown"] = format_target(current.parsed()) if current is not None else ""
     if request.GET.get("cella") and htmx:
         return render(request, "plans/_target_cell.html", context)
-    form = TargetForm(_data(request), plan=plan, year=year, initial={"raw": current.raw if current else ""})
+    # ?motivo=…: a «proposta di rimodulazione» from the monitoring page arrives with its reason written
+    initial = {"raw": current.raw if current else "", "reason": request.GET.get("motivo", "")[:2000]}
+    form = TargetForm(_data(request), plan=plan, year=year, initial=initial)
     if request.method == "POST" and form.is_valid():
         target, ok = _service(
             form,

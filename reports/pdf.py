@@ -403,33 +403,30 @@ def _few_collections() -> Iterator[None]:
                 release_memory()
 
 
-def validation_document_pdf(context: dict) -> tuple[bytes, int]:
-    """The Documento di validazione (reports/documento.html): the same renderer and PDF/A-3b, tagged, as the
-    Relazione; one short document, rendered whole. (content, pages)."""
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
-    stylesheet = finders.find("reports/documento.css")
-    fonts = FontConfiguration()  # the @font-face rules (Titillium Web, DejaVu Sans) need it on both sides
-    html = render_to_string("reports/documento.html", context)
-    document = _html_class()(string=html, base_url=str(Path(stylesheet).parent)).render(
-        stylesheets=[CSS(filename=stylesheet, font_config=fonts)], font_config=fonts
-    )
-    return document.write_pdf(**PDF_OPTIONS), len(document.pages)
+def document_pdf(*, template: str, context: dict, stylesheet: str) -> tuple[bytes, int]:
+    """A short document from its template, rendered whole (html_document_pdf). `stylesheet`: a static path under
+    reports/ (its @import and fonts resolve beside it). (content, pages)."""
+    return html_document_pdf(render_to_string(template, context), stylesheets=[stylesheet])
 
 
 def html_document_pdf(html: str, *, stylesheets: list[str]) -> tuple[bytes, int]:
-    """One short document (a plan's PIAO section, …) rendered whole with the Relazione's renderer: the same lean
-    user-agent stylesheet, fonts and PDF/A-3b, tagged. `stylesheets`: static paths, the first one's folder is the
-    base URL (fonts/). (content, pages)."""
+    """One short document (the Documento di validazione, a PIAO section, the rapporto di monitoraggio) rendered
+    whole with the Relazione's renderer: the same user-agent stylesheet, fonts and PDF/A-3b, tagged. `stylesheets`:
+    static paths, the first one's folder is the base URL (fonts/). (content, pages)."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     files = [finders.find(name) for name in stylesheets]
-    fonts = FontConfiguration()
+    fonts = FontConfiguration()  # the @font-face rules (Titillium Web, DejaVu Sans) need it on both sides
     with _few_collections():
         document = _html_class()(string=html, base_url=str(Path(files[0]).parent)).render(
             stylesheets=[CSS(filename=file, font_config=fonts) for file in files], font_config=fonts
         )
         content = document.write_pdf(**PDF_OPTIONS)
     return content, len(document.pages)
+
+
+def validation_document_pdf(context: dict) -> tuple[bytes, int]:
+    """The Documento di validazione (reports/documento.html): the same renderer and PDF/A-3b, tagged, as the
+    Relazione; one short document, rendered whole. (content, pages)."""
+    return document_pdf(template="reports/documento.html", context=context, stylesheet="reports/documento.css")

@@ -25,8 +25,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from consuntivi.models import Evidence, Measurement, MeasurementChange, Round
-from consuntivi.services import measurements_save, round_close, unit_submit
+from consuntivi.models import Evidence, Measurement, MeasurementChange, RiskFlag, Round
+from consuntivi.services import measurements_save, risk_flag_set, round_close, unit_submit
 from indicators.models import Indicator, Target
 from jobs.models import Job, JobKind, JobState
 from jobs.services import job_start
@@ -141,6 +141,10 @@ plans:risk_measure_create       302  200  403  403  403  200  404
 plans:risk_measure_delete       302  200  403  403  403  200  404
 plans:piao_document             302  200  200  200  200  200  404
 scores:units                    302  200  200  200  200  200  404
+scores:risks                    302  200  200  200  200  200  404
+scores:risk_flag                302  405  405  405  405  405  405
+scores:risk_unflag              302  405  405  405  405  405  405
+scores:monitoring_download      302  200  200  200  200  200  404
 consuntivi:index                302  200  200  200  200  200  200
 consuntivi:round_create         302  405  405  405  405  405  405
 consuntivi:year_close           302  200  403  403  403  200  404
@@ -238,6 +242,8 @@ consuntivi:accept               302   ·   403  403  403   ·   404
 consuntivi:return               302   ·   403  403  403   ·   404
 consuntivi:manual               302   ·   403  403  403   ·   404
 consuntivi:evidence_delete      302  403   ·   403  403  403  403
+scores:risk_flag                302  403   ·   403  403  403  403
+scores:risk_unflag              302  403   ·   403  403  403  403
 reports:edit                    302   ·   403  403  403   ·   404
 reports:approve                 302   ·   403  403  403   ·   404
 reports:validate                302  403  403  403   ·   403  403
@@ -278,6 +284,7 @@ WATCHED = (
     ClarificationRequest,
     ClarificationMessage,
     PaperDocument,
+    RiskFlag,
 )
 
 
@@ -337,6 +344,7 @@ def _build() -> World:
     typed = entry(events, "11", note="Due eventi rinviati al 2019", files=[SimpleUploadedFile("registro.pdf", PDF)])
     assert measurements_save(data_round=rnd, user=head, entries=[typed]).ok
     measurement = Measurement.objects.get(round=rnd, indicator=events)
+    risk_flag_set(data_round=rnd, indicator_id=events.pk, user=head, reason="Sala convegni in restauro")
     for user in (head, other_head):
         user.email = f"{user.username}@example.it"
         user.save(update_fields=["email"])
@@ -415,6 +423,10 @@ def _build() -> World:
         "plans:risk_measure_delete": {**plan_, "measure_id": measure.pk},
         "plans:piao_document": {**plan_, "year": REPORT_YEAR, "fmt": "docx"},
         "scores:units": plan_,
+        "scores:risks": plan_,
+        "scores:risk_flag": {**plan_, "round_id": rnd.pk},
+        "scores:risk_unflag": {**plan_, "round_id": rnd.pk, "indicator_id": events.pk},
+        "scores:monitoring_download": {**plan_, "round_id": rnd.pk, "fmt": "docx"},
         "consuntivi:index": {},
         "consuntivi:round_create": plan_,
         "consuntivi:year_close": {**plan_, "year": ROUND_YEAR},
@@ -503,6 +515,8 @@ def _build() -> World:
             f"m{events.pk}-note": changed,
         },
         "consuntivi:return": {"comment": changed},
+        "scores:risk_flag": {"indicator": events.pk, "reason": changed},
+        "scores:risk_unflag": {},
         "consuntivi:manual": {"achievement": "80", "reason": changed, "version": measurement.version},
         "reports:edit": {"section": "testi", "text-premessa": changed},
         "reports:approve": {"organ": "Giunta camerale", "number": "46", "date": "2018-06-21"},
@@ -587,6 +601,8 @@ LED_UNITS = {
     "consuntivi:unit_sheet",
     "consuntivi:evidence",
     "consuntivi:evidence_delete",
+    "scores:risk_flag",
+    "scores:risk_unflag",
 }
 TOKENS = {"plans:import_preview", "plans:import_analysis", "plans:import_confirm", "plans:import_cancel"}
 

@@ -58,7 +58,7 @@ class Session:
 def demo(transactional_db):
     call_command("seed_demo", stdout=StringIO())
     plan = Plan.objects.get(title="Piano della performance 2017-2019")
-    return {"plan": plan, "round": Round.objects.filter(plan=plan, year=2017).order_by("-pk").first()}
+    return {"plan": plan, "round": Round.objects.filter(plan=plan, year=2017, final=True).first()}
 
 
 def _pages(role: str, plan: Plan, rnd: Round) -> list[str]:
