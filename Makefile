@@ -48,9 +48,11 @@ migrate: setup
 seed: setup
 	$(PY) manage.py seed_demo --if-empty
 
-browser: ## Debian's Chromium for the browser tests (installed when missing and we are root)
+browser: ## Debian's Chromium for the browser tests and poppler's pdftoppm for the PDF pages as PNG (installed when missing and we are root)
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)); } || \
 	  { echo "Chromium non trovato: installare il pacchetto Debian 'chromium' (apt-get install -y chromium)"; exit 1; }
+	@command -v pdftoppm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get install -y poppler-utils >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y poppler-utils >/dev/null)); } || \
+	  { echo "pdftoppm non trovato: installare il pacchetto Debian 'poppler-utils' (apt-get install -y poppler-utils)"; exit 1; }
 
 backup: setup ## database + media/ in one archive: backups/perfplan-AAAAMMGG-HHMMSS.zip
 	$(PY) manage.py backup
