@@ -60,10 +60,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "import_export",  # the admin's spreadsheet import/export of units, users and the indicator catalogue
-    "axes",  # login throttle: failed attempts per user and per IP (perfplan/login_throttle.py)
+    "perfplan.apps.AxesItalianConfig",  # django-axes, the login throttle (perfplan/login_throttle.py)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "django_tasks",  # Django's Tasks API (the backport of Django 6.0's django.tasks)
-    "django_tasks_db",  # its database backend: the queue is a table, the worker `manage.py db_worker`
+    "perfplan.apps.TasksDatabaseItalianConfig",  # django-tasks-db: the queue is a table, `manage.py db_worker`
     "perfplan",  # login stamps of the session (perfplan/sessions.py) and the HTTPS system check
     "plans",
     "indicators",

@@ -51,6 +51,14 @@ def test_the_admin_speaks_italian(client):
     index = client.get("/admin/").content.decode()
     assert "Piani e organizzazione" in index and "Relazioni sulla performance" in index
     assert ">Indicators<" not in index and ">Plans<" not in index and ">Reports<" not in index
+    # The packages' sections too (perfplan.apps, locale/it): the login throttle and the job queue.
+    sections = ("Blocco degli accessi", "Tentativi di accesso", "Coda dei lavori in background", "Risultati dei lavori")
+    for italian in sections:
+        assert italian in index, italian
+    assert "Access attempts" not in index and "Task Results" not in index and "Tasks Database" not in index
+    assert "Model name" not in index and "Nome del modello" in index  # the sidebar's table headers, read aloud
+    attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert "Per Bloccato" in attempts and "Locked Out" not in attempts
     # The filter widget's «Choose gruppi»: strings Django 5.2's Italian catalogue leaves empty, from locale/it.
     catalogue = client.get("/admin/jsi18n/").content.decode()
     assert '"Choose all %s": "Scegli tutti: %s"' in catalogue and '"Choose a Date": "Scegli una data"' in catalogue
