@@ -21,6 +21,9 @@
         el.setAttribute("aria-label", "Cerca: " + name);
       });
     });
+    document.querySelectorAll(".select2-dropdown .select2-search__field:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "Cerca");
+    });
   }
   function icons() {
     document.querySelectorAll("span.help-tooltip[aria-label]:not([role])").forEach(function (el) {
@@ -42,6 +45,16 @@
   function fix() { autocompletes(); icons(); splitDates(); }
   window.addEventListener("load", fix);
   document.addEventListener("formset:added", fix);
-  var $ = window.django && window.django.jQuery;
-  if ($) $(document).on("select2:open select2:select", autocompletes);
+  // select2 draws its boxes from a jQuery ready handler, which jQuery 3 runs asynchronously, maybe after «load»:
+  // name them as they appear.
+  var pending = false;
+  new MutationObserver(function (records) {
+    if (pending) return;
+    var drawn = records.some(function (record) {
+      return Array.prototype.some.call(record.addedNodes, function (node) {
+        return node.nodeType === 1 && (node.matches(".select2, .select2-container") || node.querySelector(".select2"));
+      });
+    });
+    if (drawn) { pending = true; Promise.resolve().then(function () { pending = false; autocompletes(); }); }
+  }).observe(document.documentElement, {childList: true, subtree: true});
 })();
