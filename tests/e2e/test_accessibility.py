@@ -323,6 +323,8 @@ def test_every_page_of_every_role_has_no_serious_accessibility_violation(browser
                 _import(checker)
             continue
         checker.visit(url(demo), label=name)
+        if name == "home":
+            page.screenshot(path=f"test-artifacts/a11y-{role}-home.png", full_page=True)
         if name == "plans:detail":  # the «perché?» panel, opened
             page.locator("details.why summary").first.click()
             page.locator("details.why .why-body").first.wait_for()
@@ -330,6 +332,7 @@ def test_every_page_of_every_role_has_no_serious_accessibility_violation(browser
     checker.visit("/non-esiste/", status=404, label="404")
     if role == HEAD:
         checker.visit(reverse("plans:create"), status=403, label="403")
+        page.screenshot(path="test-artifacts/a11y-403.png")
     if role == ADMIN:
         for url in _admin_pages():
             response = page.goto(url)
