@@ -82,6 +82,9 @@ def test_a_responsabile_enters_a_value_and_a_note_with_the_keyboard_only(browser
     page.keyboard.press("Space")
     row = page.get_by_test_id(f"row-{events.pk}")
     expect(row.get_by_test_id("saved")).to_be_visible()
+    # The row is drawn again: the focus is back on its save button, with its indicator, not lost on the page.
+    expect(row.get_by_test_id("save-row")).to_be_focused()
+    assert focused(page)["indicator"]
 
     stored = Measurement.objects.get(indicator=events, round=rnd)
     assert stored.raw == "10" and stored.note == "Due eventi rinviati al 2018 per la chiusura della sala"
