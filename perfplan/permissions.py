@@ -117,9 +117,13 @@ def can(user, action: Action) -> bool:
 
 
 def require(user, action: Action) -> None:
-    """Refuse (PermissionDenied, 403) a user whose roles do not grant the action."""
+    """Refuse (PermissionDenied, 403) a user whose roles do not grant the action, naming the roles that do: the
+    403 page shows the message, so the user knows whom to ask for which role."""
     if not can(user, action):
-        raise PermissionDenied(f"Il tuo ruolo non consente di {PERMISSIONS[action][1]}.")
+        allowed = [role for role in Role.ALL if role in PERMISSIONS[action][0]]
+        listed = " o ".join([", ".join(allowed[:-1]), allowed[-1]]) if len(allowed) > 1 else allowed[0]
+        needed = f"serve il ruolo {listed}" if len(allowed) == 1 else f"serve uno dei ruoli {listed}"
+        raise PermissionDenied(f"Il tuo ruolo non consente di {PERMISSIONS[action][1]}: {needed}.")
 
 
 def permission_required(action: Action):

@@ -1,9 +1,11 @@
 """The home page: what each role has to do now (issue 15, item 1). Interface level: it gathers the reads of every
 app (plans, consuntivi, reports) for one page; the reads themselves are selectors of their layers.
 
-A constant number of queries whatever the number and size of the plans: the plans list, the plans' health (three),
-the open rounds with their units (six, seven for a Responsabile), the Relazioni (two), the requests for clarification
-not closed (one), the administrator's lists (two) and the charts of one plan year (seven).
+The plans' health is the checklist read before adoption (plans/checklist.py): the same items, blocking or
+warnings, each linked to the page that fixes it. A constant number of queries whatever the number and size of the
+plans: the plans list, the plans' checklists (three), the open rounds with their units (six, seven for a
+Responsabile), the Relazioni (two), the requests for clarification not closed (one), the administrator's lists (two)
+and the charts of one plan year (seven).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass, field
 from consuntivi.scores import YearOverview, year_overview
 from consuntivi.selectors import RoundProgress, RoundWork, open_rounds_progress, open_rounds_work
 from perfplan.permissions import Action, can
+from plans.checklist import Checklist, plan_checklists
 from plans.models import OrgUnit, Plan, PlanState
-from plans.selectors import PlanHealth, plans_health, plans_visible_to, units_without_head, users_to_set_up
+from plans.selectors import plans_visible_to, units_without_head, users_to_set_up
 from reports.selectors import PendingClarifications, PendingRelazione, clarifications_pending, relazioni_pending
 
 LISTED = 8  # items shown per list before «… e altri N»
@@ -28,7 +31,7 @@ class Home:
     oiv: bool = False
     admin: bool = False
     leads_units: bool = False  # a Responsabile who leads at least one unit
-    health: list[PlanHealth] = field(default_factory=list)
+    health: list[Checklist] = field(default_factory=list)  # the checklist before adoption, for each plan
     rounds: list[RoundProgress] = field(default_factory=list)
     work: list[RoundWork] = field(default_factory=list)
     to_prepare: list[PendingRelazione] = field(default_factory=list)
@@ -63,7 +66,7 @@ def home_for(*, user, today) -> Home:
         plans = [plan for plan in visible if plan.state == PlanState.ADOPTED]
     home = Home(plans=plans, planner=planner, head=head, oiv=oiv, admin=admin)
     if planner:
-        home.health = plans_health(plans=plans)
+        home.health = list(plan_checklists(plans=plans).values())
         home.rounds = open_rounds_progress(plans=plans, today=today)
     if head:
         home.leads_units = user.led_units.exists()

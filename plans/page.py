@@ -28,6 +28,7 @@ from indicators.scoring import (
     NO_TARGET,
     NOT_COMPUTABLE,
     OVERRIDDEN,
+    WEIGHT_SUM_TOLERANCE,
     IndicatorScore,
     NodeScore,
     count_by_band,
@@ -35,7 +36,7 @@ from indicators.scoring import (
 from perfplan.collector import gc_paused
 from perfplan.formats import percent_it, value_it
 from plans.models import LEVEL_ORDER, Level, Objective, OrgUnit, Plan, PlanRevision, PlanYear, YearState
-from plans.selectors import WEIGHT_SUM_TOLERANCE, PlanTree
+from plans.selectors import PlanTree
 
 # Traffic lights: symbol and word, never colour alone (WCAG 1.4.1).
 BANDS = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TypeVar
 
 from django.contrib.auth.models import User
@@ -216,96 +215,7 @@ def plan_for_user(*, user, plan_id: int) -> Plan:
     return get_object_or_404(plans_visible_to(user=user), pk=plan_id)
 
 
-# --- The home page: plan health and what the administrator has to set up -----------------------------------------
-
-WEIGHT_SUM_TOLERANCE = Decimal("0.05")  # as the workbook reader: sums within 100 ± 0,05 are fine
-HEALTH_EXAMPLES = 5  # items listed per plan; the rest is counted
-
-
-@dataclass
-class WeightGroup:
-    """Siblings whose given weights do not add up to 100 (the scoring normalises them, with a warning)."""
-
-    plan_id: int
-    parent_id: int | None  # None: the areas of the plan
-    parent_code: str
-    of: str  # "obiettivi" | "indicatori"
-    total: Decimal
-
-
-@dataclass
-class MissingTarget:
-    plan_id: int
-    indicator_id: int
-    label: str
-    objective_code: str
-    years: list[int]
-
-
-@dataclass
-class PlanHealth:
-    plan: Plan
-    objective_count: int = 0
-    indicator_count: int = 0
-    weight_groups: list[WeightGroup] = field(default_factory=list)
-    missing_targets: list[MissingTarget] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.weight_groups or self.missing_targets)
-
-
-def _sum_off(weights: list[Decimal | None]) -> Decimal | None:
-    given = [w for w in weights if w is not None]
-    total = sum(given, Decimal(0))
-    if not given or total == 0 or abs(total - 100) <= WEIGHT_SUM_TOLERANCE:
-        return None
-    return total
-
-
-def plans_health(*, plans: list[Plan]) -> list[PlanHealth]:
-    """Weight sums that are not 100 and indicators without a target for some plan year, for each plan: three queries
-    whatever the number and size of the plans (plain values, no model instances)."""
-    health = {plan.pk: PlanHealth(plan=plan) for plan in plans}
-    if not health:
-        return []
-    objectives = Objective.objects.filter(plan__in=health).order_by("position", "id")
-    code_of: dict[int, str] = {}
-    siblings: dict[tuple[int, int | None], list[Decimal | None]] = defaultdict(list)
-    for pk, plan_id, parent_id, code, weight in objectives.values_list("pk", "plan_id", "parent_id", "code", "weight"):
-        code_of[pk] = code
-        siblings[(plan_id, parent_id)].append(weight)
-        health[plan_id].objective_count += 1
-    for (plan_id, parent_id), weights in siblings.items():
-        total = _sum_off(weights)
-        if total is not None:
-            parent_code = code_of.get(parent_id, "") if parent_id is not None else ""
-            health[plan_id].weight_groups.append(WeightGroup(plan_id, parent_id, parent_code, "obiettivi", total))
-    years_of: dict[int, set[int]] = defaultdict(set)
-    targets = Target.objects.filter(indicator__objective__plan__in=health, is_current=True).order_by()
-    for indicator_id, year in targets.values_list("indicator_id", "year"):
-        years_of[indicator_id].add(year)
-    indicator_weights: dict[tuple[int, int], list[Decimal | None]] = defaultdict(list)
-    plan_years = {pk: item.plan.years for pk, item in health.items()}
-    rows = Indicator.objects.filter(objective__plan__in=health).order_by("objective__position", "position", "id")
-    for pk, objective_id, plan_id, code, name, weight in rows.values_list(
-        "pk", "objective_id", "objective__plan_id", "code", "name", "weight"
-    ):
-        item = health[plan_id]
-        item.indicator_count += 1
-        indicator_weights[(plan_id, objective_id)].append(weight)
-        has = years_of.get(pk, ())
-        missing = [year for year in plan_years[plan_id] if year not in has]
-        if missing:
-            label = f"{code} - {name}" if code else name
-            item.missing_targets.append(MissingTarget(plan_id, pk, label, code_of.get(objective_id, ""), missing))
-    for (plan_id, objective_id), weights in indicator_weights.items():
-        total = _sum_off(weights)
-        if total is not None:
-            health[plan_id].weight_groups.append(
-                WeightGroup(plan_id, objective_id, code_of.get(objective_id, ""), "indicatori", total)
-            )
-    return list(health.values())
+# --- The home page: what the administrator has to set up (the plans' health is plans/checklist.py) ----------------
 
 
 def users_to_set_up(*, user) -> list:

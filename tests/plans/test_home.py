@@ -69,10 +69,16 @@ def world():
 def test_the_planner_sees_plan_health_rounds_late_units_and_relazioni_to_prepare(world):
     page = home_of(world["planner"])
     assert "Stato dei piani" in page and DRAFT_TITLE in page
-    assert "I pesi dei figli di 101 sommano a 90 % invece di 100 %" in page
+    # The plans' health is the checklist before adoption (plans/checklist.py): its items, each with its link.
+    health = re.search(r'data-testid="plan-health">(.*?)</table>', page, re.S).group(1)
+    assert re.search(r"\(consuntivi\)</a></th>\s*<td>Adottato</td>\s*<td class=\"num\">nessuno</td>", health)
+    assert '<span class="band band-partial">2</span>' in health  # two warnings
+    details = re.search(r'data-testid="health-details">(.*?)</div>', page, re.S).group(1)
+    assert "I pesi degli obiettivi figli dell&#x27;obiettivo 101 sommano a 90 invece di 100" in details
     children = reverse("plans:weights_children", args=[world["plan"].pk, Objective.objects.get(code="101").pk])
-    assert children in page
-    assert "manca il target 2019" in page  # indicators without a 2019 target, each with a link to add it
+    assert children in details
+    # a strategic indicator without its 2019 target, with a link to add it
+    assert "Indicatore F1 - Pubblicazioni sul sito camerale (obiettivo 101): nessun target per il 2019." in details
     # The round with each unit's progress: U2 returned, U1 not started, both late (deadline 31/01/2018).
     progress = re.search(r'data-testid="round-progress".*?</table>', page, re.S).group(0)
     assert "Scadenza: <strong>31/01/2018</strong>" in progress
