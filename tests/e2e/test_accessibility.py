@@ -27,7 +27,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from consuntivi.models import MeasurementChange, Round
 from jobs.models import Job, JobKind, JobState
 from perfplan.demo import DEMO_USERS
-from plans.models import Level, Objective, Plan, PlanState
+from plans.models import (
+    Level,
+    Objective,
+    Plan,
+    PlanState,
+    PublicValue,
+    PublicValueIndicator,
+    PublicValueTarget,
+    RiskMeasureLink,
+)
 from tests.e2e.conftest import log_in
 from tests.e2e.test_csp_pages import Session
 
@@ -77,6 +86,18 @@ SKIPPED = {
     "reports:upload_signed": "POST only",
     "reports:xlsx": "a workbook download",
     "audit:export": "a workbook download",
+    "plans:catalogue_values": "a workbook download",
+    "plans:piao_document": "a PDF or a DOCX",
+    "reports:paper_note": "POST only",
+    "reports:clarification_open": "POST only",
+    "reports:clarification_answer": "POST only",
+    "reports:clarification_follow_up": "POST only",
+    "reports:clarification_close": "POST only",
+    "reports:paper_document_add": "POST only",
+    "reports:paper_document": "a file download",
+    "scores:risk_flag": "POST only",
+    "scores:risk_unflag": "POST only",
+    "scores:monitoring_download": "a PDF or a DOCX",
 }
 
 PLANNER, HEAD, OIV, ADMIN = "pianificazione", "responsabile", "oiv", "admin"
@@ -97,6 +118,9 @@ class Ids:
     import_job: int = 1
     remind_job: int = 1
     report_job: int = 1
+    public_value: int = 1  # an impatto (Valore pubblico) of the plan, with an indicator and a 2.3 reference
+    impact_indicator: int = 1
+    risk_measure: int = 1
     year: int = 2017
 
 
@@ -150,6 +174,40 @@ PAGES: dict[str, tuple[tuple[str, ...], Callable[[Ids], str]]] = {
     "reports:edit": ((PLANNER,), lambda i: reverse("reports:edit", args=[i.plan, i.year])),
     "reports:job": ((PLANNER,), lambda i: reverse("reports:job", args=[i.plan, i.year, i.report_job])),
     "audit:index": ((PLANNER, OIV, ADMIN), lambda i: reverse("audit:index")),
+    "plans:catalogue_insert": (
+        (PLANNER,),
+        lambda i: reverse("plans:catalogue_insert", args=[i.plan, i.operational]),
+    ),
+    "plans:public_values": (ALL, lambda i: reverse("plans:public_values", args=[i.plan])),
+    "plans:plan_kind": ((PLANNER,), lambda i: reverse("plans:plan_kind", args=[i.plan])),
+    "plans:public_value_create": ((PLANNER,), lambda i: reverse("plans:public_value_create", args=[i.plan])),
+    "plans:public_value_edit": (
+        (PLANNER,),
+        lambda i: reverse("plans:public_value_edit", args=[i.plan, i.public_value]),
+    ),
+    "plans:public_value_delete": (
+        (PLANNER,),
+        lambda i: reverse("plans:public_value_delete", args=[i.plan, i.public_value]),
+    ),
+    "plans:impact_indicator_create": (
+        (PLANNER,),
+        lambda i: reverse("plans:impact_indicator_create", args=[i.plan, i.public_value]),
+    ),
+    "plans:impact_indicator_edit": (
+        (PLANNER,),
+        lambda i: reverse("plans:impact_indicator_edit", args=[i.plan, i.impact_indicator]),
+    ),
+    "plans:impact_indicator_delete": (
+        (PLANNER,),
+        lambda i: reverse("plans:impact_indicator_delete", args=[i.plan, i.impact_indicator]),
+    ),
+    "plans:risk_measure_create": ((PLANNER,), lambda i: reverse("plans:risk_measure_create", args=[i.plan])),
+    "plans:risk_measure_delete": (
+        (PLANNER,),
+        lambda i: reverse("plans:risk_measure_delete", args=[i.plan, i.risk_measure]),
+    ),
+    "reports:papers": ((PLANNER, OIV), lambda i: reverse("reports:papers", args=[i.plan, i.year])),
+    "scores:risks": (ALL, lambda i: reverse("scores:risks", args=[i.plan])),
 }
 # Also at 390×844: each role's main pages.
 PHONE_PAGES = {
@@ -239,11 +297,18 @@ def _ids() -> Ids:
     plan = Plan.objects.get(title="Piano della performance 2017-2019")
     draft = Plan.objects.create(ente=plan.ente, title="Piano 2020-2022 in preparazione", start_year=2020, end_year=2022)
     assert draft.state == PlanState.DRAFT
-    rnd = Round.objects.get(plan=plan, year=2017)
+    rnd = Round.objects.get(plan=plan, year=2017, final=True)
     operational = Objective.objects.filter(plan=plan, level=Level.OPERATIONAL, org_unit__isnull=False)
     operational = operational.filter(indicators__isnull=False).order_by("position", "pk").first()
     change = MeasurementChange.objects.filter(measurement__round=rnd).order_by("pk").first()
     planner = get_user_model().objects.get(username=PLANNER)
+
+    # The Modena demo has no Valore pubblico (the Ravenna-Ferrara PIAO has, another ente): one impatto for its pages.
+    public_value = PublicValue.objects.create(plan=plan, code="VP1", title="Impatto di prova", position=1)
+    public_value.objectives.set(Objective.objects.filter(plan=plan, level=Level.STRATEGIC)[:1])
+    impact = PublicValueIndicator.objects.create(public_value=public_value, code="VP1.1", name="Indicatore di prova")
+    PublicValueTarget.objects.create(indicator=impact, year=2017, raw=">= 80 %")
+    measure = RiskMeasureLink.objects.create(plan=plan, code="M01", title="Misura di prova", position=1)
 
     def job(kind: str, **fields) -> int:
         return Job.objects.create(kind=kind, state=JobState.DONE, owner=planner, ente=plan.ente, **fields).pk
@@ -260,6 +325,9 @@ def _ids() -> Ids:
         import_job=job(JobKind.PLAN_IMPORT, result={}),
         remind_job=job(JobKind.ROUND_REMIND, plan=plan, round=rnd, result={}),
         report_job=job(JobKind.RELAZIONE_DRAFT, plan=plan, year=2017),
+        public_value=public_value.pk,
+        impact_indicator=impact.pk,
+        risk_measure=measure.pk,
     )
 
 
@@ -280,6 +348,10 @@ def _import(checker: Checker) -> None:
     checker.axe("import preview + analysis")
 
 
+# django-import-export's second step: the confirmed import, POST only (its first step, «Importa», is a GET page).
+ADMIN_POST_ONLY = "_process_import"
+
+
 def _admin_pages() -> list[str]:
     """Every registered model's changelist and first row's change form; all GET pages of the main models."""
     urls = ["/admin/"]
@@ -294,7 +366,7 @@ def _admin_pages() -> list[str]:
         if meta.label_lower in ADMIN_MAIN:
             for pattern in model_admin.urls:
                 name = getattr(pattern, "name", None) or ""
-                if name.endswith(("_changelist", "_change")) or not name:
+                if name.endswith(("_changelist", "_change", ADMIN_POST_ONLY)) or not name:
                     continue
                 arguments = pattern.pattern.regex.groups
                 if arguments == 1 and "object_id" in pattern.pattern.regex.groupindex and first is not None:
