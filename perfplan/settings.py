@@ -60,10 +60,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "import_export",  # the admin's spreadsheet import/export of units, users and the indicator catalogue
-    "perfplan.apps.AxesItalianConfig",  # django-axes, the login throttle (perfplan/login_throttle.py)
+    "perfplan.package_apps.AxesItalianConfig",  # django-axes, the login throttle (perfplan/login_throttle.py)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "django_tasks",  # Django's Tasks API (the backport of Django 6.0's django.tasks)
-    "perfplan.apps.TasksDatabaseItalianConfig",  # django-tasks-db: the queue is a table, `manage.py db_worker`
+    "perfplan.package_apps.TasksDatabaseItalianConfig",  # django-tasks-db: the queue is a table, `manage.py db_worker`
     "perfplan",  # login stamps of the session (perfplan/sessions.py) and the HTTPS system check
     "plans",
     "indicators",

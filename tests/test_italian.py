@@ -42,6 +42,14 @@ def test_every_app_has_an_italian_name(app, label):
     assert apps.get_app_config(app).verbose_name == label
 
 
+def test_perfplan_keeps_its_own_app_config_beside_the_packages_italian_ones():
+    # Its ready() registers the system checks and the login stamp: lost if Django picked the base AppConfig.
+    from perfplan.apps import PerfplanConfig
+
+    assert type(apps.get_app_config("perfplan")) is PerfplanConfig
+    assert apps.get_app_config("axes").verbose_name == "Blocco degli accessi"
+
+
 @pytest.mark.django_db
 def test_the_admin_speaks_italian(client):
     superuser = make_user("radice", None, None)
@@ -51,7 +59,7 @@ def test_the_admin_speaks_italian(client):
     index = client.get("/admin/").content.decode()
     assert "Piani e organizzazione" in index and "Relazioni sulla performance" in index
     assert ">Indicators<" not in index and ">Plans<" not in index and ">Reports<" not in index
-    # The packages' sections too (perfplan.apps, locale/it): the login throttle and the job queue.
+    # The packages' sections too (perfplan.package_apps, locale/it): the login throttle and the job queue.
     sections = ("Blocco degli accessi", "Tentativi di accesso", "Coda dei lavori in background", "Risultati dei lavori")
     for italian in sections:
         assert italian in index, italian
