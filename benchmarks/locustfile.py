@@ -28,6 +28,7 @@ ROUND = PLAN["round_id"]
 HEADS = iter(PLAN["heads"])
 PLANNERS = itertools.cycle(PLAN["planners"])
 RECORDS: dict = {"round_id": ROUND, "saves": [], "conflicts": []}
+PENDING: dict[tuple[int, str], dict] = {}  # saves sent and not answered (yet): their outcome is unknown
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_RE = re.compile(r'name="m(\d+)-version" value="(\d+)"')
 SEEN_RE = re.compile(r'name="m(\d+)-seen" value="([^"]*)"')
@@ -36,7 +37,7 @@ SEEN_RE = re.compile(r'name="m(\d+)-seen" value="([^"]*)"')
 @events.quitting.add_listener
 def _write_records(environment, **kwargs) -> None:
     with open(os.environ["LOAD_RECORDS"], "w") as f:  # noqa: PTH123
-        json.dump(RECORDS, f)
+        json.dump({**RECORDS, "unanswered": list(PENDING.values())}, f)
 
 
 class Person(HttpUser):
@@ -105,6 +106,7 @@ class OfficeHead(Person):
             return
         prefix = f"m{indicator}-"
         sent = self.versions[indicator]
+        PENDING[indicator, value] = {"indicator": indicator, "value": value, "sent_version": sent}
         with self.client.post(
             f"/consuntivi/rilevazioni/{ROUND}/indicatori/{indicator}/salva/",
             data={
@@ -118,6 +120,8 @@ class OfficeHead(Person):
             name="save (retry)" if retry else "save",
             catch_response=True,
         ) as response:
+            if response.status_code:  # answered (0: no answer, the connection failed: the outcome is unknown)
+                PENDING.pop((indicator, value), None)
             if response.status_code == 409:
                 response.success()  # the optimistic lock doing its job: counted apart
                 self.read_row(response.text)
