@@ -28,9 +28,9 @@ Exit status 1 on a lost update or a false 409 (a correctness failure), 0 otherwi
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
+import math
 import os
 import random
 import secrets
@@ -276,23 +276,45 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def read_stats(path: Path) -> dict:
-    def ms(value: str) -> float | None:
-        return None if value in ("", "N/A") else round(float(value), 1)
+def read_stats(path: Path, seconds: float) -> dict:
+    """Per request type, from locust's final JSON (its response-time histogram, rounded as locust rounds: 2
+    significant digits above 100 ms): the CSV files are written on a timer and may miss the last requests."""
 
-    stats = {}
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            name = row["Name"] if row["Type"] else "all"
-            stats[name if name != "Aggregated" else "all"] = {
-                "count": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "p50_ms": ms(row["50%"]),
-                "p95_ms": ms(row["95%"]),
-                "p99_ms": ms(row["99%"]),
-                "max_ms": ms(row["Max Response Time"]),
-                "rps": round(float(row["Requests/s"]), 2),
-            }
+    def percentile(times: dict[float, int], total: int, fraction: float) -> float | None:
+        if not total:
+            return None
+        wanted, seen = math.ceil(total * fraction), 0
+        for ms in sorted(times):
+            seen += times[ms]
+            if seen >= wanted:
+                return round(ms, 1)
+        return None
+
+    def summary(times: dict[float, int], count: int, failures: int, max_ms: float | None) -> dict:
+        return {
+            "count": count,
+            "failures": failures,
+            "p50_ms": percentile(times, count, 0.50),
+            "p95_ms": percentile(times, count, 0.95),
+            "p99_ms": percentile(times, count, 0.99),
+            "max_ms": None if max_ms is None else round(max_ms, 1),
+        }
+
+    stats, merged = {}, {}
+    for entry in json.loads(path.read_text()):
+        times = {float(ms): count for ms, count in entry["response_times"].items()}
+        for ms, count in times.items():
+            merged[ms] = merged.get(ms, 0) + count
+        stats[entry["name"]] = summary(times, entry["num_requests"], entry["num_failures"], entry["max_response_time"])
+    total = sum(s["count"] for s in stats.values())
+    stats["all"] = summary(
+        merged,
+        total,
+        sum(s["failures"] for s in stats.values()),
+        max((s["max_ms"] for s in stats.values()), default=None),
+    )
+    for value in stats.values():
+        value["rps"] = round(value["count"] / seconds, 2) if seconds else None
     return stats
 
 
@@ -398,6 +420,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
                 f"http://127.0.0.1:{port}",
                 "--csv",
                 str(workdir / "locust"),
+                "--json-file",
+                str(workdir / "locust"),
                 "--only-summary",
                 "--stop-timeout",
                 "60",  # users finish their task (a save in flight is answered): gunicorn's own timeout
@@ -412,7 +436,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         seconds = time.monotonic() - started
         loadavg_after = [round(x, 2) for x in os.getloadavg()]
         stop(server)
-        stats = read_stats(workdir / "locust_stats.csv")
+        stats = read_stats(workdir / "locust.json", seconds)
         records = json.loads(records_file.read_text())
         checks = check_updates(records)
         connections.close_all()
@@ -445,7 +469,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         if args.keep:
             keep = Path(args.keep)
             keep.mkdir(parents=True, exist_ok=True)
-            for f in workdir.glob("locust*.csv"):
+            for f in [*workdir.glob("locust*.csv"), workdir / "locust.json"]:
                 (keep / f.name).write_bytes(f.read_bytes())
             (keep / "records.json").write_text(records_file.read_text())
             (keep / "gunicorn.log").write_bytes((workdir / "gunicorn.log").read_bytes())
