@@ -61,8 +61,13 @@ restore: setup ## make restore FILE=backups/perfplan-….zip (into an empty data
 	@test -n "$(FILE)" || { echo "Indicare l'archivio: make restore FILE=backups/perfplan-….zip"; exit 1; }
 	$(PY) manage.py restore "$(FILE)"
 
-bench: setup ## benchmarks (not run by CI); each prints one JSON line
+bench: setup $(VENV)/.bench-installed ## benchmarks (not run by CI); each prints one JSON line; the load test needs PostgreSQL
 	$(PY) benchmarks/run_all.py
+
+# locust, for the load test (benchmarks/bench_load.py) only: `make setup`/`make test` (and CI) do without it.
+$(VENV)/.bench-installed: requirements-bench.txt requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles db.sqlite3
