@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from consuntivi.models import Measurement, MeasurementStatus
+from consuntivi.models import Measurement, MeasurementStatus, Round
 from consuntivi.services import risk_flag_set, round_close, round_open
 from indicators.models import IndicatorUnit, Polarity
 from perfplan.formats import number_it
@@ -268,6 +268,8 @@ def _demo_semester(ente: Ente) -> None:
     one invented «a rischio» flag by the demo Responsabile: the monitoring pages and report have data to show."""
     planner = get_user_model().objects.get(username="pianificazione")
     plan = Plan.objects.get(ente=ente, start_year=DEMO_YEAR)
+    if Round.objects.filter(plan=plan, year=DEMO_YEAR, label=DEMO_SEMESTER_LABEL).exists():
+        return  # seeded already: seed_demo is idempotent
     semester = round_open(
         plan=plan,
         year=DEMO_YEAR,

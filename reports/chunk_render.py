@@ -112,10 +112,11 @@ def start_worker() -> None:
     folder removed) when the pool shuts the worker down."""
     from multiprocessing.util import Finalize
 
-    Finalize(None, _free_parsed, exitpriority=10)
+    Finalize(None, stop_worker, exitpriority=10)
 
 
-def _free_parsed() -> None:
+def stop_worker() -> None:
+    """Free the worker's parsed stylesheet and fonts (their temporary folder removed)."""
     _worker_parsed.clear()
     gc.collect()  # a font configuration sits in reference cycles: freed (and its folder removed) only by a collection
 
