@@ -38,7 +38,7 @@ static/vendor/.installed: package.json package-lock.json
 	      node_modules/bootstrap-italia/dist/svg node_modules/bootstrap-italia/dist/fonts static/vendor/bootstrap-italia/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/chartjs/
-	cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.js.LICENSE.txt node_modules/quill/dist/quill.snow.css \
+	cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.js.map node_modules/quill/dist/quill.js.LICENSE.txt node_modules/quill/dist/quill.snow.css node_modules/quill/dist/quill.snow.css.map \
 	   node_modules/quill/LICENSE static/vendor/quill/
 	touch $@
 

@@ -12,7 +12,7 @@ from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 # Read only by WeasyPrint on the server (reports/pdf.py), never sent to a browser: their <style> is the PDF's.
-PDF_ONLY = {"reports/pdf.html", "reports/pdf_footers.html"}
+PDF_ONLY = {"reports/pdf.html", "reports/pdf_footers.html", "reports/piao/document.html"}
 INLINE = {
     "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
     "<style> element": re.compile(r"<style\b", re.I),
