@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from perfplan.permissions import Action, can
@@ -133,6 +134,19 @@ class ItalianPermissionsMixin:
         return field
 
 
+class ColumnNamesExportForm(SelectableFieldsExportForm):
+    """The fields to export labelled by their spreadsheet columns («Codice»), not by «Code (Codice)»: the package
+    builds the label from the Python attribute's name, in English."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        for resource in resources:
+            for name, field in resource.fields.items():
+                key = self.create_boolean_field_name(resource, name)
+                if key in self.fields and field.column_name:
+                    self.fields[key].label = field.column_name
+
+
 class SpreadsheetAdminMixin(ImportExportMixin):
     """django-import-export on an ente's admin page: xlsx (and csv) in and out, for the Amministratore only.
 
@@ -143,6 +157,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
     import_error_display = ("message",)
     import_template_name = "admin/perfplan/import.html"
     export_template_name = "admin/perfplan/export.html"
+    export_form_class = ColumnNamesExportForm
 
     def _may_transfer(self, request) -> bool:
         return can(request.user, Action.ADMIN_SITE) and (

@@ -195,3 +195,12 @@ def test_the_catalogue_export_has_the_common_entries_and_only_the_own_ente(clien
     # given back as they are, the common rows are skipped, not refused
     preview = dry_run(client, CATALOGUE_URL, [rows[0], dfp])
     assert preview.context["confirm_form"] is not None
+
+
+def test_the_export_page_names_the_columns_in_italian(client, staff_admin, small_plan):
+    client.force_login(staff_admin)
+    page = client.get("/admin/plans/orgunit/export/").content.decode()
+    assert "Il file conterrà queste colonne" in page and "This exporter" not in page
+    for column in ("Ente", "Codice", "Nome", "Codice padre", "Responsabile"):
+        assert f">{column}</label>" in page or f"> {column}</label>" in page, column
+    assert "Code (Codice)" not in page and "Parent (" not in page
