@@ -50,8 +50,18 @@ class PlainDiff(resources.Diff):
     """The preview's old → new values as <del>/<ins> without inline styles (the site's CSP refuses them), read as
     the export reads them (the resource's `dehydrate_` methods: roles, units, ente)."""
 
-    @classmethod
-    def _read_field_values(cls, resource, instance):
+    # import-export's Diff calls ``Diff._read_field_values`` by name, so an override of that classmethod is never
+    # used: both sides are read here.
+    def __init__(self, resource, instance, new) -> None:
+        self.left, self.right, self.new = self._values(resource, instance), [], new
+
+    def compare_with(self, resource, instance) -> None:
+        self.right = self._values(resource, instance)
+
+    @staticmethod
+    def _values(resource, instance) -> list:
+        if instance is None:
+            return ["" for _field in resource.get_import_fields()]
         return [resource.export_field(field, instance) for field in resource.get_import_fields()]
 
     def as_html(self) -> list[str]:
@@ -185,20 +195,27 @@ class UserResource(ScopedResource):
         export_order = fields
         skip_unchanged = False
 
+    # A row being imported carries what it will assign (``_import``): the preview shows that, not the state before.
     def dehydrate_ente(self, user) -> str:
+        planned = getattr(user, "_import", None)
+        if planned is not None:
+            return planned["ente"].code if planned["ente"] else ""
         profile = getattr(user, "profile", None)
         return profile.ente.code if profile else ""
 
     def dehydrate_roles(self, user) -> str:
-        if user.pk is None:
+        planned = getattr(user, "_import", None)
+        if planned is None and user.pk is None:
             return ""
-        names = {group.name for group in user.groups.all()}
+        names = set(planned["roles"]) if planned is not None else {group.name for group in user.groups.all()}
         return f"{LIST_SEPARATOR} ".join(role for role in Role.ALL if role in names)
 
     def dehydrate_units(self, user) -> str:
-        if user.pk is None:
+        planned = getattr(user, "_import", None)
+        if planned is None and user.pk is None:
             return ""
-        return f"{LIST_SEPARATOR} ".join(sorted(unit.code for unit in user.led_units.all()))
+        units = planned["units"] if planned is not None else user.led_units.all()
+        return f"{LIST_SEPARATOR} ".join(sorted(unit.code for unit in units))
 
     def dehydrate_is_active(self, user) -> str:
         return "SI" if user.is_active else "NO"

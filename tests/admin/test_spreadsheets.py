@@ -42,6 +42,9 @@ def test_units_then_users_are_previewed_then_saved(client, staff_admin, small_pl
     ]
     preview = dry_run(client, USERS_URL, users)
     assert preview.context["confirm_form"] is not None and not User.objects.filter(username="mrossi").exists()
+    preview_rows = [[cell.strip() for cell in row.diff] for row in preview.context["result"].valid_rows()]
+    assert ["mrossi", "Mario", "Rossi", "mario.rossi@example.org", "PR", "Responsabile", "U2, U3", "SI"] in preview_rows
+    assert ["lbianchi", "Laura", "Bianchi", "", "PR", "Pianificazione, OIV", "", "SI"] in preview_rows  # assigned
     assert confirm(client, USERS_URL, preview).status_code == 302
     mario, laura = User.objects.get(username="mrossi"), User.objects.get(username="lbianchi")
     assert Profile.objects.get(user=mario).ente == small_plan.ente
