@@ -218,21 +218,13 @@ def objective_detail(request, plan_id: int, objective_id: int):
 @collector_paused
 def objective_children(request, plan_id: int, objective_id: int):
     """The rows of a collapsed node of the plan page, fetched (htmx) when it is expanded: its indicators and its
-    children, collapsed in turn. Without htmx, the node's own page."""
+    children, collapsed in turn (`<tr>` rows only; without JavaScript the node's code links to its own page)."""
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year, round_id = _int(request.GET.get("anno")), _int(request.GET.get("rilevazione"))
-    if not _is_htmx(request):
-        return redirect(reverse("plans:objective", args=[plan.pk, objective_id]) + _year_query(year, round_id))
     children = node_children(plan=plan, objective_id=objective_id, year=year, round_id=round_id)
     if children is None:
         raise Http404("Obiettivo non trovato.")
     return HttpResponse(node_children_html(children, edit=can(request.user, Action.PLAN_EDIT)))
-
-
-def _year_query(year: int | None, round_id: int | None) -> str:
-    parts = [f"anno={year}"] if year else []
-    parts += [f"rilevazione={round_id}"] if round_id else []
-    return "?" + "&".join(parts) if parts else ""
 
 
 @permission_required(Action.READ)
