@@ -4,9 +4,11 @@
     DATABASE_URL=postgres://…/bench_x .venv/bin/python benchmarks/bench_plan_page.py   # a THROWAWAY database
     .venv/bin/python benchmarks/bench_plan_page.py --profile page.pstats   # cProfile of one default-view request
 
-Prints one JSON line (fields in benchmarks/README.md): the default view (a plan with more than 1,000 nodes opens on its
-first area) and the all-areas view (`?area=-1`), each the best of --repeat GETs by CPU time, with the CPU time split
-into plan_score, the rest of plans.page.plan_page and everything else (template, form, middleware).
+Prints one JSON line (fields in benchmarks/README.md): the first view (a plan with more than PLAN_PAGE_LAZY_NODES
+nodes opens on its areas and their first level), the rows a node's expand control fetches (`children`: a strategic
+and an operational objective) and the first page of «tutte le aree» (`?area=-1`), each the best of --repeat GETs by CPU
+time, with the CPU time split into plan_score, the rest of the selector and everything else (template, middleware);
+then the size of every page of «tutte le aree» (`all_areas_pages`).
 """
 
 from __future__ import annotations
@@ -38,12 +40,12 @@ class Spans:
             self.cpu += time.process_time() - started
 
 
-def measure(client, url: str, repeat: int, page_spans: Spans, score_spans: Spans) -> dict:
+def measure(client, url: str, repeat: int, page_spans: Spans, score_spans: Spans, **headers) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:  # a separate request: the debug cursor costs time
-        response = client.get(url)
+        response = client.get(url, **headers)
     assert response.status_code == 200, response.status_code
     html = response.content
     query_count = len(queries)  # now: the next request empties the query log
@@ -52,7 +54,7 @@ def measure(client, url: str, repeat: int, page_spans: Spans, score_spans: Spans
         page_spans.cpu = score_spans.cpu = 0.0
         cpu_started = time.process_time()
         started = time.perf_counter()
-        response = client.get(url)
+        response = client.get(url, **headers)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         assert response.status_code == 200
@@ -65,7 +67,7 @@ def measure(client, url: str, repeat: int, page_spans: Spans, score_spans: Spans
             "without_plan_score_seconds": round(cpu - score_spans.cpu, 3),
         }
         best = run if best is None or run["cpu_seconds"] < best["cpu_seconds"] else best
-    tree_html = html[html.find(b'data-testid="plan-tree"') :]
+    tree_html = html[max(html.find(b'data-testid="plan-tree"'), 0) :]  # a fetch of rows is all rows
     return {
         **best,
         "queries": query_count,
@@ -80,12 +82,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
+    from django.urls import reverse
 
     from indicators.models import Indicator
     from perfplan.roles import Role
     from plans import page as page_module
     from plans import views
-    from plans.models import Profile
+    from plans.models import Objective, Profile
 
     plan = import_synthetic_plan("Pagina")
     user = get_user_model().objects.create_user(username=f"bench-planner-{time.time_ns()}", password="x")
@@ -96,7 +99,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
 
     score_spans = Spans(page_module.plan_score)
     page_spans = Spans(views.plan_page)
-    page_module.plan_score, views.plan_page = score_spans, page_spans
+    children_spans = Spans(views.node_children)
+    page_module.plan_score, views.plan_page, views.node_children = score_spans, page_spans, children_spans
     try:
         url = plan.get_absolute_url()
         if args.profile:
@@ -109,16 +113,29 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         client.get(url)  # warm: templates compiled, URL resolvers and caches filled
         default = measure(client, url, args.repeat, page_spans, score_spans)
+        children = {}
+        for level in ("strategic", "operational"):
+            node = Objective.objects.filter(plan=plan, level=level).order_by("position", "id").first()
+            fetch = reverse("plans:objective_children", args=[plan.pk, node.pk])
+            children[level] = measure(client, fetch, args.repeat, children_spans, score_spans, HTTP_HX_REQUEST="true")
         all_areas = measure(client, url + "?area=-1", max(1, args.repeat - 1), page_spans, score_spans)
+        sizes, more = [], True
+        while more and len(sizes) < 1000:  # every page once, for its size
+            content = client.get(url + f"?area=-1&pagina={len(sizes) + 1}").content
+            sizes.append(len(content))
+            more = b'rel="next"' in content
     finally:
         page_module.plan_score, views.plan_page = score_spans.function, page_spans.function
+        views.node_children = children_spans.function
     return {
         "benchmark": "plan_page",
         "db": db,
         "nodes": plan.objectives.count(),
         "indicators": Indicator.objects.filter(objective__plan=plan).count(),
         **default,
+        "children": children,
         "all_areas": all_areas,
+        "all_areas_pages": {"pages": len(sizes), "max_kb": round(max(sizes) / 1024, 1)},
     }
 
 

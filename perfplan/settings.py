@@ -204,6 +204,12 @@ IMPORT_MAX_ERRORS_LISTED = int(os.environ.get("IMPORT_MAX_ERRORS_LISTED", "200")
 IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))  # uploads left in media/imports/
 # Levels of the plan tree, from an area (1) down; pages, the PDF and the exports walk it recursively.
 PLAN_MAX_TREE_DEPTH = int(os.environ.get("PLAN_MAX_TREE_DEPTH", "12"))
+# The plan page of a plan with more nodes than this opens on its areas and their first level, deeper rows fetched
+# when a node is expanded; «tutte le aree» then comes in pages of PLAN_PAGE_ROWS tree rows (plans/page.py).
+PLAN_PAGE_LAZY_NODES = int(os.environ.get("PLAN_PAGE_LAZY_NODES", "1000"))
+PLAN_PAGE_ROWS = int(os.environ.get("PLAN_PAGE_ROWS", "300"))
+if PLAN_PAGE_LAZY_NODES < 0 or PLAN_PAGE_ROWS < 1:
+    raise ImproperlyConfigured("PLAN_PAGE_LAZY_NODES must be 0 or more, PLAN_PAGE_ROWS a positive number of rows.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # the form's fields other than files
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a larger file goes to a temporary file, deleted after the request
 # Workbook uploads are stopped at MAX_WORKBOOK_BYTES while they stream: perfplan/uploads.py (bounded_uploads).

@@ -407,15 +407,17 @@ class PlanFilterForm(StyledForm):
     livello = forms.ChoiceField(label="Tipo", required=False)
     q = forms.CharField(label="Cerca", required=False, max_length=100)
 
-    def __init__(self, *args, years, areas, units, levels, rounds=(), **kwargs):
+    def __init__(self, *args, years, areas, units, levels, rounds=(), large=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["anno"].choices = [(y, str(y)) for y in years]
         # «Situazione al»: the year's non-final rounds by the end of their period; empty = the year's final state.
         self.fields["rilevazione"].choices = [("", "Fine anno (consuntivo)")] + [
             (r.pk, f"{date_it(r.period_end)} ({r.get_period_display().lower()})") for r in rounds if not r.final
         ]
-        # -1 asks for every area explicitly: a large plan otherwise opens on its first area (plans/page.py).
-        self.fields["area"].choices = [(-1, "Tutte le aree"), *[(a.pk, f"{a.code} – {a.title[:60]}") for a in areas]]
+        # -1 asks for every area explicitly: a large plan otherwise opens on the areas and their first level, deeper
+        # rows fetched on demand (plans/page.py), and shows every area a page at a time.
+        every = [("", "Tutte le aree (chiuse)"), (-1, "Tutte le aree (a pagine)")] if large else [(-1, "Tutte le aree")]
+        self.fields["area"].choices = [*every, *[(a.pk, f"{a.code} – {a.title[:60]}") for a in areas]]
         self.fields["unita"].choices = [("", "Tutte le unità"), *[(u.pk, f"{u.code} – {u.name[:60]}") for u in units]]
         self.fields["livello"].choices = [("", "Tutti i tipi"), *levels]
 

@@ -1,8 +1,10 @@
 """Reads for the plan page: the tree with targets of every year, the scores of one year, filters, history.
 
 Constant number of queries whatever the plan size: the tree loader (6), the scoring loader (6), the plan years
-and the latest revisions. Every number comes from `consuntivi.scores.plan_score`; this module only picks and
-formats what the templates print.
+and the latest revisions. A large plan (more than PLAN_PAGE_LAZY_NODES nodes) opens on its areas and their first
+level (`lazy`): a node's deeper rows come from `node_children` when it is expanded; «tutte le aree» comes in pages of
+PLAN_PAGE_ROWS rows, so no response grows with the plan. Every number comes from `consuntivi.scores.plan_score`;
+this module only picks and formats what the templates print.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 
 from consuntivi.models import Measurement, Round
@@ -121,6 +124,8 @@ class NodeRow:
     children_sum: WeightSum | None = None  # the weights of the child nodes (None: no children)
     indicators_sum: WeightSum | None = None  # the weights of the node's indicators (None: no indicators)
     add_level: str = ""  # the kind of child the «+» adds (Area → OS → OO → Azione); "" for an action
+    collapsed: bool = False  # its indicators and children are not in the page: expanding it fetches them
+    controls: str = ""  # of a collapsed row: the ids of the rows its expand control shows ("nodo-7 ind-21")
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,10 @@ class PlanPage:
     path: list[Objective] = field(default_factory=list)  # ancestors of the node of a node page, root first
     node: NodeRow | None = None
     roots_sum: WeightSum | None = None  # the areas' weights
+    lazy: bool = False  # a large plan's first view: the areas and their first level, deeper rows on demand
+    all_areas: bool = False  # «tutte le aree» asked for explicitly (?area=-1)
+    page_number: int = 1  # of a large plan's listing, in pages of PLAN_PAGE_ROWS rows
+    page_count: int = 1
 
 
 @dataclass
@@ -303,8 +312,8 @@ def _matching(tree: PlanTree, filters: PlanFilters) -> tuple[set[int], set[int]]
     return matched, context - matched
 
 
-LARGE_PLAN_NODES = 1000  # above this, the page opens on one area at a time (the whole plan is one choice away)
-ALL_AREAS = -1
+ALL_AREAS = -1  # ?area=-1: every area, in pages on a large plan
+LAZY_OPEN_DEPTH = 1  # a large plan's first view: the areas (depth 0) open, the nodes of this depth closed
 
 
 class _TargetRow(NamedTuple):
@@ -359,21 +368,43 @@ def _targets_text(
 
 
 def plan_page(
-    *, plan: Plan, year: int | None = None, filters: PlanFilters | None = None, round_id: int | None = None
+    *,
+    plan: Plan,
+    year: int | None = None,
+    filters: PlanFilters | None = None,
+    round_id: int | None = None,
+    page_number: int | None = None,
 ) -> PlanPage:
     """Everything the plan page prints, for one scored year (None: the default year), at the end of the year or
     (`round_id`, «Situazione al») as it stood at the end of one of its rounds' period.
+
+    `page_number`: the plan page itself (not the print view or a node's page), which on a large plan shows the areas
+    and their first level when no filter is set (`lazy`), else one page of PLAN_PAGE_ROWS rows of what matches.
 
     Queries: the plan's rounds with whether they hold values (1: the measured years and the «Situazione al»
     choices), plan_score (6: its tree is the page's tree), targets of the other years (1), plan years (1), latest
     revisions (1).
     """
     with gc_paused():
-        return _plan_page(plan=plan, year=year, filters=filters, round_id=round_id)
+        return _plan_page(plan=plan, year=year, filters=filters, round_id=round_id, page_number=page_number)
 
 
-def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None, round_id: int | None = None) -> PlanPage:
-    filters = filters or PlanFilters()
+class _YearChoice(NamedTuple):
+    year: int | None
+    rounds: list[Round]  # the year's rounds, by the end of their period
+    data_round: Round | None
+    measured: list[int]  # the years with consuntivi in their final round
+
+    @property
+    def query(self) -> str:
+        """ "?anno=2017" (and "&rilevazione=ID" mid-year), appended to the links of the page."""
+        if not self.year:
+            return ""
+        return f"?anno={self.year}" + (f"&rilevazione={self.data_round.pk}" if self.data_round else "")
+
+
+def _year_choice(plan: Plan, year: int | None, round_id: int | None) -> _YearChoice:
+    """The scored year (the asked one, else the first measured, else the first) and its round (one query)."""
     years = plan.years
     with_values = Measurement.objects.filter(round=OuterRef("pk"), year=OuterRef("year"))
     all_rounds = list(Round.objects.filter(plan=plan).annotate(has_values=Exists(with_values)))
@@ -382,6 +413,95 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None, rou
         year = next((y for y in measured if y in years), years[0] if years else None)
     rounds = sorted((r for r in all_rounds if r.year == year), key=lambda r: (r.period_end, r.final, r.pk))
     data_round = next((r for r in rounds if r.pk == round_id and not r.final), None)
+    return _YearChoice(year, rounds, data_round, measured)
+
+
+def _node_row(
+    node: Objective,
+    scoring: PlanScoring,
+    targets_text: dict[int, list[tuple[str, str]]],
+    no_targets: list[tuple[str, str]],
+    unit_of: dict[int, OrgUnit],
+    *,
+    context: bool = False,
+    collapsed: bool = False,
+) -> NodeRow:
+    """One node's row with its indicators' rows (none for a context row, or a collapsed one: fetched on demand)."""
+    tree = scoring.tree
+    children = tree.children_of.get(node.pk, ())
+    node_indicators = tree.indicators_of.get(node.pk, ())
+    node_score = scoring.node(node.pk)
+    applicable = node_score is not None and node_score.applicable
+    shown = not context and not collapsed
+    controls = ""
+    if collapsed:
+        controls = " ".join([*(f"nodo-{c.pk}" for c in children), *(f"ind-{i.pk}" for i in node_indicators)])
+    return NodeRow(
+        node=node,
+        depth=tree.depth[node.pk],
+        has_children=bool(children) or bool(node_indicators),
+        context=context,
+        indicators=[
+            _indicator_row(ind, targets_text.get(ind.pk, no_targets), tree, scoring.indicator(ind.pk))
+            for ind in node_indicators
+        ]
+        if shown
+        else [],
+        score=node_score,
+        badge=band_badge(node_score.band) if applicable else None,
+        score_text=percent_it(node_score.score) if applicable and node_score.score is not None else "",
+        coverage=_coverage_text(node_score.coverage) if applicable else "",
+        unit=unit_of.get(node.org_unit_id) if node.org_unit_id else None,
+        children_sum=weight_sum([c.weight for c in children]),
+        indicators_sum=weight_sum([i.weight for i in node_indicators]) if not context else None,
+        add_level=ADD_CHILD.get(node.level, ""),
+        collapsed=collapsed,
+        controls=controls,
+    )
+
+
+def _ancestors(parent_of: dict[int, int | None], ids: set[int]) -> set[int]:
+    found: set[int] = set()
+    for pk in ids:
+        parent = parent_of[pk]
+        while parent is not None and parent not in found:
+            found.add(parent)
+            parent = parent_of[parent]
+    return found
+
+
+def _page_of(tree: PlanTree, matched: set[int], number: int) -> tuple[set[int], int, int]:
+    """The matched nodes of page `number` (from 1): consecutive in tree order, a node with its indicators, at most
+    PLAN_PAGE_ROWS rows a page (at least one node); with the page's number (clamped) and the count of pages."""
+    budget = settings.PLAN_PAGE_ROWS
+    pages: list[list[int]] = [[]]
+    rows = 0
+    indicators_of = tree.indicators_of
+    for node in tree.objectives:
+        if node.pk not in matched:
+            continue
+        cost = 1 + len(indicators_of.get(node.pk, ()))
+        if pages[-1] and rows + cost > budget:
+            pages.append([])
+            rows = 0
+        pages[-1].append(node.pk)
+        rows += cost
+    number = min(max(number, 1), len(pages))
+    return set(pages[number - 1]), number, len(pages)
+
+
+def _plan_page(
+    *,
+    plan: Plan,
+    year: int | None,
+    filters: PlanFilters | None,
+    round_id: int | None = None,
+    page_number: int | None = None,
+) -> PlanPage:
+    filters = filters or PlanFilters()
+    years = plan.years
+    choice = _year_choice(plan, year, round_id)
+    year, rounds, data_round = choice.year, choice.rounds, choice.data_round
     scoring = plan_score(plan=plan, year=year, data_round=data_round)
     tree = scoring.tree
     states = {
@@ -389,46 +509,34 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None, rou
         for py in PlanYear.objects.filter(plan=plan).order_by("year").only("year", "state")
     }
     year_states = [(y, states.get(y, YearState.PLANNED.label)) for y in years]
-    large = len(tree.objectives) > LARGE_PLAN_NODES
-    if filters.area == ALL_AREAS:
+    large = len(tree.objectives) > settings.PLAN_PAGE_LAZY_NODES
+    all_areas = filters.area == ALL_AREAS
+    if all_areas:
         filters.area = None
-    elif large and not filters.active and tree.roots:
-        filters.area = tree.roots[0].pk
+    lazy = page_number is not None and large and not all_areas and not filters.active
+    if page_number is None and large and not all_areas and not filters.active and tree.roots:
+        filters.area = tree.roots[0].pk  # the print view of a large plan: one area at a time, as before
     matched, context = _matching(tree, filters) if filters.active else ({n.pk for n in tree.objectives}, set())
-    targets_text = _targets_text(plan, tree, years, year, matched)
-    rows = []
-    unit_of = {u.pk: u for u in tree.units}
+    matched_count = len(matched)
+    collapsed: set[int] = set()
+    page_count = 1
+    if lazy:  # the areas, open, and their first level, closed
+        matched = {pk for pk, depth in tree.depth.items() if depth <= LAZY_OPEN_DEPTH}
+        collapsed = {pk for pk in matched if tree.depth[pk] == LAZY_OPEN_DEPTH}
+    elif page_number is not None and large:
+        matched, page_number, page_count = _page_of(tree, matched, page_number)
+        context = _ancestors({n.pk: n.parent_id for n in tree.objectives}, matched) - matched
+    shown = matched - collapsed
+    targets_text = _targets_text(plan, tree, years, year, shown)
     no_targets = [(str(y), "") for y in years]
-    children_of, indicators_of = tree.children_of, tree.indicators_of
-    for node in tree.objectives:
-        if node.pk not in matched and node.pk not in context:
-            continue
-        children = children_of.get(node.pk, ())
-        node_indicators = indicators_of.get(node.pk, ())
-        node_score = scoring.node(node.pk)
-        applicable = node_score is not None and node_score.applicable
-        rows.append(
-            NodeRow(
-                node=node,
-                depth=tree.depth[node.pk],
-                has_children=bool(tree.children_of.get(node.pk)) or bool(tree.indicators_of.get(node.pk)),
-                context=node.pk in context,
-                indicators=[]
-                if node.pk in context
-                else [
-                    _indicator_row(ind, targets_text.get(ind.pk, no_targets), tree, scoring.indicator(ind.pk))
-                    for ind in tree.indicators_of.get(node.pk, [])
-                ],
-                score=node_score,
-                badge=band_badge(node_score.band) if applicable else None,
-                score_text=percent_it(node_score.score) if applicable and node_score.score is not None else "",
-                coverage=_coverage_text(node_score.coverage) if applicable else "",
-                unit=unit_of.get(node.org_unit_id) if node.org_unit_id else None,
-                children_sum=weight_sum([c.weight for c in children]),
-                indicators_sum=weight_sum([i.weight for i in node_indicators]) if node.pk not in context else None,
-                add_level=ADD_CHILD.get(node.level, ""),
-            )
+    unit_of = {u.pk: u for u in tree.units}
+    rows = [
+        _node_row(
+            node, scoring, targets_text, no_targets, unit_of, context=node.pk in context, collapsed=node.pk in collapsed
         )
+        for node in tree.objectives
+        if node.pk in matched or node.pk in context
+    ]
     present = {n.level for n in tree.objectives}
     counts = []
     if scoring is not None:
@@ -456,21 +564,60 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None, rou
         levels=[(lvl.value, lvl.label) for lvl in LEVEL_ORDER if lvl in present],
         node_count=len(tree.objectives),
         indicator_count=sum(len(v) for v in tree.indicators_of.values()),
-        matched=len(matched),
+        matched=matched_count,
         scoring=scoring,
         large=large,
-        year_query=(f"?anno={year}" + (f"&rilevazione={data_round.pk}" if data_round else "")) if year else "",
+        lazy=lazy,
+        all_areas=all_areas,
+        page_number=page_number or 1,
+        page_count=page_count,
+        year_query=choice.query,
         rounds=rounds,
         data_round=data_round,
         ente_badge=band_badge(result.band) if result is not None else None,
         ente_score=percent_it(result.score) if result is not None else "",
         ente_coverage=_coverage_text(result.coverage) if result is not None else "",
         counts=counts,
-        measured_years=measured,
+        measured_years=choice.measured,
         revisions=[revision_line(r) for r in revisions],
         revision_total=len(revisions),
         roots_sum=weight_sum([r.weight for r in tree.roots]),
     )
+
+
+@dataclass
+class NodeChildren:
+    """The rows a collapsed node's expand control fetches: its indicators, then its child nodes, collapsed in turn."""
+
+    plan: Plan
+    years: list[int]
+    year_query: str
+    node: NodeRow  # the node itself, with its indicators' rows
+    rows: list[NodeRow]  # its children, collapsed
+
+
+def node_children(*, plan: Plan, objective_id: int, year: int | None = None, round_id: int | None = None):
+    """A node's indicators and children as the plan page shows them (same scores: the same `plan_score`), or None
+    when the plan has no such node. Queries: rounds (1), plan_score (6), targets of the other years (1)."""
+    with gc_paused():
+        choice = _year_choice(plan, year, round_id)
+        scoring = plan_score(plan=plan, year=choice.year, data_round=choice.data_round)
+        tree = scoring.tree
+        node = next((n for n in tree.objectives if n.pk == objective_id), None)
+        if node is None:
+            return None
+        children = tree.children_of.get(node.pk, [])
+        years = plan.years
+        targets_text = _targets_text(plan, tree, years, choice.year, {node.pk})
+        no_targets = [(str(y), "") for y in years]
+        unit_of = {u.pk: u for u in tree.units}
+        return NodeChildren(
+            plan=plan,
+            years=years,
+            year_query=choice.query,
+            node=_node_row(node, scoring, targets_text, no_targets, unit_of),
+            rows=[_node_row(c, scoring, targets_text, no_targets, unit_of, collapsed=True) for c in children],
+        )
 
 
 def revision_line(revision: PlanRevision) -> PlanRevisionLine:

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from perfplan.formats import number_it
 from plans.models import Level
-from plans.page import Badge, IndicatorRow, NodeRow, PlanPage, WeightSum
+from plans.page import Badge, IndicatorRow, NodeChildren, NodeRow, PlanPage, WeightSum
 
 LEVEL_LABELS = dict(Level.choices)
 # The «+» of a row: the short word shown and the full words read out («Aggiungi un obiettivo operativo a 1.2»).
@@ -58,12 +58,13 @@ def _why(url: str) -> str:
 
 
 class _TreeRows:
-    def __init__(self, page: PlanPage, *, edit: bool, printable: bool):
+    def __init__(self, page: PlanPage | NodeChildren, *, edit: bool, printable: bool):
         self.base = reverse("plans:detail", args=[page.plan.pk])
         self.year_query = escape(page.year_query)
         self.edit = edit and not printable
         self.printable = printable
         self.weights: dict = {}  # weight → "33,33 %": a plan has few distinct weights
+        self.empty_targets = "<td></td>" * len(page.years)
 
     def weight(self, value) -> str:
         if value is None:
@@ -80,7 +81,14 @@ class _TreeRows:
             code_cell = code
         else:
             toggle = ""
-            if row.has_children:
+            if row.collapsed and row.has_children:  # its rows are fetched (htmx, static/js/plan-tree.js) when opened
+                toggle = (
+                    f'<button type="button" class="tree-toggle" aria-expanded="false" aria-controls="{row.controls}"'
+                    f' data-children="{base}obiettivi/{node.pk}/figli/{self.year_query}">'
+                    '<span aria-hidden="true">▸</span>'
+                    f'<span class="visually-hidden">Comprimi o espandi {code}</span></button>'
+                )
+            elif row.has_children:
                 toggle = (
                     '<button type="button" class="tree-toggle" aria-expanded="true"><span aria-hidden="true">▾</span>'
                     f'<span class="visually-hidden">Comprimi o espandi {code}</span></button>'
@@ -153,7 +161,7 @@ class _TreeRows:
         if item.badge is not None and not self.printable:
             score += _why(f"{base}perche/indicatore/{ind.pk}/{self.year_query}")
         return (
-            f'<tr class="ind-row" data-depth="{depth + 1}">'
+            f'<tr id="ind-{ind.pk}" class="ind-row" data-depth="{depth + 1}">'
             f'<td class="indent-{depth} small text-muted">{escape(ind.code)}</td>'
             f'<td class="ps-4">{name}</td>'
             f'<td class="num">{self.weight(ind.weight)}</td>'
@@ -162,7 +170,6 @@ class _TreeRows:
         )
 
     def all(self, page: PlanPage) -> str:
-        self.empty_targets = "<td></td>" * len(page.years)
         parts = []
         for row in page.rows:
             parts.append(self.node(row))
@@ -178,3 +185,13 @@ def tree_rows_html(page: PlanPage, *, edit: bool, printable: bool = False) -> Sa
     links, "perché?") for the print view.
     """
     return mark_safe(_TreeRows(page, edit=edit, printable=printable).all(page))  # every text above is escaped
+
+
+def node_children_html(children: NodeChildren, *, edit: bool) -> SafeString:
+    """The rows an expand control inserts after its node's row: the node's indicators, then its child nodes
+    (collapsed), drawn by the same row functions as the whole tree."""
+    rows = _TreeRows(children, edit=edit, printable=False)
+    depth = children.node.depth
+    parts = [rows.indicator(item, depth) for item in children.node.indicators]
+    parts.extend(rows.node(row) for row in children.rows)
+    return mark_safe("".join(parts))  # every text is escaped by the row functions

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<id:plan_id>/obiettivi/nuovo/", views.objective_create, name="objective_create"),
     path("<id:plan_id>/obiettivi/<id:parent_id>/nuovo/", views.objective_create, name="objective_create_child"),
     path("<id:plan_id>/obiettivi/<id:objective_id>/", views.objective_detail, name="objective"),
+    path("<id:plan_id>/obiettivi/<id:objective_id>/figli/", views.objective_children, name="objective_children"),
     path("<id:plan_id>/obiettivi/<id:objective_id>/modifica/", views.objective_edit, name="objective_edit"),
     path("<id:plan_id>/obiettivi/<id:objective_id>/sposta/", views.objective_move, name="objective_move"),
     path("<id:plan_id>/obiettivi/<id:objective_id>/elimina/", views.objective_delete, name="objective_delete"),

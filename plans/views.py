@@ -24,7 +24,7 @@ from jobs.services import job_for_user, job_start
 from jobs.views import job_response
 from perfplan.collector import collector_paused
 from perfplan.limits import MAX_ID
-from perfplan.permissions import Action, permission_required
+from perfplan.permissions import Action, can, permission_required
 from perfplan.roles import user_ente
 from perfplan.uploads import bounded_uploads, upload_refusal
 from perfplan.xlsx_safe import append_row, new_workbook, workbook_bytes
@@ -51,8 +51,9 @@ from plans.forms import (
 )
 from plans.home import home_for
 from plans.models import Objective, Plan, PlanState, PublicValue, PublicValueIndicator, RiskMeasureLink
-from plans.page import PlanFilters, plan_page, plan_revisions, score_explanation
+from plans.page import PlanFilters, node_children, plan_page, plan_revisions, score_explanation
 from plans.selectors import plan_for_user, public_values_of, risk_measures_of
+from plans.tree_html import node_children_html
 from reports.piao.data import piao_data
 from reports.piao.documents import FORMATS, piao_docx, piao_filename, piao_pdf
 from workbook.uploads import (
@@ -150,12 +151,18 @@ def plan_detail(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year, filters = _page_filters(request)
     started = time.perf_counter()
-    page = plan_page(plan=plan, year=year, filters=filters, round_id=_int(request.GET.get("rilevazione")))
+    page = plan_page(
+        plan=plan,
+        year=year,
+        filters=filters,
+        round_id=_int(request.GET.get("rilevazione")),
+        page_number=_int(request.GET.get("pagina")) or 1,
+    )
     filter_form = PlanFilterForm(
         initial={
             "anno": page.year,
             "rilevazione": page.data_round.pk if page.data_round else "",
-            "area": filters.area,
+            "area": -1 if page.all_areas else filters.area,
             "unita": filters.unit,
             "livello": filters.level,
             "q": filters.q,
@@ -165,6 +172,7 @@ def plan_detail(request, plan_id: int):
         areas=page.areas,
         units=page.units,
         levels=page.levels,
+        large=page.large,
     )
     response = render(
         request,
@@ -203,6 +211,20 @@ def objective_detail(request, plan_id: int, objective_id: int):
             "has_indicators": bool(page.node.indicators),
         },
     )
+
+
+@require_GET
+@permission_required(Action.READ)
+@collector_paused
+def objective_children(request, plan_id: int, objective_id: int):
+    """The rows of a collapsed node of the plan page, fetched (htmx) when it is expanded: its indicators and its
+    children, collapsed in turn (`<tr>` rows only; without JavaScript the node's code links to its own page)."""
+    plan = plan_for_user(user=request.user, plan_id=plan_id)
+    year, round_id = _int(request.GET.get("anno")), _int(request.GET.get("rilevazione"))
+    children = node_children(plan=plan, objective_id=objective_id, year=year, round_id=round_id)
+    if children is None:
+        raise Http404("Obiettivo non trovato.")
+    return HttpResponse(node_children_html(children, edit=can(request.user, Action.PLAN_EDIT)))
 
 
 @permission_required(Action.READ)

@@ -119,6 +119,7 @@ plans:weights_roots             302  200  403  403  403  200  404
 plans:objective_create          302  200  403  403  403  200  404
 plans:objective_create_child    302  200  403  403  403  200  404
 plans:objective                 302  200  200  200  200  200  404
+plans:objective_children        302  200  200  200  200  200  404
 plans:objective_edit            302  200  403  403  403  200  404
 plans:objective_move            302  200  403  403  403  200  404
 plans:objective_delete          302  200  403  403  403  200  404
@@ -400,6 +401,7 @@ def _build() -> World:
         "plans:objective_create": plan_,
         "plans:objective_create_child": {**plan_, "parent_id": objective.pk},
         "plans:objective": objective_,
+        "plans:objective_children": objective_,
         "plans:objective_edit": objective_,
         "plans:objective_move": objective_,
         "plans:objective_delete": objective_,

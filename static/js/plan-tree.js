@@ -1,11 +1,11 @@
-/* Plan page: expand/collapse of the tree, in-place target editing and the "perché?" panels (htmx). */
+/* Plan page: expand/collapse of the tree, in-place target editing and the "perché?" panels (htmx).
+   A collapsed row of a large plan (button with data-children) fetches its indicators and children the first time it
+   is opened and inserts them after itself; from then on it opens and closes like the others. */
 (function () {
   "use strict";
   var table = document.querySelector("[data-testid=plan-tree]");
   if (!table) return;
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-  var indexOf = new Map();
-  rows.forEach(function (row, i) { indexOf.set(row, i); });
+  var body = table.tBodies[0];
 
   function depth(row) { return parseInt(row.getAttribute("data-depth"), 10) || 0; }
 
@@ -17,8 +17,8 @@
   // Show or hide the rows below a node; an expanded node keeps its collapsed descendants collapsed.
   function apply(row, open) {
     var d = depth(row), hiddenBelow = null;
-    for (var i = indexOf.get(row) + 1; i < rows.length; i++) {
-      var r = rows[i], rd = depth(r);
+    for (var r = row.nextElementSibling; r; r = r.nextElementSibling) {
+      var rd = depth(r);
       if (rd <= d) break;
       if (!open) { r.hidden = true; continue; }
       if (hiddenBelow !== null && rd > hiddenBelow) { r.hidden = true; continue; }
@@ -29,9 +29,30 @@
     }
   }
 
+  // The first opening of a collapsed row: its rows come from the server, inserted after it.
+  function fetchChildren(button) {
+    var row = button.closest("tr");
+    button.dataset.loading = "1";
+    row.setAttribute("aria-busy", "true");
+    var done = function () {
+      delete button.dataset.loading;
+      row.removeAttribute("aria-busy");
+      var next = row.nextElementSibling;
+      if (next && depth(next) > depth(row)) {  // inserted: from now on a plain toggle
+        button.removeAttribute("data-children");
+        setOpen(button, true);
+      }
+    };
+    htmx.ajax("GET", button.dataset.children, { target: row, swap: "afterend" }).then(done, done);
+  }
+
   table.addEventListener("click", function (event) {
     var button = event.target.closest(".tree-toggle");
     if (button) {
+      if (button.dataset.children && window.htmx) {
+        if (!button.dataset.loading) fetchChildren(button);
+        return;
+      }
       var open = button.getAttribute("aria-expanded") !== "true";
       setOpen(button, open);
       apply(button.closest("tr"), open);
@@ -47,9 +68,9 @@
   document.querySelectorAll("[data-tree]").forEach(function (control) {
     control.addEventListener("click", function () {
       var open = control.getAttribute("data-tree") === "expand";
-      rows.forEach(function (r) {
+      Array.prototype.forEach.call(body.rows, function (r) {
         var b = r.querySelector(".tree-toggle");
-        if (b) setOpen(b, open);
+        if (b && !b.dataset.children) setOpen(b, open);  // a row not fetched yet stays closed
         r.hidden = open ? false : depth(r) > 0;
       });
     });

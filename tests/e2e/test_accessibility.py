@@ -58,6 +58,7 @@ SKIPPED = {
     "plans:export": "a workbook download",
     "plans:target_preview": "htmx fragment of the target forms (target_edit, indicator_edit are checked)",
     "plans:why": "htmx fragment of «perché?», opened inside the plan page here",
+    "plans:objective_children": "htmx fragment: a node's rows, fetched inside the plan page in test_plan_lazy.py",
     "plans:import_confirm": "POST only",
     "plans:import_cancel": "POST only",
     "consuntivi:round_create": "POST only",

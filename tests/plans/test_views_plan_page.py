@@ -154,7 +154,7 @@ def test_the_tree_rows_carry_the_controls_the_scripts_and_screen_readers_use(cli
     target_edit = f'<a class="tedit" href="{base}indicatori/{f1.pk}/target/2018/" aria-label="Modifica il target 2018">'
     assert target_edit in page
     assert f'data-url="{base}perche/indicatore/{f1.pk}/?anno=2017"' in page
-    assert '<tr class="ind-row" data-depth="2">' in page
+    assert f'<tr id="ind-{f1.pk}" class="ind-row" data-depth="2">' in page
 
 
 def test_an_area_shows_the_same_targets_of_every_year_as_the_whole_plan(db):
