@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve test setup assets migrate seed lint browser bench backup restore clean
+.PHONY: run serve test test-deps setup assets migrate seed lint browser bench backup restore clean
 
 run: setup assets migrate seed ## install everything, migrate, load the demo when empty, serve on 127.0.0.1:8000 with the job worker
 	@# The job worker (PDFs, imports, reminders) in the background, stopped when runserver stops (Ctrl-C).
@@ -16,7 +16,7 @@ run: setup assets migrate seed ## install everything, migrate, load the demo whe
 serve: setup assets ## production stack: PostgreSQL (DATABASE_URL), DEBUG off, migrate, collectstatic, gunicorn on 127.0.0.1:8000 and the job worker
 	deploy/serve.sh
 
-test: setup assets browser ## lint, format check, migrations check, the whole pytest suite (browser tests included)
+test: setup test-deps assets browser ## lint, format check, migrations check, the whole pytest suite (browser tests included)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
@@ -27,6 +27,13 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# What the tests need beyond requirements.txt (moto's S3 server): requirements-test.txt, installed by `make test`.
+test-deps: $(VENV)/.test-installed
+
+$(VENV)/.test-installed: requirements-test.txt requirements.txt | $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
 assets: static/vendor/.installed

@@ -5,8 +5,9 @@
 
 Each entry of settings.HEALTH_CHECKS is a name and the dotted path of a function that returns when that part works
 and raises when it does not; the answer lists every check by name. A new part (the background job queue) adds its
-own entry, e.g. "jobs": "….check_job_queue", and nothing here changes. The reason of a failure goes to the log
-(logger `perfplan.health`), never to the answer, which anyone may read.
+own entry, e.g. "jobs": "….check_job_queue", and nothing here changes; "storage" is there when the files are in an
+S3 bucket (PERFPLAN_S3_BUCKET). The reason of a failure goes to the log (logger `perfplan.health`), never to the
+answer, which anyone may read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.files.storage import default_storage
 from django.db import connections
 from django.http import JsonResponse
 from django.utils.module_loading import import_string
@@ -30,6 +32,12 @@ def check_database() -> None:
         cursor.execute("SELECT 1")
         if cursor.fetchone() != (1,):
             raise RuntimeError("SELECT 1 did not return 1")
+
+
+def check_file_storage() -> None:
+    """The file storage answers (settings: only when files are in an S3 bucket): listing its top folders is one
+    request that fails on an unreachable endpoint, wrong credentials or a missing bucket, and reads no file."""
+    default_storage.listdir("")
 
 
 def run_checks() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 import datetime
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
@@ -167,6 +168,57 @@ USE_TZ = True
 # perfplan.formats (template filters it_number / it_percent), the one place for the Italian format.
 USE_THOUSAND_SEPARATOR = False
 
+
+def file_storage(environ: Mapping[str, str]) -> dict:
+    """STORAGES["default"], where uploaded and generated files live (evidence, PDFs, signed documents, logos, pending
+    imports, job inputs): a bucket of an S3-compatible object store when PERFPLAN_S3_BUCKET is set, so that every
+    application server and job worker reads and writes the same files and none keeps any (README, «Scale-out»);
+    else MEDIA_ROOT on this machine's disk. Everything goes through Django's storage API, never a local path."""
+    bucket = environ.get("PERFPLAN_S3_BUCKET", "").strip()
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    access_key = environ.get("PERFPLAN_S3_ACCESS_KEY", "").strip()
+    secret_key = environ.get("PERFPLAN_S3_SECRET_KEY", "").strip()
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured(
+            "PERFPLAN_S3_ACCESS_KEY and PERFPLAN_S3_SECRET_KEY go together: both, or neither (then boto3's own "
+            "chain: AWS_* variables, ~/.aws, the instance's role)."
+        )
+    addressing_style = environ.get("PERFPLAN_S3_ADDRESSING_STYLE", "auto").strip().lower() or "auto"
+    if addressing_style not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured(
+            f"PERFPLAN_S3_ADDRESSING_STYLE must be auto, path or virtual, got {addressing_style!r}"
+        )
+    try:
+        timeout = float(environ.get("PERFPLAN_S3_TIMEOUT", "10"))
+    except ValueError:
+        timeout = 0.0
+    if timeout <= 0:
+        raise ImproperlyConfigured("PERFPLAN_S3_TIMEOUT must be a positive number of seconds.")
+    from botocore.config import Config  # only where S3 is used
+
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("PERFPLAN_S3_ENDPOINT_URL", "").strip() or None,
+        "region_name": environ.get("PERFPLAN_S3_REGION", "").strip() or None,
+        "location": environ.get("PERFPLAN_S3_PREFIX", "").strip().strip("/"),
+        # A second file with the name of a stored one gets a new name, as on disk: S3's default would overwrite it
+        # (two pieces of evidence both called «report.pdf»; a validated PDF whose name the final PDF prints).
+        "file_overwrite": False,
+        "default_acl": None,  # the bucket's own (private): files are served by perfplan, to whom may read them
+        "client_config": Config(
+            s3={"addressing_style": addressing_style},
+            signature_version="s3v4",
+            connect_timeout=timeout,
+            read_timeout=max(timeout, 60.0),
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    }
+    if access_key:
+        options |= {"access_key": access_key, "secret_key": secret_key}
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -175,7 +227,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # names; a hashed file is cached by browsers for a year, so a new release is fetched at once. With DEBUG on
 # (runserver, tests) the files are read from static/ directly and no collectstatic is needed.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Not compressed: what is compressed already (WhiteNoise's list), and fonts that browsers take as woff2 (TrueType
@@ -318,6 +370,8 @@ HEALTH_CHECKS = {
     "database": "perfplan.health.check_database",
     "jobs": "jobs.health.check_job_queue",  # a job waiting longer than JOBS_MAX_WAIT_SECONDS: no worker is running
 }
+if STORAGES["default"]["BACKEND"] != "django.core.files.storage.FileSystemStorage":
+    HEALTH_CHECKS["storage"] = "perfplan.health.check_file_storage"  # the bucket answers, with these credentials
 
 # --- Background jobs (jobs/, README «Lavori in background») --------------------------------------------------------
 # Django's Tasks API through django-tasks, on its database backend: the queue is a table of the same database, so

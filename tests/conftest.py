@@ -6,6 +6,7 @@ from hypothesis import settings as hypothesis_settings
 from perfplan.roles import Role
 from plans.models import Ente, Plan
 from tests.factories import FIXTURES, make_user, workbook_bytes
+from tests.s3 import s3_bucket, s3_server  # noqa: F401 - fixtures: an S3 server (moto) and a bucket on it
 from workbook.plan_import import plan_import
 
 # Property tests check behaviour, not speed: a loaded CI machine must not turn them into timing failures.
