@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import ngettext
 
-from indicators.notation import Unit, with_unit
+from indicators.notation import Unit, number_text, unit_of, value_text
 from indicators.scoring import (
     BAND_ACHIEVED,
     BAND_NONE,
@@ -25,7 +25,7 @@ from indicators.scoring import (
     NodeScore,
     round2,
 )
-from perfplan.formats import number_it, percent_it, value_it
+from perfplan.formats import number_it, percent_it
 from plans.models import MAX_LOGO_BYTES, Level, Objective, ObjectiveKind, OrgUnit, logo_dimensions_ok
 from reports.bilancio import bilancio_totals
 from reports.charts import BAND_SYMBOLS
@@ -48,28 +48,6 @@ BAND_WORDS = {
 
 def band_view(code: str) -> BandView:
     return BandView(code, BAND_SYMBOLS.get(code, "–"), BAND_WORDS.get(code, "N/D"))
-
-
-def unit_of(unit: str) -> Unit | None:
-    try:
-        return Unit(unit) if unit else None
-    except ValueError:
-        return None
-
-
-def value_text(value, unit: Unit | None) -> str:
-    """A consuntivo as the reader expects it: `382 N.`, `87,35 %`, `30/09/2017`, `SI`."""
-    if isinstance(value, Decimal):
-        return with_unit(number_text(value, unit), unit)
-    return value_it(value, empty="N/D")  # SI/NO, a date, a level
-
-
-def number_text(value: Decimal, unit: Unit | None) -> str:
-    """One format per unit: percentages always with two decimals (`100,00`, `94,23`), other amounts whole when they
-    are whole (`389.727`), else with two decimals (`1,15`)."""
-    if unit == Unit.PERCENT or value != value.to_integral_value():
-        return number_it(round2(value), 2)
-    return number_it(value, 0)
 
 
 def weight_text(weight: Decimal | None, siblings_total: Decimal | None) -> str:
