@@ -9,8 +9,10 @@ still ambiguous, it matches nothing: a wrong comparison is worse than none.
 
 A year's results come from the newest plan that has final values of that year (the one in force then).
 
-Three queries whatever the plan size (the earlier plans' candidate indicators, the final values, their targets),
-four without a loaded tree; the achievement of each value comes from the scoring core (score_indicator) with the
+Four queries whatever the plan size or the part of it asked for (the earlier plans; their candidate indicators,
+skipped when there are none; the final values; their targets), five without a loaded tree. Only the targets become
+model instances: the values of a 12,000-indicator plan are read and scored in about 0,9 s.
+The achievement of each value comes from the scoring core (score_indicator) with the
 rules of the plan the value belongs to, as plan_score computed it that year. Derived indicators (their value is the
 score of their children, never typed) have no final value of their own and so show none.
 """
@@ -18,21 +20,21 @@ score of their children, never typed) have no final value of their own and so sh
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 
 from consuntivi.models import Measurement
 from consuntivi.scores import measurement_input
-from indicators.models import Baseline, Indicator, Target
-from indicators.notation import Unit, unit_of, value_text
-from indicators.scoring import NO_TARGET, IndicatorInput, score_indicator
+from indicators.models import Indicator, Target
+from indicators.notation import unit_of, value_text
+from indicators.scoring import NO_TARGET, IndicatorInput, ScoringRules, score_indicator
 from perfplan.formats import percent_it
 from plans.models import Plan
-from plans.selectors import PlanTree
+from plans.selectors import TREE_SKIPS_TARGET, PlanTree, loaded_rows
 
 YEARS_BACK = 3  # the years before the one shown that are compared: N-1, N-2, N-3
 
@@ -60,32 +62,117 @@ def results_line(results: Iterable[PastResult]) -> str:
     return " · ".join(result.text for result in results)
 
 
-class _Current(NamedTuple):
-    id: int
-    code: str
-    catalogue_code: str
-    name: str
-    objective_code: str
+class _Indicator(NamedTuple):
+    """What matching and scoring read of an indicator, of this plan or of an earlier one."""
 
-
-class _Candidate(NamedTuple):
     id: int
     plan_id: int
     code: str
     catalogue_code: str
     name: str
     objective_code: str
+    polarity: str
+    unit: str
+    formula: str
+    derived: bool
+    weight: Decimal | None
+    baseline: Decimal | None
 
 
-def _current_indicators(plan: Plan, tree: PlanTree | None) -> list[_Current]:
+INDICATOR_COLUMNS = (
+    "pk",
+    "objective__plan_id",
+    "code",
+    "catalogue_code",
+    "name",
+    "objective__code",
+    "polarity",
+    "unit",
+    "formula",
+    "derived",
+    "weight",
+    "baselines__value",  # one baseline per indicator at most (baseline_one_per_indicator)
+)
+
+
+class _Value(NamedTuple):
+    """A final consuntivo, with the attributes consuntivi.scores.measurement_input reads."""
+
+    indicator_id: int
+    year: int
+    plan_id: int
+    raw: str
+    value_number: Decimal | None
+    value_date: object
+    value_bool: bool | None
+    value_level: str
+    not_done: bool
+    numerator: Decimal | None
+    denominator: Decimal | None
+    variables: dict
+    manual_achievement: Decimal | None
+    manual_reason: str
+
+
+VALUE_COLUMNS = ("indicator_id", "year", "round__plan_id", *_Value._fields[3:])
+
+
+class _Keys:
+    """An earlier plan's indicators by each key they may be recognised by (dicts: no scan per indicator)."""
+
+    def __init__(self) -> None:
+        self.catalogue: dict[str, list[_Indicator]] = defaultdict(list)
+        self.code: dict[str, list[_Indicator]] = defaultdict(list)
+        self.name: dict[tuple[str, str], list[_Indicator]] = defaultdict(list)  # uncoded: (objective code, name)
+
+    def add(self, ind: _Indicator) -> None:
+        if ind.catalogue_code:
+            self.catalogue[ind.catalogue_code].append(ind)
+        if ind.code:
+            self.code[ind.code].append(ind)
+        else:
+            self.name[(ind.objective_code, ind.name)].append(ind)
+
+    def match(self, current: _Indicator) -> _Indicator | None:
+        """The indicator that is `current` (see the module's docstring), or None."""
+        if current.catalogue_code:
+            found = _one(self.catalogue.get(current.catalogue_code, []), current.objective_code)
+            if found is not None:
+                return found
+        if current.code:
+            return _one(self.code.get(current.code, []), current.objective_code)
+        return _one(self.name.get((current.objective_code, current.name), []), current.objective_code)
+
+
+def _one(found: list[_Indicator], objective_code: str) -> _Indicator | None:
+    if len(found) == 1:
+        return found[0]
+    same_objective = [c for c in found if c.objective_code == objective_code]
+    return same_objective[0] if len(same_objective) == 1 else None
+
+
+def _current_indicators(plan: Plan, tree: PlanTree | None) -> list[_Indicator]:
     if tree is None:
-        rows = Indicator.objects.filter(objective__plan=plan).values_list(
-            "pk", "code", "catalogue_code", "name", "objective__code"
-        )
-        return [_Current(*row) for row in rows]
+        return [
+            _Indicator(*row) for row in Indicator.objects.filter(objective__plan=plan).values_list(*INDICATOR_COLUMNS)
+        ]
     codes = {node.pk: node.code for node in tree.objectives}
+    baselines = tree.baseline_of
     return [
-        _Current(ind.pk, ind.code, ind.catalogue_code, ind.name, codes.get(ind.objective_id, ""))
+        _Indicator(
+            ind.pk,
+            plan.pk,
+            ind.code,
+            ind.catalogue_code,
+            ind.name,
+            codes.get(ind.objective_id, ""),
+            ind.polarity,
+            ind.unit,
+            ind.formula,
+            ind.derived,
+            ind.weight,
+            baselines[ind.pk].value if ind.pk in baselines else None,
+        )
         for inds in tree.indicators_of.values()
         for ind in inds
     ]
@@ -102,86 +189,66 @@ def _recognisable(plan: Plan, prefix: str = "") -> Q:
     )
 
 
-def _one(found: list[_Candidate], objective_code: str) -> _Candidate | None:
-    if len(found) == 1:
-        return found[0]
-    same_objective = [c for c in found if c.objective_code == objective_code]
-    return same_objective[0] if len(same_objective) == 1 else None
-
-
-def _match(current: _Current, candidates: list[_Candidate]) -> _Candidate | None:
-    """The earlier plan's indicator that is `current` (see the module's docstring), or None."""
-    if current.catalogue_code:
-        found = _one([c for c in candidates if c.catalogue_code == current.catalogue_code], current.objective_code)
-        if found is not None:
-            return found
-    if current.code:
-        return _one([c for c in candidates if c.code == current.code], current.objective_code)
-    return _one(
-        [c for c in candidates if not c.code and c.name == current.name and c.objective_code == current.objective_code],
-        current.objective_code,
-    )
-
-
-def _earlier_plans(plan: Plan, first: int, path: str) -> Q:
-    """The ente's plans begun before `plan` that reach `first` (`path`: from the queried model to Plan)."""
-    return Q(
-        **{f"{path}ente_id": plan.ente_id, f"{path}start_year__lt": plan.start_year, f"{path}end_year__gte": first}
-    )
-
-
-def previous_results(*, plan: Plan, year: int, tree: PlanTree | None = None) -> dict[int, list[PastResult]]:
+def previous_results(
+    *, plan: Plan, year: int, tree: PlanTree | None = None, indicator_ids: Collection[int] | None = None
+) -> dict[int, list[PastResult]]:
     """Indicator id (of `plan`) → its final results of the YEARS_BACK years before `year`, newest first; indicators
-    without any are left out. `tree`: the plan's loaded tree, when the caller has it (saves a query)."""
+    without any are left out. `tree`: the plan's loaded tree, when the caller has it (saves a query);
+    `indicator_ids`: only these indicators are scored (a page that shows part of a large plan)."""
     first = year - YEARS_BACK
     current = _current_indicators(plan, tree)
-    if not current:
-        return {}
-    candidates_of: dict[int, list[_Candidate]] = defaultdict(list)
-    start_of: dict[int, int] = {}
-    candidates = Indicator.objects.filter(_earlier_plans(plan, first, "objective__plan__") & _recognisable(plan))
-    for *row, start_year in candidates.order_by().values_list(
-        "pk", "objective__plan_id", "code", "catalogue_code", "name", "objective__code", "objective__plan__start_year"
-    ):
-        candidate = _Candidate(*row)
-        candidates_of[candidate.plan_id].append(candidate)
-        start_of[candidate.plan_id] = start_year
+    if indicator_ids is not None:
+        wanted = set(indicator_ids)
+        current = [ind for ind in current if ind.id in wanted]
+    plans = {plan.pk: plan}
+    # The ente's plans begun before this one that reach the first year compared (a few: one per cycle).
+    earlier_plans = Plan.objects.filter(ente_id=plan.ente_id, start_year__lt=plan.start_year, end_year__gte=first)
+    plans.update((p.pk, p) for p in earlier_plans)
+    keys_of: dict[int, _Keys] = defaultdict(_Keys)
+    if len(plans) > 1:
+        earlier_ids = sorted(pk for pk in plans if pk != plan.pk)
+        earlier_indicators = Indicator.objects.filter(_recognisable(plan), objective__plan_id__in=earlier_ids)
+        for row in earlier_indicators.order_by().values_list(*INDICATOR_COLUMNS):
+            candidate = _Indicator(*row)
+            keys_of[candidate.plan_id].add(candidate)
     # The plans compared, newest first: the plan itself, then the earlier ones by their first year.
-    earlier = sorted(candidates_of, key=lambda pk: (start_of[pk], pk), reverse=True)
+    earlier = sorted(keys_of, key=lambda pk: (plans[pk].start_year, pk), reverse=True)
 
     of_plans = Q(round__plan=plan)
     target_plans = Q(indicator__objective__plan=plan)
     if earlier:
-        of_plans |= _earlier_plans(plan, first, "round__plan__") & _recognisable(plan, "indicator__")
-        target_plans |= _earlier_plans(plan, first, "indicator__objective__plan__") & _recognisable(plan, "indicator__")
-    measurements = (
-        Measurement.objects.filter(of_plans, round__final=True, year__gte=first, year__lt=year)
-        .select_related("indicator", "round__plan")
-        .annotate(baseline_value=Subquery(Baseline.objects.filter(indicator=OuterRef("indicator")).values("value")[:1]))
-        .order_by()
-    )
-    value_of: dict[tuple[int, int], Measurement] = {(m.indicator_id, m.year): m for m in measurements}
-    if not value_of:
-        return {}
+        of_plans |= Q(round__plan_id__in=earlier) & _recognisable(plan, "indicator__")
+        target_plans |= Q(indicator__objective__plan_id__in=earlier) & _recognisable(plan, "indicator__")
+    values = Measurement.objects.filter(of_plans, round__final=True, year__gte=first, year__lt=year).order_by()
+    value_of = {(v.indicator_id, v.year): v for v in map(_Value._make, values.values_list(*VALUE_COLUMNS))}
     targets = Target.objects.filter(target_plans, is_current=True, year__gte=first, year__lt=year).order_by()
-    target_of: dict[tuple[int, int], Target] = {(t.indicator_id, t.year): t for t in targets}
+    target_of: dict[tuple[int, int], Target] = {
+        (t.indicator_id, t.year): t for t in loaded_rows(targets, skip=TREE_SKIPS_TARGET)
+    }
+    rules = {pk: p.scoring_rules() for pk, p in plans.items()}
 
     # A year's results come from the newest plan that measured it (the one in force that year): a value that plan
     # lacks is not looked for in an older plan, where the same code may name another indicator.
     measured: dict[int, set[int]] = defaultdict(set)
-    for m in value_of.values():
-        measured[m.round.plan_id].add(m.year)
+    for value in value_of.values():
+        measured[value.plan_id].add(value.year)
     results: dict[int, list[PastResult]] = {}
     for ind in current:
-        sources = [(plan.pk, ind.id)]
-        sources.extend((pk, found.id) for pk in earlier if (found := _match(ind, candidates_of[pk])) is not None)
+        sources = [ind]
+        sources.extend(found for pk in earlier if (found := keys_of[pk].match(ind)) is not None)
         past = []
         for past_year in range(year - 1, first - 1, -1):
-            source = next(((pk, source_id) for pk, source_id in sources if past_year in measured[pk]), None)
-            measurement = value_of.get((source[1], past_year)) if source is not None else None
-            if measurement is None:
+            source = next((s for s in sources if past_year in measured[s.plan_id]), None)
+            value = value_of.get((source.id, past_year)) if source is not None else None
+            if value is None:
                 continue
-            result = _past_result(measurement, target_of.get((source[1], past_year)), same_plan=source[0] == plan.pk)
+            result = _past_result(
+                source,
+                value,
+                target_of.get((source.id, past_year)),
+                rules[source.plan_id],
+                "" if source.plan_id == plan.pk else plans[source.plan_id].title,
+            )
             if result is not None:
                 past.append(result)
         if past:
@@ -189,13 +256,13 @@ def previous_results(*, plan: Plan, year: int, tree: PlanTree | None = None) -> 
     return results
 
 
-def _past_result(measurement: Measurement, target: Target | None, *, same_plan: bool) -> PastResult | None:
+def _past_result(
+    ind: _Indicator, value: _Value, target: Target | None, rules: ScoringRules, plan_title: str
+) -> PastResult | None:
     """One final value scored as plan_score scored it that year; None when the year has no value at all."""
-    ind = measurement.indicator
-    unit: Unit | None = unit_of(ind.unit) or (unit_of(target.unit) if target is not None else None)
     score = score_indicator(
         IndicatorInput(
-            id=ind.pk,
+            id=ind.id,
             code=ind.code,
             name=ind.name,
             weight=ind.weight,
@@ -205,22 +272,23 @@ def _past_result(measurement: Measurement, target: Target | None, *, same_plan: 
             derived=ind.derived,
             target=target.parsed() if target is not None else None,
             target_version=target.version if target is not None else None,
-            baseline=measurement.baseline_value,
-            measurement=measurement_input(measurement),
+            baseline=ind.baseline,
+            measurement=measurement_input(value),
         ),
-        measurement.round.plan.scoring_rules(),
+        rules,
     )
-    value = score.value
-    if value is None or value == "":
-        if not measurement.raw:
+    shown = score.value
+    if shown is None or shown == "":
+        if not value.raw:
             return None
-        value = measurement.raw
+        shown = value.raw
+    unit = unit_of(ind.unit) or (unit_of(target.unit) if target is not None else None)
     scored = score.status != NO_TARGET and score.achievement is not None
     return PastResult(
-        year=measurement.year,
-        value=value,
-        value_text=value_text(value, unit),
+        year=value.year,
+        value=shown,
+        value_text=value_text(shown, unit),
         achievement=score.achievement if scored else None,
         achievement_text=percent_it(score.achievement) if scored else "",
-        plan_title="" if same_plan else measurement.round.plan.title,
+        plan_title=plan_title,
     )

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 
 from consuntivi.models import Measurement, Round
 from consuntivi.scores import PlanScoring, plan_score
+from consuntivi.year_over_year import PastResult, previous_results
 from indicators.models import Indicator, Target
 from indicators.notation import format_target
 from indicators.scoring import (
@@ -104,6 +105,7 @@ class IndicatorRow:
     computed: str  # the rule's result beside a manual override
     status: str
     value: str
+    previous: list[PastResult] = field(default_factory=list)  # the final results of the years before, newest first
 
 
 @dataclass
@@ -210,14 +212,19 @@ def _coverage_text(coverage: Decimal | None) -> str:
 
 
 def _indicator_row(
-    ind: Indicator, targets: list[tuple[str, str]], tree: PlanTree, score: IndicatorScore | None
+    ind: Indicator,
+    targets: list[tuple[str, str]],
+    tree: PlanTree,
+    score: IndicatorScore | None,
+    previous: list[PastResult] | None = None,
 ) -> IndicatorRow:
     baseline = tree.baseline_of.get(ind.pk)
     baseline_text = ""
     if baseline is not None:
         baseline_text = baseline.raw + (f" ({baseline.year})" if baseline.year else "")
+    previous = previous or []
     if score is None:
-        return IndicatorRow(ind, baseline_text, targets, None, None, "", "", "", "")
+        return IndicatorRow(ind, baseline_text, targets, None, None, "", "", "", "", previous)
     computed = ""
     if score.status == OVERRIDDEN and score.computed is not None:
         computed = percent_it(score.computed)
@@ -233,6 +240,7 @@ def _indicator_row(
         computed=computed,
         status=STATUS_LABELS.get(score.status, score.status),
         value=value_it(score.value, 2),
+        previous=previous,
     )
 
 
@@ -365,8 +373,8 @@ def plan_page(
     (`round_id`, «Situazione al») as it stood at the end of one of its rounds' period.
 
     Queries: the plan's rounds with whether they hold values (1: the measured years and the «Situazione al»
-    choices), plan_score (6: its tree is the page's tree), targets of the other years (1), plan years (1), latest
-    revisions (1).
+    choices), plan_score (6: its tree is the page's tree), targets of the other years (1), the previous years' results
+    of the indicators shown (at most 4, consuntivi.year_over_year), plan years (1), latest revisions (1).
     """
     with gc_paused():
         return _plan_page(plan=plan, year=year, filters=filters, round_id=round_id)
@@ -396,6 +404,8 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None, rou
         filters.area = tree.roots[0].pk
     matched, context = _matching(tree, filters) if filters.active else ({n.pk for n in tree.objectives}, set())
     targets_text = _targets_text(plan, tree, years, year, matched)
+    shown = [ind.pk for node_id in matched for ind in tree.indicators_of.get(node_id, ())]
+    previous = previous_results(plan=plan, year=year, tree=tree, indicator_ids=shown) if year is not None else {}
     rows = []
     unit_of = {u.pk: u for u in tree.units}
     no_targets = [(str(y), "") for y in years]
@@ -416,7 +426,9 @@ def _plan_page(*, plan: Plan, year: int | None, filters: PlanFilters | None, rou
                 indicators=[]
                 if node.pk in context
                 else [
-                    _indicator_row(ind, targets_text.get(ind.pk, no_targets), tree, scoring.indicator(ind.pk))
+                    _indicator_row(
+                        ind, targets_text.get(ind.pk, no_targets), tree, scoring.indicator(ind.pk), previous.get(ind.pk)
+                    )
                     for ind in tree.indicators_of.get(node.pk, [])
                 ],
                 score=node_score,

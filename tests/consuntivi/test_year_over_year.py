@@ -208,9 +208,9 @@ def test_it_runs_the_same_queries_for_a_small_and_a_large_plan(db, django_assert
         planner = make_user(f"pianificazione_{plan.ente.code}", Role.PLANNER, plan.ente)
         copy = plan_copy_to_next_cycle(plan=plan, user=planner)  # 2026-2028: 2025 comes from the earlier plan
         tree = plan_tree_rows(plan=copy, year=2027)
-        with django_assert_num_queries(3):  # candidates, final values, their targets
+        with django_assert_num_queries(4):  # earlier plans, their candidate indicators, final values, their targets
             results = previous_results(plan=copy, year=2027, tree=tree)
         assert results and all(r.year == 2025 and r.plan_title == plan.title for rs in results.values() for r in rs)
-        with django_assert_num_queries(4):  # and the plan's own indicators
+        with django_assert_num_queries(5):  # and the plan's own indicators
             assert previous_results(plan=copy, year=2027) == results
     assert len(results) > 50
