@@ -33,6 +33,7 @@ from reports.sections.data import AreaBlock, BandView, Footnote, IndicatorRow, N
 
 if TYPE_CHECKING:
     from consuntivi.scores import PlanScoring
+    from consuntivi.year_over_year import PastResult
     from reports.sections.context import RelazioneContext
 
 BAND_WORDS = {
@@ -174,8 +175,12 @@ def baseline_text(baseline, unit: Unit | None) -> str:
     return f"baseline {baseline.year}: {shown}" if baseline.year else f"baseline: {shown}"
 
 
-def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
-    """Each indicator's row, once (3.1, 3.2, 1.3, section 4 and the deviations reuse them)."""
+def indicator_table(
+    scoring: PlanScoring, year: int, previous: dict[int, list[PastResult]] | None = None
+) -> IndicatorTable:
+    """Each indicator's row, once (3.1, 3.2, 1.3, section 4 and the deviations reuse them); `previous`: the final
+    results of the years before (consuntivi.year_over_year), printed under the value as «Anni precedenti»."""
+    previous = previous or {}
     tree, result = scoring.tree, scoring.result
     shares = shares_of(result)
     rows: dict[int, IndicatorRow] = {}
@@ -221,6 +226,7 @@ def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
                 measure_lines=measures_text(measurement, unit),
                 source=ind.source,
                 baseline_text=baseline_text(tree.baseline_of.get(ind.pk), unit),
+                previous_lines=[result.text for result in previous.get(ind.pk, ())],
             )
             if score is not None and score.status == OVERRIDDEN:
                 row.footnote = len(footnotes) + 1
