@@ -21,51 +21,8 @@ from perfplan.roles import Role
 from plans.editing import plan_copy_to_next_cycle
 from plans.models import Ente, Plan
 from plans.selectors import plan_tree_rows
-from tests.factories import BASE_SHEETS, make_user, sheets, workbook_bytes
+from tests.factories import make_user, plan_with_values
 from workbook.plan_import import plan_import
-
-INDICATOR_HEADER = ["Codice obiettivo", "Codice indicatore", "Nome", "Algoritmo", "Unità", "Polarità", "Peso"]
-VALUES_HEADER = [
-    "Codice obiettivo",
-    "Codice indicatore",
-    "Nome",
-    "Anno",
-    "Valore",
-    "Numeratore",
-    "Denominatore",
-    "Note",
-]
-
-
-def imported(content) -> Plan:
-    report = plan_import(source=workbook_bytes(content))
-    assert report.ok, report.errors[:3]
-    return Plan.objects.get(pk=report.plan_id)
-
-
-def plan_of(title: str, years: range, indicators: list[list], values: list[list], ente: str = "YY") -> Plan:
-    """A plan of the base tree (objectives 1, 101, 1011.01, 1011.0101) with these indicators, targets and values.
-
-    indicators: [objective, code, name, unit, polarity, target of every year]; values: [objective, code, name,
-    year, value, numerator, denominator].
-    """
-    piano = [row[:] for row in BASE_SHEETS["Piano"]]
-    for row in piano:
-        row[1] = {"Titolo": title, "Anno inizio": years[0], "Anno fine": years[-1], "Codice ente": ente}.get(
-            row[0], row[1]
-        )
-    header = INDICATOR_HEADER + [f"Target {y}" for y in years]
-    rows = [
-        [obj, code, name, "", unit, polarity, None, *targets]
-        for obj, code, name, unit, polarity, *targets in indicators
-    ]
-    return imported(
-        sheets(
-            Piano=piano,
-            Indicatori=[header, *rows],
-            Consuntivi=[VALUES_HEADER, *[[*v, ""] for v in values]],
-        )
-    )
 
 
 @pytest.fixture
@@ -82,7 +39,7 @@ def texts(results, indicator: Indicator) -> list[str]:
 def three_years(db) -> Plan:
     """F1 «Pubblicazioni» (N., crescente): targets ≥ 350, ≥ 360, ≥ 370; values 2017 382, 2018 342.
     «Tempo medio di pagamento» (gg, decrescente, uncoded): targets ≤ 25, ≤ 20, ≤ 18; 2017 from 2900 / 100."""
-    return plan_of(
+    return plan_with_values(
         "Piano triennale 2017-2019",
         range(2017, 2020),
         [
@@ -146,7 +103,7 @@ def test_the_plans_own_value_of_a_year_wins_over_the_earlier_plans(three_years, 
 def earlier_with_catalogue(three_years) -> Plan:
     """An earlier plan (2014-2016) of the same ente where the DFP 1.3 indicator had another code and objective:
     «Grado di copertura delle attività formative» (%), target 2016 ≥ 60, value 2016 45."""
-    earlier = plan_of(
+    earlier = plan_with_values(
         "Piano della performance 2014-2016",
         range(2014, 2017),
         [["1011.01", "FORM", "Grado di copertura della formazione", "%", "crescente", "", "", ">= 60"]],
@@ -167,7 +124,7 @@ def test_an_earlier_plan_is_matched_by_catalogue_code(three_years, earlier_with_
 
 def test_nothing_is_shown_when_no_earlier_indicator_is_recognised(three_years, earlier_with_catalogue):
     # F1 has no catalogue code and the earlier plan has no F1: no 2016 value; another ente's F1 is never read.
-    plan_of(
+    plan_with_values(
         "Piano della performance 2014-2016",
         range(2014, 2017),
         [["101", "F1", "Pubblicazioni sul sito camerale", "N.", "crescente", "", "", ">= 300"]],
