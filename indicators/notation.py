@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from perfplan.formats import date_it, number_it
+from perfplan.formats import date_it, number_it, value_it
 
 
 class Kind(StrEnum):
@@ -623,6 +623,30 @@ def with_unit(text: str, unit: Unit | None) -> str:
     return f"{text} {suffix}" if suffix and text else text
 
 
+def unit_of(unit: str) -> Unit | None:
+    """An indicator's or a target's stored unit as a Unit (None when blank or unknown)."""
+    try:
+        return Unit(unit) if unit else None
+    except ValueError:
+        return None
+
+
+def number_text(value: Decimal, unit: Unit | None) -> str:
+    """One format per unit: percentages always with two decimals (`100,00`, `94,23`), other amounts whole when they
+    are whole (`389.727`), else with two decimals (`1,15`), rounded half up."""
+    if unit == Unit.PERCENT or value != value.to_integral_value():
+        return number_it(value, 2)
+    return number_it(value, 0)
+
+
+def value_text(value: object, unit: Unit | None) -> str:
+    """A consuntivo as the reader expects it: `382 N.`, `87,35 %`, `30/09/2017`, `SI`; `N/D` when there is none.
+    The Relazione, the plan page and the previous years' results all print values this way."""
+    if isinstance(value, Decimal):
+        return with_unit(number_text(value, unit), unit)
+    return value_it(value, empty="N/D")  # SI/NO, a date, a level
+
+
 def format_target(parsed: ParsedTarget) -> str:
     """Write a target back as the forms show it; parsing the result gives the same structure (§5)."""
     kind = parsed.kind
@@ -741,11 +765,14 @@ __all__ = [
     "join_seed_lines",
     "make_warning",
     "normalise",
+    "number_text",
     "ordinal_rank",
     "parse_decimal",
     "parse_row",
     "parse_target",
     "parse_value",
     "split_row",
+    "unit_of",
+    "value_text",
     "with_unit",
 ]

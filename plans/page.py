@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef
 
 from consuntivi.models import Measurement, Round
 from consuntivi.scores import PlanScoring, plan_score
+from consuntivi.year_over_year import PastResult, previous_results
 from indicators.models import Indicator, Target
 from indicators.notation import format_target
 from indicators.scoring import (
@@ -107,6 +108,7 @@ class IndicatorRow:
     computed: str  # the rule's result beside a manual override
     status: str
     value: str
+    previous: list[PastResult] = field(default_factory=list)  # the final results of the years before, newest first
 
 
 @dataclass
@@ -219,14 +221,19 @@ def _coverage_text(coverage: Decimal | None) -> str:
 
 
 def _indicator_row(
-    ind: Indicator, targets: list[tuple[str, str]], tree: PlanTree, score: IndicatorScore | None
+    ind: Indicator,
+    targets: list[tuple[str, str]],
+    tree: PlanTree,
+    score: IndicatorScore | None,
+    previous: list[PastResult] | None = None,
 ) -> IndicatorRow:
     baseline = tree.baseline_of.get(ind.pk)
     baseline_text = ""
     if baseline is not None:
         baseline_text = baseline.raw + (f" ({baseline.year})" if baseline.year else "")
+    previous = previous or []
     if score is None:
-        return IndicatorRow(ind, baseline_text, targets, None, None, "", "", "", "")
+        return IndicatorRow(ind, baseline_text, targets, None, None, "", "", "", "", previous)
     computed = ""
     if score.status == OVERRIDDEN and score.computed is not None:
         computed = percent_it(score.computed)
@@ -242,6 +249,7 @@ def _indicator_row(
         computed=computed,
         status=STATUS_LABELS.get(score.status, score.status),
         value=value_it(score.value, 2),
+        previous=previous,
     )
 
 
@@ -382,8 +390,8 @@ def plan_page(
     and their first level when no filter is set (`lazy`), else one page of PLAN_PAGE_ROWS rows of what matches.
 
     Queries: the plan's rounds with whether they hold values (1: the measured years and the «Situazione al»
-    choices), plan_score (6: its tree is the page's tree), targets of the other years (1), plan years (1), latest
-    revisions (1).
+    choices), plan_score (6: its tree is the page's tree), targets of the other years (1), the previous years' results
+    of the indicators shown (at most 4, consuntivi.year_over_year), plan years (1), latest revisions (1).
     """
     with gc_paused():
         return _plan_page(plan=plan, year=year, filters=filters, round_id=round_id, page_number=page_number)
@@ -416,12 +424,21 @@ def _year_choice(plan: Plan, year: int | None, round_id: int | None) -> _YearCho
     return _YearChoice(year, rounds, data_round, measured)
 
 
+def _previous(plan: Plan, tree: PlanTree, year: int | None, node_ids) -> dict[int, list]:
+    """The earlier years' results of the shown nodes' indicators (consuntivi.year_over_year; at most 4 queries)."""
+    if year is None:
+        return {}
+    shown = [ind.pk for node_id in node_ids for ind in tree.indicators_of.get(node_id, ())]
+    return previous_results(plan=plan, year=year, tree=tree, indicator_ids=shown)
+
+
 def _node_row(
     node: Objective,
     scoring: PlanScoring,
     targets_text: dict[int, list[tuple[str, str]]],
     no_targets: list[tuple[str, str]],
     unit_of: dict[int, OrgUnit],
+    previous: dict[int, list],
     *,
     context: bool = False,
     collapsed: bool = False,
@@ -442,7 +459,9 @@ def _node_row(
         has_children=bool(children) or bool(node_indicators),
         context=context,
         indicators=[
-            _indicator_row(ind, targets_text.get(ind.pk, no_targets), tree, scoring.indicator(ind.pk))
+            _indicator_row(
+                ind, targets_text.get(ind.pk, no_targets), tree, scoring.indicator(ind.pk), previous.get(ind.pk)
+            )
             for ind in node_indicators
         ]
         if shown
@@ -528,11 +547,19 @@ def _plan_page(
         context = _ancestors({n.pk: n.parent_id for n in tree.objectives}, matched) - matched
     shown = matched - collapsed
     targets_text = _targets_text(plan, tree, years, year, shown)
+    previous = _previous(plan, tree, year, shown)
     no_targets = [(str(y), "") for y in years]
     unit_of = {u.pk: u for u in tree.units}
     rows = [
         _node_row(
-            node, scoring, targets_text, no_targets, unit_of, context=node.pk in context, collapsed=node.pk in collapsed
+            node,
+            scoring,
+            targets_text,
+            no_targets,
+            unit_of,
+            previous,
+            context=node.pk in context,
+            collapsed=node.pk in collapsed,
         )
         for node in tree.objectives
         if node.pk in matched or node.pk in context
@@ -609,14 +636,15 @@ def node_children(*, plan: Plan, objective_id: int, year: int | None = None, rou
         children = tree.children_of.get(node.pk, [])
         years = plan.years
         targets_text = _targets_text(plan, tree, years, choice.year, {node.pk})
+        previous = _previous(plan, tree, choice.year, {node.pk})
         no_targets = [(str(y), "") for y in years]
         unit_of = {u.pk: u for u in tree.units}
         return NodeChildren(
             plan=plan,
             years=years,
             year_query=choice.query,
-            node=_node_row(node, scoring, targets_text, no_targets, unit_of),
-            rows=[_node_row(c, scoring, targets_text, no_targets, unit_of, collapsed=True) for c in children],
+            node=_node_row(node, scoring, targets_text, no_targets, unit_of, previous),
+            rows=[_node_row(c, scoring, targets_text, no_targets, unit_of, previous, collapsed=True) for c in children],
         )
 
 

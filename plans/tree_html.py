@@ -14,6 +14,7 @@ from html import escape
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from consuntivi.year_over_year import PastResult
 from perfplan.formats import number_it
 from plans.models import Level
 from plans.page import Badge, IndicatorRow, NodeChildren, NodeRow, PlanPage, WeightSum
@@ -48,6 +49,15 @@ def _badge(badge: Badge, score: str) -> str:
         f'<span class="band {badge.css}"><span aria-hidden="true">{badge.symbol}</span> {badge.word}</span>'
         f' <span class="score">{escape(score)}</span>'
     )
+
+
+def previous_html(previous: list[PastResult]) -> str:
+    """The final results of the years before, one a line under this year's value (consuntivi.year_over_year)."""
+    if not previous:
+        return ""
+    lines = "<br>".join(f'<span class="text-nowrap">{escape(result.text)}</span>' for result in previous)
+    hidden = '<span class="visually-hidden">Anni precedenti: </span>'
+    return f'<div class="prev-years small text-muted">{hidden}{lines}</div>'
 
 
 def _why(url: str) -> str:
@@ -165,7 +175,7 @@ class _TreeRows:
             f'<td class="indent-{depth} small text-muted">{escape(ind.code)}</td>'
             f'<td class="ps-4">{name}</td>'
             f'<td class="num">{self.weight(ind.weight)}</td>'
-            f"<td>{escape(item.baseline)}</td>{targets}<td>{escape(item.value)}</td>"
+            f"<td>{escape(item.baseline)}</td>{targets}<td>{escape(item.value)}{previous_html(item.previous)}</td>"
             f'<td class="score-cell">{score}</td>{"<td></td>" if self.edit else ""}</tr>\n'
         )
 

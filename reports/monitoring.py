@@ -15,6 +15,7 @@ from io import BytesIO
 
 from consuntivi.models import Round
 from consuntivi.monitoring import MonitoringState, monitoring_state, year_fraction
+from consuntivi.year_over_year import previous_results
 from indicators.notation import format_target
 from indicators.scoring import BAND_ACHIEVED, BAND_NONE, BAND_NOT_ACHIEVED, BAND_PARTIAL
 from perfplan.formats import date_it, number_it, percent_it
@@ -52,6 +53,7 @@ class RiskRow:
     value: str
     expected: str
     reasons: tuple[str, ...]
+    previous: tuple[str, ...] = ()  # the indicator's final results of the years before («2016: 350 N. (100,00 %)»)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def report_from_state(state: MonitoringState, *, today: dt.date) -> MonitoringRe
             )
         )
     year = scoring.year
+    at_risk = [risk.indicator.pk for item in state.objectives for risk in item.indicators]
+    previous = previous_results(plan=plan, year=year, tree=tree, indicator_ids=at_risk)
     risks = []
     for item in state.objectives:
         area = item.path[0] if item.path else item.objective
@@ -126,6 +130,7 @@ def report_from_state(state: MonitoringState, *, today: dt.date) -> MonitoringRe
                     value=risk.value,
                     expected=number_it(expected, 2) if expected is not None else "",
                     reasons=tuple(risk.reasons),
+                    previous=tuple(result.text for result in previous.get(ind.pk, ())),
                 )
             )
     missing = []
@@ -226,7 +231,9 @@ def monitoring_docx(report: MonitoringReport) -> bytes:
                     risk.objective,
                     risk.indicator,
                     risk.target,
-                    risk.value + (f" (atteso {risk.expected})" if risk.expected else ""),
+                    risk.value
+                    + (f" (atteso {risk.expected})" if risk.expected else "")
+                    + ("\nAnni precedenti:\n" + "\n".join(risk.previous) if risk.previous else ""),
                     "\n".join(risk.reasons),
                 )
                 for risk in report.risks

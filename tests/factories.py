@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from openpyxl import Workbook
 
-from plans.models import Ente, OrgUnit, Profile
+from plans.models import Ente, OrgUnit, Plan, Profile
+from workbook.plan_import import plan_import
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PASSWORD = "una-password-di-prova"
@@ -114,3 +115,24 @@ def make_user(username: str, role: str | None, ente: Ente | None, *, units: list
     for unit in units:
         unit.leaders.add(user)
     return user
+
+
+INDICATOR_HEADER = ["Codice obiettivo", "Codice indicatore", "Nome", "Algoritmo", "Unità", "Polarità", "Peso"]
+VALUES_HEADER = ["Codice obiettivo", "Codice indicatore", "Nome", "Anno", "Valore", "Numeratore", "Denominatore"]
+
+
+def plan_with_values(title: str, years: range, indicators: list[list], values: list[list], ente: str = "YY"):
+    """A plan of the base tree (objectives 1, 101, 1011.01, 1011.0101) with these indicators, targets and final
+    values, imported as a workbook. indicators: [objective, code, name, unit, polarity, target of every year];
+    values: [objective, code, name, year, value, numerator, denominator]."""
+    fields = {"Titolo": title, "Anno inizio": years[0], "Anno fine": years[-1], "Codice ente": ente}
+    piano = [[name, fields.get(name, value)] for name, value in BASE_SHEETS["Piano"]]
+    header = INDICATOR_HEADER + [f"Target {y}" for y in years]
+    rows = [
+        [obj, code, name, "", unit, polarity, None, *targets]
+        for obj, code, name, unit, polarity, *targets in indicators
+    ]
+    content = sheets(Piano=piano, Indicatori=[header, *rows], Consuntivi=[VALUES_HEADER, *values])
+    report = plan_import(source=workbook_bytes(content))
+    assert report.ok, report.errors[:3]
+    return Plan.objects.get(pk=report.plan_id)

@@ -4,7 +4,8 @@ DM 132/2022 puts the plan in the PIAO's section 2 «Valore pubblico, performance
 of Valore pubblico, 2.2 the performance tree with its indicators and the year's targets, 2.3 the measures against
 corruption (written by another office: here only their references). A plan not flagged PIAO prints as the plain
 Piano della performance from the same data and templates: its tree, and its impatti when it has any.
-Read in a constant number of queries (the tree loader's five, the impatti's four, one for 2.3).
+Read in a constant number of queries (the tree loader's five, the previous years' results' four, the impatti's four,
+one for 2.3).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from consuntivi.year_over_year import previous_results
 from indicators.models import IndicatorUnit
 from perfplan.formats import date_it, number_it
 from plans.models import Level, Plan, PlanKind
@@ -80,6 +82,7 @@ class TreeLine:
     level_label: str = ""
     owner: str = ""  # the objective's unit or responsabile
     public_values: str = ""  # codes of the impatti the (strategic) objective serves
+    previous: tuple[str, ...] = ()  # the indicator's final results of the years before («2016: 350 N. (100,00 %)»)
 
 
 @dataclass
@@ -214,6 +217,7 @@ def _impact_block(heading: Heading, item, years: list[int]) -> ImpactBlock:
 
 def _areas(plan: Plan, year: int, impacts, data: PiaoData, *, level: int) -> list[AreaBlock]:
     tree = plan_tree_rows(plan=plan, year=year)
+    previous = previous_results(plan=plan, year=year, tree=tree)
     served: dict[int, list[str]] = {}
     for item in impacts:
         for objective in item.objectives.all():
@@ -253,6 +257,7 @@ def _areas(plan: Plan, year: int, impacts, data: PiaoData, *, level: int) -> lis
                     unit=str(UNIT_TEXT.get(ind.unit, "")),
                     baseline=_baseline_text(baseline.raw, baseline.year) if baseline else "",
                     target=target.raw if target else "",
+                    previous=tuple(result.text for result in previous.get(ind.pk, ())),
                 )
             )
     return areas

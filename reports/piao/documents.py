@@ -78,7 +78,8 @@ def piao_docx(data: PiaoData) -> bytes:
     _heading(doc, data.section_perf)
     doc.add_paragraph(
         "Aree strategiche, obiettivi strategici e operativi con i loro indicatori: pesi (relativi tra i nodi "
-        f"fratelli), unità di misura, baseline e target dell'anno {data.year}."
+        "fratelli), unità di misura, baseline, risultati finali degli anni precedenti (ove registrati in perfplan) e "
+        f"target dell'anno {data.year}."
     )
     _tree(doc, data)
     if data.section_risk is not None:
@@ -256,9 +257,11 @@ def _tree(doc, data: PiaoData) -> None:
                 row = [line.code, f"{indent}{line.level_label}: {line.text}", line.weight, "", "", "", line.owner]
                 rows.append(row + [line.public_values] * served)
             else:
-                row = [line.code, f"{indent}{line.text}", line.weight, line.unit, line.baseline, line.target, ""]
+                baseline = "\n".join([line.baseline, *(["Anni precedenti:", *line.previous] if line.previous else [])])
+                row = [line.code, f"{indent}{line.text}", line.weight, line.unit, baseline.strip(), line.target, ""]
                 rows.append(row + [""] * served)
-        headers = ["Codice", "Obiettivo / indicatore", "Peso", "Unità", "Baseline", f"Target {data.year}", "Struttura"]
+        headers = ["Codice", "Obiettivo / indicatore", "Peso", "Unità", "Baseline e anni precedenti"]
+        headers += [f"Target {data.year}", "Struttura"]
         widths = [2.2, 9.5, 1.4, 1.4, 2.8, 3.2, 3.4] if served else [2.2, 11.3, 1.4, 1.4, 2.8, 3.2, 3.4]
         _table(doc, headers + ["Valore pubblico"] * served, rows, widths + [1.8] * served, bold_rows=bold)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import ngettext
 
-from indicators.notation import Unit, with_unit
+from indicators.notation import Unit, number_text, unit_of, value_text
 from indicators.scoring import (
     BAND_ACHIEVED,
     BAND_NONE,
@@ -25,7 +25,7 @@ from indicators.scoring import (
     NodeScore,
     round2,
 )
-from perfplan.formats import number_it, percent_it, value_it
+from perfplan.formats import number_it, percent_it
 from plans.models import MAX_LOGO_BYTES, Level, Objective, ObjectiveKind, OrgUnit, logo_dimensions_ok
 from reports.bilancio import bilancio_totals
 from reports.charts import BAND_SYMBOLS
@@ -33,6 +33,7 @@ from reports.sections.data import AreaBlock, BandView, Footnote, IndicatorRow, N
 
 if TYPE_CHECKING:
     from consuntivi.scores import PlanScoring
+    from consuntivi.year_over_year import PastResult
     from reports.sections.context import RelazioneContext
 
 BAND_WORDS = {
@@ -48,28 +49,6 @@ BAND_WORDS = {
 
 def band_view(code: str) -> BandView:
     return BandView(code, BAND_SYMBOLS.get(code, "–"), BAND_WORDS.get(code, "N/D"))
-
-
-def unit_of(unit: str) -> Unit | None:
-    try:
-        return Unit(unit) if unit else None
-    except ValueError:
-        return None
-
-
-def value_text(value, unit: Unit | None) -> str:
-    """A consuntivo as the reader expects it: `382 N.`, `87,35 %`, `30/09/2017`, `SI`."""
-    if isinstance(value, Decimal):
-        return with_unit(number_text(value, unit), unit)
-    return value_it(value, empty="N/D")  # SI/NO, a date, a level
-
-
-def number_text(value: Decimal, unit: Unit | None) -> str:
-    """One format per unit: percentages always with two decimals (`100,00`, `94,23`), other amounts whole when they
-    are whole (`389.727`), else with two decimals (`1,15`)."""
-    if unit == Unit.PERCENT or value != value.to_integral_value():
-        return number_it(round2(value), 2)
-    return number_it(value, 0)
 
 
 def weight_text(weight: Decimal | None, siblings_total: Decimal | None) -> str:
@@ -196,8 +175,12 @@ def baseline_text(baseline, unit: Unit | None) -> str:
     return f"baseline {baseline.year}: {shown}" if baseline.year else f"baseline: {shown}"
 
 
-def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
-    """Each indicator's row, once (3.1, 3.2, 1.3, section 4 and the deviations reuse them)."""
+def indicator_table(
+    scoring: PlanScoring, year: int, previous: dict[int, list[PastResult]] | None = None
+) -> IndicatorTable:
+    """Each indicator's row, once (3.1, 3.2, 1.3, section 4 and the deviations reuse them); `previous`: the final
+    results of the years before (consuntivi.year_over_year), printed under the value as «Anni precedenti»."""
+    previous = previous or {}
     tree, result = scoring.tree, scoring.result
     shares = shares_of(result)
     rows: dict[int, IndicatorRow] = {}
@@ -243,6 +226,7 @@ def indicator_table(scoring: PlanScoring, year: int) -> IndicatorTable:
                 measure_lines=measures_text(measurement, unit),
                 source=ind.source,
                 baseline_text=baseline_text(tree.baseline_of.get(ind.pk), unit),
+                previous_lines=[result.text for result in previous.get(ind.pk, ())],
             )
             if score is not None and score.status == OVERRIDDEN:
                 row.footnote = len(footnotes) + 1

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from consuntivi.scores import PlanScoring, plan_score
+from consuntivi.year_over_year import previous_results
 from plans.models import Ente, Objective, Plan, PlanRevision, PlanYear
 from reports.models import (
     ArtifactKind,
@@ -132,6 +133,6 @@ def load(
         artifact=final_artifact(relazione=relazione) if saved else None,
         revisions=list(PlanRevision.objects.filter(plan=plan).order_by("created_at", "id")),
         plan_year=pending.plan_year if pending is not None else PlanYear.objects.filter(plan=plan, year=year).first(),
-        indicators=indicator_table(scoring, year),
+        indicators=indicator_table(scoring, year, previous_results(plan=plan, year=year, tree=scoring.tree)),
         shares=shares_of(scoring.result),
     )

@@ -60,6 +60,7 @@ class IndicatorRow:
     measure_lines: list[str] = field(default_factory=list)  # the operands, one per line
     source: str = ""  # fonte
     baseline_text: str = ""
+    previous_lines: list[str] = field(default_factory=list)  # «2016: 350 N. (100,00 %)», newest first
 
 
 @dataclass

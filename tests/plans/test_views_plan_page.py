@@ -47,6 +47,22 @@ def test_another_year_without_consuntivi_shows_not_measured(client, planner, sma
     assert "consuntivo mancante" in page
 
 
+def test_each_indicator_shows_the_previous_years_results_beside_this_years(client, oiv, small_plan):
+    page = login(client, oiv).get(small_plan.get_absolute_url() + "?anno=2018").content.decode()
+    # 2017: F1 382 against >= 350 → 100,00 %; Tempo medio 2900 / 100 = 29 gg against <= 25 → 25 / 29 = 86,21 %.
+    hidden = '<span class="visually-hidden">Anni precedenti: </span>'
+    assert f'{hidden}<span class="text-nowrap">2017: 382 N. (100,00 %)</span>' in page
+    assert f'{hidden}<span class="text-nowrap">2017: 29 gg (86,21 %)</span>' in page
+    # The deadline indicator has no 2017 value: nothing under it. And 2017 has no year before it in perfplan.
+    assert page.count("Anni precedenti: ") == 2
+    first_year = login(client, oiv).get(small_plan.get_absolute_url() + "?anno=2017").content.decode()
+    assert "Anni precedenti" not in first_year
+
+
+def test_another_entes_user_does_not_reach_the_previous_years(client, outsider, small_plan):
+    assert login(client, outsider).get(small_plan.get_absolute_url() + "?anno=2018").status_code == 404
+
+
 def test_the_why_panel_explains_a_score_step_by_step(client, oiv, small_plan):
     login(client, oiv)
     os_101 = Objective.objects.get(plan=small_plan, code="101")

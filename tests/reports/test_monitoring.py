@@ -19,6 +19,7 @@ from consuntivi.models import Measurement
 from consuntivi.services import risk_flag_set
 from reports.monitoring import monitoring_docx, monitoring_pdf, monitoring_report
 from tests.consuntivi.factories import entry_plan, indicator, open_round, people
+from tests.factories import plan_with_values
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2017, 7, 15)
@@ -108,3 +109,23 @@ def test_the_command_refuses_a_date_before_any_round_and_an_unknown_format(plan,
         call_command(
             "render_monitoraggio", str(plan.pk), "--year", "2017", "--al", "30/06/2017", "-o", str(tmp_path / "m.odt")
         )
+
+
+def test_an_indicator_at_risk_shows_its_previous_years_in_the_report(plan, semester):
+    """The ente's earlier plan (2014-2016) has F1 under the same objective 101: its 2016 result prints beside the
+    value at 30/06/2017, in the report's data, the PDF and the DOCX."""
+    plan_with_values(
+        "Piano della performance 2014-2016",
+        range(2014, 2017),
+        [["101", "F1", "Pubblicazioni sul sito camerale", "N.", "crescente", "", "", ">= 300"]],
+        [["101", "F1", "", 2016, "320", None, None]],
+        ente=plan.ente.code,
+    )
+    report = monitoring_report(plan=plan, year=2017, at=dt.date(2017, 6, 30), today=TODAY)
+    f1 = next(risk for risk in report.risks if risk.indicator.startswith("F1"))
+    assert f1.previous == ("2016: 320 N. (100,00 %)",)  # 320 against >= 300: met, 100 %
+    assert all(risk.previous == () for risk in report.risks if risk is not f1)
+    text = " ".join("".join(page.extract_text() for page in PdfReader(BytesIO(monitoring_pdf(report))).pages).split())
+    assert "Anni precedenti: 2016: 320 N. (100,00 %)" in text
+    cells = [c.text for t in Document(BytesIO(monitoring_docx(report))).tables for row in t.rows for c in row.cells]
+    assert "150 (atteso 173,56)\nAnni precedenti:\n2016: 320 N. (100,00 %)" in cells

@@ -1,5 +1,6 @@
 import hashlib
 import re
+import subprocess
 from io import BytesIO
 
 import pytest
@@ -347,3 +348,16 @@ def test_the_validated_pdf_rendered_in_chunks_is_stored_once_and_numbered_throug
     assert "validato la Relazione sulla performance 2017 in data 28/06/2018" in " ".join(pages).replace("\n", " ")
     assert_sommario_matches_pages(pages)
     assert_archivable_and_tagged(content)
+
+
+def test_the_relazione_prints_each_indicators_previous_years_beside_the_result(small_plan, tmp_path):
+    """Year 2018 of the small plan has no consuntivi yet; 2017's final results are printed under each value."""
+    rendered = relazione_render_pdf(plan=small_plan, year=2018)
+    path = tmp_path / "relazione-2018.pdf"
+    path.write_bytes(rendered.content)
+    text = flat(subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True).stdout.decode())
+    # 2017, hand calculation: F1 382 against >= 350 → 100,00 %; Tempo medio 2900 / 100 = 29 gg against <= 25 →
+    # 25 / 29 = 86,21 %. The deadline indicator has no 2017 value: no line.
+    assert "Anni precedenti: 2017: 382 N. (100,00 %)" in text
+    assert "Anni precedenti: 2017: 29 gg (86,21 %)" in text
+    assert text.count("Anni precedenti:") == 2  # in 3.1; 3.2 has the deadline indicator only, with no 2017 value

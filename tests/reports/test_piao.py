@@ -124,3 +124,22 @@ def test_render_piao_refuses_a_bad_format_or_year(rf_plan, tmp_path, year, outpu
 def test_render_piao_refuses_an_unknown_plan(db, tmp_path):
     with pytest.raises(CommandError, match="Piano 999 non trovato"):
         call_command("render_piao", 999, "--year", "2021", "-o", str(tmp_path / "x.pdf"))
+
+
+def test_the_piano_prints_each_indicators_previous_years_beside_its_baseline(small_plan):
+    """Year 2018 of the small plan: 2017's final results under the baseline, in the PDF and in the DOCX."""
+    data = piao_data(plan=small_plan, year=2018)
+    lines = {line.text: line.previous for area in data.areas for line in area.lines if line.kind == "indicator"}
+    # 2017, hand calculation: F1 382 against >= 350 → 100,00 %; Tempo medio 2900 / 100 = 29 gg against <= 25 →
+    # 25 / 29 = 86,21 %; the deadline indicator has no 2017 value.
+    assert lines == {
+        "Pubblicazioni sul sito camerale": ("2017: 382 N. (100,00 %)",),
+        "Tempo medio di pagamento": ("2017: 29 gg (86,21 %)",),
+        "Report pubblicati entro la scadenza": (),
+    }
+    text = flat("\n".join(pdf_pages(piao_pdf(data)[0])))
+    assert "382 (2016) Anni precedenti: 2017: 382 N. (100,00 %)" in text
+    cells = [
+        cell.text for table in Document(BytesIO(piao_docx(data))).tables for row in table.rows for cell in row.cells
+    ]
+    assert "18\nAnni precedenti:\n2017: 29 gg (86,21 %)" in cells
