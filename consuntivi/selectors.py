@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import F, IntegerField, QuerySet
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import ngettext
 
@@ -63,6 +63,7 @@ def round_for_user(*, user, round_id: int) -> Round:
 def round_year_state(*, data_round: Round) -> str:
     state = (
         PlanYear.objects.filter(plan_id=data_round.plan_id, year=data_round.year)
+        .order_by()  # one row: PlanYear's ordering would join the plan and the ente
         .values_list("state", flat=True)
         .first()
     )
@@ -71,7 +72,7 @@ def round_year_state(*, data_round: Round) -> str:
 
 def units_led_by(*, user, units: list[OrgUnit]) -> set[int]:
     """The units a Responsabile leads and all their sub-units (ids), among the ente's `units`."""
-    led = set(user.led_units.values_list("pk", flat=True))
+    led = set(user.led_units.order_by().values_list("pk", flat=True))
     children: dict[int | None, list[int]] = defaultdict(list)
     for unit in units:
         children[unit.parent_id].append(unit.pk)
@@ -321,6 +322,34 @@ def _entry_row(
     )
 
 
+def _only(queryset: QuerySet):
+    """The one row of a unique lookup, or None: get() drops the model's ordering, which first() keeps (Target's
+    and Indicator's sort through the plan and the ente: joins that cost more than the lookup itself)."""
+    try:
+        return queryset.get()
+    except queryset.model.DoesNotExist:
+        return None
+
+
+def effective_unit_of(objective: Objective) -> int | None:
+    """The unit of one objective as effective_units gives it (its own, else its nearest ancestor's), without reading
+    the tree: one recursive query up its ancestors, which stops at the first unit (at most PLAN_MAX_TREE_DEPTH)."""
+    if objective.org_unit_id is not None or objective.parent_id is None:
+        return objective.org_unit_id
+    table = Objective._meta.db_table
+    sql = (
+        f"WITH RECURSIVE chain(id, parent_id, org_unit_id, depth) AS ("  # noqa: S608 - table name from the model
+        f" SELECT id, parent_id, org_unit_id, 1 FROM {table} WHERE id = %s"
+        f" UNION ALL SELECT o.id, o.parent_id, o.org_unit_id, c.depth + 1 FROM {table} o"
+        f" JOIN chain c ON o.id = c.parent_id WHERE c.org_unit_id IS NULL AND c.depth < %s)"
+        " SELECT org_unit_id FROM chain WHERE org_unit_id IS NOT NULL ORDER BY depth LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [objective.parent_id, max_tree_depth()])
+        found = cursor.fetchone()
+    return found[0] if found else None
+
+
 def one_indicator_tree(plan: Plan, indicator: Indicator, target: Target | None, baseline: Baseline | None) -> PlanTree:
     """A PlanTree holding one indicator's target and baseline: what scoring that indicator reads."""
     return PlanTree(
@@ -335,30 +364,24 @@ def one_indicator_tree(plan: Plan, indicator: Indicator, target: Target | None, 
 
 def entry_row(*, data_round: Round, indicator_id: int, unit_ids: set[int]) -> EntryRow | None:
     """The row of one indicator when round_data(unit_ids=…) would list it, else None; read alone, without the rest of
-    the plan: six queries whatever the size of the plan, for the requests of a single row (its save, its preview).
-
-    The effective unit (the objective's own, else its nearest ancestor's, as effective_units) comes from one query
-    that climbs the objective's ancestors by joins, as many as the tree may be deep (PLAN_MAX_TREE_DEPTH).
-    """
+    the plan: at most seven small queries whatever the size of the plan, for the requests of a single row (its save,
+    its preview)."""
     plan = data_round.plan
-    chain = [F("objective__" + "parent__" * n + "org_unit") for n in range(max(2, max_tree_depth()))]
-    ind = (
-        Indicator.objects.filter(pk=indicator_id, objective__plan_id=plan.pk)
-        .select_related("objective")
-        .annotate(effective_unit_id=Coalesce(*chain, output_field=IntegerField()))
-        .first()
-    )
-    if ind is None or ind.effective_unit_id not in unit_ids:
+    ind = _only(Indicator.objects.filter(pk=indicator_id, objective__plan_id=plan.pk).select_related("objective"))
+    if ind is None:
+        return None
+    unit_id = effective_unit_of(ind.objective)
+    if unit_id is None or unit_id not in unit_ids:
         return None
     year = data_round.year
-    target = Target.objects.filter(indicator=ind, year=year, is_current=True).first()
+    target = _only(Target.objects.filter(indicator=ind, year=year, is_current=True))
     if not is_measured(ind, target):
         return None
-    baseline = Baseline.objects.filter(indicator=ind).first()
-    measurement = Measurement.objects.select_related("updated_by").filter(round=data_round, indicator=ind).first()
+    baseline = _only(Baseline.objects.filter(indicator=ind))
+    measurement = _only(Measurement.objects.select_related("updated_by").filter(round=data_round, indicator=ind))
     previous = None
     if year - 1 in plan.years:
-        previous = Measurement.objects.filter(round__plan=plan, round__final=True, year=year - 1, indicator=ind).first()
+        previous = _only(Measurement.objects.filter(round__plan=plan, round__final=True, year=year - 1, indicator=ind))
     evidence = (
         list(Evidence.objects.filter(measurement=measurement).order_by("uploaded_at", "id"))
         if measurement is not None
@@ -367,7 +390,7 @@ def entry_row(*, data_round: Round, indicator_id: int, unit_ids: set[int]) -> En
     return _entry_row(
         ind,
         ind.objective,
-        ind.effective_unit_id,
+        unit_id,
         one_indicator_tree(plan, ind, target, baseline),
         year,
         plan.scoring_rules(),
@@ -451,7 +474,7 @@ def user_unit_ids(*, user, data_round: Round) -> set[int]:
     """Units whose consuntivi the user may write in this round's ente (a Responsabile's own and sub-units)."""
     if not can(user, Action.MEASUREMENT_ENTER):
         return set()
-    units = list(OrgUnit.objects.filter(ente_id=data_round.plan.ente_id).only("pk", "parent_id"))
+    units = list(OrgUnit.objects.filter(ente_id=data_round.plan.ente_id).order_by().only("pk", "parent_id"))
     return units_led_by(user=user, units=units)
 
 
