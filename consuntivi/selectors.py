@@ -1,7 +1,8 @@
 """Reads for consuntivi (issue 5): rounds, «I miei indicatori», the review of a round — constant query counts.
 
 A round's page loads the plan tree once (consuntivi.trees.plan_tree_with_values, six queries) plus this round's
-consuntivi, last year's final values and the evidence, then assembles everything in memory. Achievements come
+consuntivi, last year's final values and the evidence, then assembles everything in memory. One row's own requests
+(its save, its live preview) read that row alone (entry_row), whatever the size of the plan. Achievements come
 from the scoring core (indicators.scoring.score_indicator) on the same plain inputs plan_score uses.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import ngettext
@@ -21,6 +23,7 @@ from indicators.formula import FormulaError, parse_formula
 from indicators.models import Baseline, Indicator, IndicatorUnit, Target
 from indicators.notation import Kind, format_target
 from indicators.scoring import IndicatorScore, score_indicator
+from perfplan.limits import max_tree_depth
 from perfplan.permissions import Action, can
 from plans.lifecycle import Write, write_refusal
 from plans.models import Objective, OrgUnit, Plan, PlanYear, YearState
@@ -60,6 +63,7 @@ def round_for_user(*, user, round_id: int) -> Round:
 def round_year_state(*, data_round: Round) -> str:
     state = (
         PlanYear.objects.filter(plan_id=data_round.plan_id, year=data_round.year)
+        .order_by()  # one row: PlanYear's ordering would join the plan and the ente
         .values_list("state", flat=True)
         .first()
     )
@@ -68,7 +72,7 @@ def round_year_state(*, data_round: Round) -> str:
 
 def units_led_by(*, user, units: list[OrgUnit]) -> set[int]:
     """The units a Responsabile leads and all their sub-units (ids), among the ente's `units`."""
-    led = set(user.led_units.values_list("pk", flat=True))
+    led = set(user.led_units.order_by().values_list("pk", flat=True))
     children: dict[int | None, list[int]] = defaultdict(list)
     for unit in units:
         children[unit.parent_id].append(unit.pk)
@@ -212,17 +216,15 @@ def formula_variables(formula: str) -> tuple[str, ...]:
     return parsed.variables if parsed is not None else ()
 
 
-def entry_row_saved(*, data_round: Round, row: EntryRow, score: IndicatorScore | None) -> EntryRow:
-    """A row after its own save: its consuntivo and attachments read again (two queries) and the score of the saved
-    values (the service scored them before writing), instead of the whole round read again."""
+def entry_row_saved(*, data_round: Round, row: EntryRow, score: IndicatorScore | None, uploaded: bool) -> EntryRow:
+    """A row after its own save: its consuntivo read again (one query; its attachments too when some were
+    `uploaded`) and the score of the saved values (the service scored them before writing)."""
     measurement = (
         Measurement.objects.select_related("updated_by").filter(round=data_round, indicator=row.indicator).first()
     )
-    evidence = (
-        list(Evidence.objects.filter(measurement=measurement).order_by("uploaded_at", "id"))
-        if measurement is not None
-        else []
-    )
+    evidence = row.evidence
+    if uploaded and measurement is not None:
+        evidence = list(Evidence.objects.filter(measurement=measurement).order_by("uploaded_at", "id"))
     return replace(row, measurement=measurement, score=score or row.score, evidence=evidence)
 
 
@@ -239,6 +241,16 @@ def formula_is_ratio(formula: str, unit: str) -> bool:
     if formula.strip():
         return "/" in formula  # prose such as «pratiche evase / pratiche ricevute»
     return unit == IndicatorUnit.PERCENT
+
+
+def values_refusal(*, data_round: Round, year_state: str) -> str | None:
+    """Why the round's year takes no values now (the lifecycle guard's words), or None."""
+    return write_refusal(action=Write.MEASUREMENT, year=data_round.year, states={data_round.year: year_state})
+
+
+def accepts_values(*, data_round: Round, year_state: str) -> bool:
+    """Whether the units may write in the round: the round is open and its year's state allows it."""
+    return data_round.state == "open" and values_refusal(data_round=data_round, year_state=year_state) is None
 
 
 @dataclass
@@ -261,17 +273,131 @@ class RoundData:
     @property
     def refusal(self) -> str | None:
         """Why the year takes no values now (the lifecycle guard's words), or None."""
-        return write_refusal(action=Write.MEASUREMENT, year=self.round.year, states={self.round.year: self.year_state})
+        return values_refusal(data_round=self.round, year_state=self.year_state)
 
     @property
     def accepts_values(self) -> bool:
-        return self.round.state == "open" and self.refusal is None
+        return accepts_values(data_round=self.round, year_state=self.year_state)
 
     def block(self, unit_id: int) -> UnitBlock | None:
         return next((b for b in self.blocks if b.unit.pk == unit_id), None)
 
     def row(self, indicator_id: int) -> EntryRow | None:
         return next((r for b in self.blocks for r in b.rows if r.indicator.pk == indicator_id), None)
+
+
+def is_measured(ind: Indicator, target: Target | None) -> bool:
+    """Whether an indicator is a row of its year's rounds: a target that year (not N/D), and not derived (a derived
+    value is the score of its children, never typed)."""
+    return target is not None and target.kind != Kind.NONE and not ind.derived
+
+
+def _entry_row(
+    ind: Indicator,
+    node: Objective,
+    unit_id: int,
+    tree: PlanTree,
+    year: int,
+    rules,
+    *,
+    measurement: Measurement | None,
+    previous: Measurement | None,
+    evidence: list[Evidence],
+) -> EntryRow:
+    """One row, from the indicator's rows already read (`tree` holds at least its target and baseline)."""
+    return EntryRow(
+        indicator=ind,
+        objective=node,
+        unit_id=unit_id,
+        year=year,
+        target=tree.targets_of[ind.pk][year],
+        baseline=tree.baseline_of.get(ind.pk),
+        previous=previous,
+        measurement=measurement,
+        score=score_indicator(indicator_input(ind, tree, year, measurement), rules),
+        variables=formula_variables(ind.formula),
+        ratio=formula_is_ratio(ind.formula, ind.unit)
+        or (measurement is not None and measurement.numerator is not None),
+        evidence=evidence,
+    )
+
+
+def _only(queryset: QuerySet):
+    """The one row of a unique lookup, or None: get() drops the model's ordering, which first() keeps (Target's
+    and Indicator's sort through the plan and the ente: joins that cost more than the lookup itself)."""
+    try:
+        return queryset.get()
+    except queryset.model.DoesNotExist:
+        return None
+
+
+def effective_unit_of(objective: Objective) -> int | None:
+    """The unit of one objective as effective_units gives it (its own, else its nearest ancestor's), without reading
+    the tree: one recursive query up its ancestors, which stops at the first unit (at most PLAN_MAX_TREE_DEPTH)."""
+    if objective.org_unit_id is not None or objective.parent_id is None:
+        return objective.org_unit_id
+    table = Objective._meta.db_table
+    sql = (
+        f"WITH RECURSIVE chain(id, parent_id, org_unit_id, depth) AS ("  # noqa: S608 - table name from the model
+        f" SELECT id, parent_id, org_unit_id, 1 FROM {table} WHERE id = %s"
+        f" UNION ALL SELECT o.id, o.parent_id, o.org_unit_id, c.depth + 1 FROM {table} o"
+        f" JOIN chain c ON o.id = c.parent_id WHERE c.org_unit_id IS NULL AND c.depth < %s)"
+        " SELECT org_unit_id FROM chain WHERE org_unit_id IS NOT NULL ORDER BY depth LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [objective.parent_id, max_tree_depth()])
+        found = cursor.fetchone()
+    return found[0] if found else None
+
+
+def one_indicator_tree(plan: Plan, indicator: Indicator, target: Target | None, baseline: Baseline | None) -> PlanTree:
+    """A PlanTree holding one indicator's target and baseline: what scoring that indicator reads."""
+    return PlanTree(
+        plan=plan,
+        objectives=[],
+        depth={},
+        children_of={},
+        targets_of={indicator.pk: {target.year: target}} if target is not None else {},
+        baseline_of={indicator.pk: baseline} if baseline is not None else {},
+    )
+
+
+def entry_row(*, data_round: Round, indicator_id: int, unit_ids: set[int]) -> EntryRow | None:
+    """The row of one indicator when round_data(unit_ids=…) would list it, else None; read alone, without the rest of
+    the plan: at most seven small queries whatever the size of the plan, for the requests of a single row (its save,
+    its preview)."""
+    plan = data_round.plan
+    ind = _only(Indicator.objects.filter(pk=indicator_id, objective__plan_id=plan.pk).select_related("objective"))
+    if ind is None:
+        return None
+    unit_id = effective_unit_of(ind.objective)
+    if unit_id is None or unit_id not in unit_ids:
+        return None
+    year = data_round.year
+    target = _only(Target.objects.filter(indicator=ind, year=year, is_current=True))
+    if not is_measured(ind, target):
+        return None
+    baseline = _only(Baseline.objects.filter(indicator=ind))
+    measurement = _only(Measurement.objects.select_related("updated_by").filter(round=data_round, indicator=ind))
+    previous = None
+    if year - 1 in plan.years:
+        previous = _only(Measurement.objects.filter(round__plan=plan, round__final=True, year=year - 1, indicator=ind))
+    evidence = (
+        list(Evidence.objects.filter(measurement=measurement).order_by("uploaded_at", "id"))
+        if measurement is not None
+        else []
+    )
+    return _entry_row(
+        ind,
+        ind.objective,
+        unit_id,
+        one_indicator_tree(plan, ind, target, baseline),
+        year,
+        plan.scoring_rules(),
+        measurement=measurement,
+        previous=previous,
+        evidence=evidence,
+    )
 
 
 def round_data(*, data_round: Round, unit_ids: set[int] | None = None) -> RoundData:
@@ -304,25 +430,19 @@ def round_data(*, data_round: Round, unit_ids: set[int] | None = None) -> RoundD
         if unit_id is None or (unit_ids is not None and unit_id not in unit_ids):
             continue
         for ind in tree.indicators_of.get(node.pk, []):
-            target = tree.targets_of.get(ind.pk, {}).get(data_round.year)
-            if target is None or target.kind == Kind.NONE or ind.derived:
+            if not is_measured(ind, tree.targets_of.get(ind.pk, {}).get(data_round.year)):
                 continue
             measurement = measurements.get(ind.pk)
-            score = score_indicator(indicator_input(ind, tree, data_round.year, measurement), rules)
             rows_of[unit_id].append(
-                EntryRow(
-                    indicator=ind,
-                    objective=node,
-                    unit_id=unit_id,
-                    year=data_round.year,
-                    target=target,
-                    baseline=tree.baseline_of.get(ind.pk),
-                    previous=previous.get(ind.pk),
+                _entry_row(
+                    ind,
+                    node,
+                    unit_id,
+                    tree,
+                    data_round.year,
+                    rules,
                     measurement=measurement,
-                    score=score,
-                    variables=formula_variables(ind.formula),
-                    ratio=formula_is_ratio(ind.formula, ind.unit)
-                    or (measurement is not None and measurement.numerator is not None),
+                    previous=previous.get(ind.pk),
                     evidence=evidence.get(measurement.pk, []) if measurement is not None else [],
                 )
             )
@@ -354,7 +474,7 @@ def user_unit_ids(*, user, data_round: Round) -> set[int]:
     """Units whose consuntivi the user may write in this round's ente (a Responsabile's own and sub-units)."""
     if not can(user, Action.MEASUREMENT_ENTER):
         return set()
-    units = list(OrgUnit.objects.filter(ente_id=data_round.plan.ente_id).only("pk", "parent_id"))
+    units = list(OrgUnit.objects.filter(ente_id=data_round.plan.ente_id).order_by().only("pk", "parent_id"))
     return units_led_by(user=user, units=units)
 
 

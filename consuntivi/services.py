@@ -35,7 +35,16 @@ from consuntivi.models import (
     RoundState,
 )
 from consuntivi.scores import indicator_input
-from consuntivi.selectors import EntryRow, RoundData, UnitStatus, round_data, user_unit_ids, year_close_pending
+from consuntivi.selectors import (
+    EntryRow,
+    RoundData,
+    UnitStatus,
+    entry_row,
+    one_indicator_tree,
+    round_data,
+    user_unit_ids,
+    year_close_pending,
+)
 from indicators.models import Indicator
 from indicators.scoring import MISSING, IndicatorScore, score_indicator
 from perfplan.audit import audited, record_bulk
@@ -45,7 +54,6 @@ from perfplan.permissions import Action, require
 from plans.checklist import plan_checklist
 from plans.lifecycle import Write, plan_year_get, plan_year_transition, require_open
 from plans.models import OrgUnit, Plan, PlanYear, YearState
-from plans.selectors import PlanTree
 
 EDITABLE_BY_UNIT = (
     MeasurementStatus.DRAFT,
@@ -265,20 +273,9 @@ def _scratch(row: EntryRow, values: EntryValues) -> Measurement:
     )
 
 
-def _one_indicator_tree(plan: Plan, indicator: Indicator, target, baseline) -> PlanTree:
-    return PlanTree(
-        plan=plan,
-        objectives=[],
-        depth={},
-        children_of={},
-        targets_of={indicator.pk: {target.year: target}} if target is not None else {},
-        baseline_of={indicator.pk: baseline} if baseline is not None else {},
-    )
-
-
 def measurement_preview(*, row: EntryRow, values: EntryValues, plan: Plan) -> IndicatorScore:
     """The live achievement of typed values: the scoring core on an unsaved consuntivo (no business logic in JS)."""
-    tree = _one_indicator_tree(plan, row.indicator, row.target, row.baseline)
+    tree = one_indicator_tree(plan, row.indicator, row.target, row.baseline)
     return score_indicator(indicator_input(row.indicator, tree, row.year, _scratch(row, values)), plan.scoring_rules())
 
 
@@ -344,20 +341,25 @@ def accepted_measurement_create(
     return m
 
 
-def measurement_save(*, data_round: Round, user, values: EntryValues, data: RoundData | None = None) -> SaveResult:
+def measurement_save(
+    *, data_round: Round, user, values: EntryValues, data: RoundData | None = None, row: EntryRow | None = None
+) -> SaveResult:
     """Save one row's draft values in its own transaction, locked on that measurement's version only.
 
     A conflict (someone saved this same consuntivo since `values.version`) is reported in `result.conflicts`, a row
     the rules refuse in `result.errors`; nothing of the row is written then. Refuses (PermissionDenied) a closed
-    round, a validated year and an indicator outside the user's units. `data`: the user's round, when the caller
-    already read it (measurements_save, one read for every row).
+    round, a validated year and an indicator outside the user's units. Reads only that row (entry_row), unless the
+    caller already read it for this user (`row`: the row's own save) or read the user's round (`data`:
+    measurements_save, one read for every row).
     """
     require_round_open(data_round)
-    if data is None:
-        data = round_data(data_round=data_round, unit_ids=user_unit_ids(user=user, data_round=data_round))
+    if row is None and data is not None:
+        row = data.row(values.indicator_id)
+    elif row is None:
+        unit_ids = user_unit_ids(user=user, data_round=data_round)
+        row = entry_row(data_round=data_round, indicator_id=values.indicator_id, unit_ids=unit_ids)
     result = SaveResult()
-    row = data.row(values.indicator_id)
-    if row is None:
+    if row is None or row.indicator.pk != values.indicator_id:
         raise PermissionDenied("Puoi inserire i consuntivi solo degli indicatori delle tue unità organizzative.")
     current = row.measurement
     if current is None and values.is_empty:
@@ -605,8 +607,8 @@ def _require_flaggable(data_round: Round, indicator_id: int, user) -> None:
     """
     require(user, Action.MEASUREMENT_ENTER)
     require_open(plan=data_round.plan_id, action=Write.MEASUREMENT, year=data_round.year, error=PermissionDenied)
-    data = round_data(data_round=data_round, unit_ids=user_unit_ids(user=user, data_round=data_round))
-    if data.row(indicator_id) is None:
+    unit_ids = user_unit_ids(user=user, data_round=data_round)
+    if entry_row(data_round=data_round, indicator_id=indicator_id, unit_ids=unit_ids) is None:
         raise PermissionDenied("Puoi segnalare a rischio solo gli indicatori delle tue unità organizzative.")
 
 
@@ -797,8 +799,8 @@ def evidence_delete(*, evidence: Evidence, user) -> None:
     require_round_open(measurement.round)
     if measurement.round.plan.ente_id is None or measurement.indicator_id is None:
         raise PermissionDenied
-    rows = round_data(data_round=measurement.round, unit_ids=user_unit_ids(user=user, data_round=measurement.round))
-    if rows.row(measurement.indicator_id) is None:
+    unit_ids = user_unit_ids(user=user, data_round=measurement.round)
+    if entry_row(data_round=measurement.round, indicator_id=measurement.indicator_id, unit_ids=unit_ids) is None:
         raise PermissionDenied("Puoi rimuovere solo gli allegati delle tue unità organizzative.")
     if measurement.status not in EDITABLE_BY_UNIT:
         raise ValidationError("Il valore è già stato inviato: l'allegato non si può più rimuovere.")

@@ -19,13 +19,17 @@ from consuntivi.forms import EntryForm, ImportForm, ManualForm, ReasonForm, Retu
 from consuntivi.models import Evidence
 from consuntivi.scores import plan_score
 from consuntivi.selectors import (
+    EntryRow,
     RoundData,
+    accepts_values,
+    entry_row,
     entry_row_saved,
     late_blocks,
     measurement_history,
     round_data,
     round_data_for_user,
     round_for_user,
+    round_year_state,
     rounds_visible_to,
     user_unit_ids,
     year_close_pending,
@@ -352,14 +356,13 @@ def not_saved_message(count: int) -> str:
     ) % {"n": number_it(count)}
 
 
-def _row_response(request, data: RoundData, form: EntryForm, *, status=200, conflict=None, pending=None, saved=False):
-    row = form.row
+def _row_response(request, rnd, form: EntryForm, *, status=200, conflict=None, pending=None, saved=False):
     return render(
         request,
         "consuntivi/_entry_row.html",
         {
-            "round": data.round,
-            "row": row,
+            "round": rnd,
+            "row": form.row,
             "form": form,
             "editable": True,
             "conflict": conflict,
@@ -370,52 +373,66 @@ def _row_response(request, data: RoundData, form: EntryForm, *, status=200, conf
     )
 
 
+def _row_for_user(request, rnd, indicator_id: int) -> EntryRow | None:
+    """The user's row of the indicator, read alone (entry_row: whatever the size of the plan), or None."""
+    unit_ids = user_unit_ids(user=request.user, data_round=rnd)
+    return entry_row(data_round=rnd, indicator_id=indicator_id, unit_ids=unit_ids)
+
+
+def _mine_with(request, rnd, form: EntryForm, **kwargs):
+    """The whole page with this row's typed values and errors: a row saved without htmx and refused."""
+    data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=request.user, data_round=rnd))
+    return _render_mine(request, data, {**_entry_forms(data), form.row.indicator.pk: form}, **kwargs)
+
+
 @permission_required(Action.MEASUREMENT_ENTER)
 def measurement_save_view(request, round_id: int, indicator_id: int):
     """One row saved on its own (htmx): the row's new state and live achievement, or the row with its errors, or
     (409) both values when the same consuntivo was saved by someone else meanwhile. GET: the row as stored (the
-    «keep the stored value» choice). Without htmx the page is drawn again (or the browser sent back to it)."""
+    «keep the stored value» choice). Without htmx the page is drawn again (or the browser sent back to it).
+
+    Reads that row alone, never the round (issue 13 item 4: a save in a few milliseconds on any plan)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    unit_ids = user_unit_ids(user=request.user, data_round=rnd)
-    data = round_data(data_round=rnd, unit_ids=unit_ids)
-    row = data.row(indicator_id)
+    row = _row_for_user(request, rnd, indicator_id)
     if row is None:
         if not Indicator.objects.filter(pk=indicator_id).exists():
             raise Http404("Indicatore inesistente.")
         raise PermissionDenied("Puoi inserire i consuntivi solo degli indicatori delle tue unità organizzative.")
-    if not data.accepts_values or row.status not in (*EDITABLE_BY_UNIT, "mancante"):
+    open_ = accepts_values(data_round=rnd, year_state=round_year_state(data_round=rnd))
+    if not open_ or row.status not in (*EDITABLE_BY_UNIT, "mancante"):
         raise PermissionDenied("La rilevazione è chiusa o il valore non è modificabile.")
     htmx = request.headers.get("HX-Request") == "true"
     if request.method == "GET":
-        return _row_response(request, data, EntryForm(row=row))
+        return _row_response(request, rnd, EntryForm(row=row))
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     form = EntryForm(request.POST, request.FILES, row=row)
     if not form.is_valid():
-        if not htmx:
-            return _render_mine(request, data, {**_entry_forms(data), indicator_id: form})
-        return _row_response(request, data, form)
-    result = measurement_save(data_round=rnd, user=request.user, values=form.entry(), data=data)
+        return _row_response(request, rnd, form) if htmx else _mine_with(request, rnd, form)
+    values = form.entry()
+    result = measurement_save(data_round=rnd, user=request.user, values=values, row=row)
     conflict = result.conflicts.get(indicator_id)
     if not result.ok:
         _mark(form, result)
         pending = result.scores.get(indicator_id)
         if not htmx:
-            return _render_mine(
+            return _mine_with(
                 request,
-                data,
-                {**_entry_forms(data), indicator_id: form},
+                rnd,
+                form,
                 status=409 if conflict is not None else 200,
                 conflicts=result.conflicts,
                 pending={indicator_id: pending} if pending else {},
             )
-        return _row_response(request, data, form, status=409 if conflict else 200, conflict=conflict, pending=pending)
+        return _row_response(request, rnd, form, status=409 if conflict else 200, conflict=conflict, pending=pending)
     if not htmx:
         if result.saved:
             messages.success(request, saved_message(result.saved))
         return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#ind-{indicator_id}")
-    saved_row = entry_row_saved(data_round=rnd, row=row, score=result.scores.get(indicator_id))
-    return _row_response(request, data, EntryForm(row=saved_row), saved=bool(result.saved))
+    saved_row = entry_row_saved(
+        data_round=rnd, row=row, score=result.scores.get(indicator_id), uploaded=bool(values.files)
+    )
+    return _row_response(request, rnd, EntryForm(row=saved_row), saved=bool(result.saved))
 
 
 @require_POST
@@ -423,8 +440,7 @@ def measurement_save_view(request, round_id: int, indicator_id: int):
 def entry_preview(request, round_id: int, indicator_id: int):
     """htmx: the live achievement of the values being typed (the scoring core decides, never JavaScript)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=request.user, data_round=rnd))
-    row = data.row(indicator_id)
+    row = _row_for_user(request, rnd, indicator_id)
     if row is None:
         raise PermissionDenied("Indicatore non di una tua unità.")
     form = EntryForm(request.POST, row=row)
@@ -616,8 +632,8 @@ def _evidence_for_user(user, evidence_id: int) -> Evidence:
     )
     if not can(user, Action.MEASUREMENT_READ):
         rnd = evidence.measurement.round
-        data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=user, data_round=rnd))
-        if data.row(evidence.measurement.indicator_id) is None:
+        unit_ids = user_unit_ids(user=user, data_round=rnd)
+        if entry_row(data_round=rnd, indicator_id=evidence.measurement.indicator_id, unit_ids=unit_ids) is None:
             raise PermissionDenied("Allegato di un'altra unità organizzativa.")
     return evidence
 

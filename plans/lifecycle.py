@@ -76,7 +76,7 @@ FROZEN: dict[Write, dict[str, str]] = {
 def year_states(*, plan: Plan | int) -> dict[int, str]:
     """Every year of the plan with its state (a year never moved is in programmazione)."""
     plan_id = plan if isinstance(plan, int) else plan.pk
-    return dict(PlanYear.objects.filter(plan_id=plan_id).values_list("year", "state"))
+    return dict(PlanYear.objects.filter(plan_id=plan_id).order_by().values_list("year", "state"))  # no join to sort
 
 
 def write_refusal(*, action: Write, year: int | None, states: dict[int, str]) -> str | None:

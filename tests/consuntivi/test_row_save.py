@@ -1,11 +1,14 @@
 """Saving one value at a time (issue 13 item 4) and forms that help (issue 15 item 5): the per-row save URL."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from consuntivi.models import Measurement
+from consuntivi.selectors import round_data, user_unit_ids
 from consuntivi.services import round_close
 from perfplan.roles import Role
-from tests.consuntivi.factories import client_for, indicator, open_round
+from tests.consuntivi.factories import client_for, indicator, open_round, synthetic_round
 from tests.factories import make_user
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -142,3 +145,34 @@ def test_an_untouched_row_of_salva_tutto_is_no_conflict(rnd, who, plan):
         f"/consuntivi/rilevazioni/{rnd.pk}/unita/{who['units']['U1'].pk}/salva/", drawn
     )
     assert response.status_code == 409 and Measurement.objects.get(indicator=deadline).value_date.day == 28
+
+
+# --- Query count (issue 13 item 4: a save reads its row, never the round) ----------------------------------------
+
+
+def _numeric_row(rnd, head):
+    data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=head, data_round=rnd))
+    return next(r for b in data.blocks for r in b.rows if r.input_kind == "number" and not r.ratio and not r.variables)
+
+
+def test_a_row_save_runs_the_same_few_queries_on_a_small_and_a_six_times_larger_plan(db, django_assert_max_num_queries):
+    counts, rows = [], []
+    for operational, code in ((2, "SY1"), (12, "SY2")):
+        rnd, head = synthetic_round(operational, code)  # a head of every unit: the whole round is theirs
+        row = _numeric_row(rnd, head)
+        client = client_for(head)
+        client.get("/consuntivi/")  # warm the session and the user's roles, as in real use
+        post = {
+            f"m{row.indicator.pk}-version": row.version,
+            f"m{row.indicator.pk}-value": "123456",
+            f"m{row.indicator.pk}-note": "Scostamento spiegato",
+        }
+        # ≤ 21 (20 when the objective has its own unit): the list is in benchmarks/README.md, bench_save.py
+        with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(21):
+            response = client.post(row_url(rnd, row.indicator), post, **HX)
+        assert response.status_code == 200 and 'data-testid="saved"' in response.content.decode()
+        assert Measurement.objects.get(round=rnd, indicator=row.indicator).value_number == 123456
+        counts.append(len(queries))
+        rows.append(sum(len(b.rows) for b in round_data(data_round=rnd).blocks))
+    assert rows[1] > 5 * rows[0]
+    assert counts[0] == counts[1], counts
