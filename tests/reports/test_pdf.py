@@ -26,7 +26,8 @@ SECTION_TITLES = [
     "3.1 Rendicontazione degli obiettivi strategici triennali",
     "3.2 Rendicontazione degli obiettivi operativi annuali",
     "4. Rendicontazione degli obiettivi individuali",
-    "5. Il processo di misurazione e valutazione",
+    "5. Pari opportunità e bilancio di genere",
+    "6. Il processo di misurazione e valutazione",
     "Allegato 1 – Validazione della Relazione",
     "Allegato 2 – Metodo di calcolo",
 ]
@@ -64,7 +65,7 @@ def test_the_draft_of_the_small_plan_has_every_section_the_scores_and_the_waterm
 
 
 def test_an_approved_relazione_prints_no_instruction_placeholder(approved_relazione):
-    # Approval was refused until the three instruction texts were written (conftest.write_texts).
+    # Approval was refused until the four instruction texts were written (conftest.write_texts).
     rendered = relazione_render_pdf(plan=approved_relazione.plan, year=YEAR, relazione=approved_relazione)
     text = flat("\n".join(pdf_pages(rendered.content)))
     for instruction in ("Descrivere il contesto", "Indicare quando e come", "Indicare se il calendario"):
