@@ -107,6 +107,8 @@ def cycle_dates(ctx: RelazioneContext) -> list[dict]:
             url=plan.published_url,
         ),
     ]
+    if plan.act_date is None and (plan.act_text or plan.act_number):
+        rows[0]["outcome"] = "data dell'atto non registrata"
     for data_round in ctx.rounds:
         done = ctx.round_closed_on.get(data_round.pk)
         if done is None and data_round.state == RoundState.CLOSED:
