@@ -2,12 +2,15 @@
 deadlines) and the ente's own calendario only: the standard phases are the editor's starting point, not printed."""
 
 import datetime as dt
+from io import BytesIO
 
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from consuntivi.models import RoundPeriod
 from consuntivi.services import round_close, round_open
 from plans.models import PlanYearEvent, YearState
+from reports.export import relazione_xlsx
 from reports.selectors import relazione_build
 from reports.services import (
     ActivityInput,
@@ -30,12 +33,17 @@ def rows_of(data) -> dict[str, tuple[str, str, str]]:
 
 
 def test_a_draft_says_what_is_not_done_yet(relazione):
-    rows = rows_of(relazione_build(plan=relazione.plan, year=YEAR, relazione=relazione))
+    data = relazione_build(plan=relazione.plan, year=YEAR, relazione=relazione)
+    rows = rows_of(data)
     assert rows["Adozione del Piano della performance 2017-2019"] == ("31/01/2017", "—", "non ancora")
     assert rows["Pubblicazione del Piano in «Amministrazione trasparente»"] == ("—", "—", "")
     assert rows["Chiusura dei consuntivi 2017"] == ("—", "—", "")
     assert rows["Approvazione della Relazione sulla performance 2017"] == ("30/06/2018", "—", "non ancora")
     assert rows["Validazione della Relazione da parte dell'OIV"] == ("30/06/2018", "—", "non ancora")
+    # The same rows in the xlsx export, on their own sheet.
+    sheet = load_workbook(BytesIO(relazione_xlsx(data=data)))["6 Date del ciclo"]
+    assert [c.value for c in sheet[1]] == ["Fase", "Soggetto", "Termine", "Data", "Esito", "Atto o riferimento"]
+    assert sheet.max_row == 1 + len(data.cycle_dates)
 
 
 def test_the_validated_pdf_prints_the_dates_of_the_records_against_their_deadlines(small_plan, planner, oiv):
