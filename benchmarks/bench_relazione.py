@@ -172,7 +172,7 @@ def validated_download_ms(plan) -> dict:
     # The texts whose default is an instruction are written (approval is refused while one is left).
     relazione_update_texts(
         relazione=relazione,
-        texts={key: "<p>Testo della Relazione.</p>" for key in ("contesto", "misurazione", "processo")},
+        texts={key: "<p>Testo della Relazione.</p>" for key in ("contesto", "misurazione", "genere", "processo")},
         user=users[Role.PLANNER],
     )
     relazione.refresh_from_db()

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 
 from perfplan.admin_base import (
@@ -267,6 +268,8 @@ class PlanAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_filter = [("ente", RelatedOnly), "state", "start_year"]
     search_fields = ["title", "act_text"]
     list_select_related = ["ente"]
+    # The Piano's address in Amministrazione trasparente: an address typed without a scheme reads as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 # The PIAO's section 2.1 and 2.3 are written on the plan's «Valore pubblico e PIAO» page (plans.public_value, with

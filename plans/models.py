@@ -140,6 +140,10 @@ class Plan(models.Model):
     act_organ = models.CharField("organo", max_length=200, blank=True)
     act_number = models.CharField("numero atto", max_length=40, blank=True)
     act_date = models.DateField("data atto", null=True, blank=True)
+    # Where the adopted Piano is published (Amministrazione trasparente), stated by its Relazioni (art. 10 c. 8
+    # D.Lgs. 33/2013 for the publication; the Relazione's editor types it).
+    published_on = models.DateField("data di pubblicazione del Piano", null=True, blank=True)
+    published_url = models.URLField("indirizzo del Piano in Amministrazione trasparente", max_length=500, blank=True)
     # Scoring settings (ScoringRules, spec/scoring.md): the ente's SMVP, editable by the planning office.
     cap = models.BooleanField("limita al 100 %", default=True)
     min_threshold = models.DecimalField("soglia minima (%)", max_digits=6, decimal_places=2, null=True, blank=True)

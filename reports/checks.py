@@ -35,10 +35,12 @@ def relazione_checks(ctx: RelazioneContext, data: RelazioneData) -> tuple[list[C
     blocking = [*indicator_blocking, *_budget_checks(ctx, data), *_plan_checks(ctx), *_text_checks(ctx)]
     warnings = [
         *_act_checks(ctx),
+        *_publication_checks(ctx),
         *indicator_warnings,
         *_key_indicator_checks(ctx),
         *_bilancio_checks(ctx, data),
         *_revision_checks(ctx),
+        *_calendar_checks(data),
         *_scoring_checks(ctx),
     ]
     return blocking, warnings
@@ -123,6 +125,33 @@ def _act_checks(ctx: RelazioneContext) -> list[Check]:
     return []
 
 
+def _publication_checks(ctx: RelazioneContext) -> list[Check]:
+    """The Relazione states when and where the Piano was published (Amministrazione trasparente): warn while the
+    editor lacks either, or when the date comes before the adoption act."""
+    plan = ctx.plan
+    missing = [
+        label for label, value in (("la data", plan.published_on), ("l'indirizzo", plan.published_url)) if not value
+    ]
+    if missing:
+        verb = "Mancano" if len(missing) > 1 else "Manca"
+        return [
+            Check(
+                f"{verb} {' e '.join(missing)} di pubblicazione del Piano in «Amministrazione trasparente»: la "
+                "Relazione non dice dove leggere il Piano.",
+                "Editor › Pubblicazione del Piano",
+            )
+        ]
+    if plan.act_date is not None and plan.published_on < plan.act_date:
+        return [
+            Check(
+                f"Il Piano risulta pubblicato il {date_it(plan.published_on)}, prima dell'atto di adozione del "
+                f"{date_it(plan.act_date)}: verificare le date.",
+                "Editor › Pubblicazione del Piano",
+            )
+        ]
+    return []
+
+
 def _budget_checks(ctx: RelazioneContext, data: RelazioneData) -> list[Check]:
     _, totals = bilancio_of_year(ctx)
     if data.budget_enabled and totals is None:
@@ -165,6 +194,18 @@ def _bilancio_checks(ctx: RelazioneContext, data: RelazioneData) -> list[Check]:
             )
         )
     return checks
+
+
+def _calendar_checks(data: RelazioneData) -> list[Check]:
+    if data.timeline:
+        return []
+    return [
+        Check(
+            "L'ente non ha inserito il proprio calendario del ciclo: la sezione 6 riporta solo le date registrate "
+            "(l'editor lo propone precompilato con le fasi standard, da adattare e salvare).",
+            "Editor › Calendario",
+        )
+    ]
 
 
 def _revision_checks(ctx: RelazioneContext) -> list[Check]:

@@ -147,7 +147,33 @@ def relazione_xlsx(*, data: RelazioneData) -> bytes:
     )
     _sheet(
         wb,
-        "5 Modifiche",
+        "5 Obiettivi di genere",
+        ["Obiettivo", "Raggiungimento obiettivo %", "Indicatore", "Target", "Consuntivo", "Raggiungimento %"],
+        [
+            [
+                f"{n.code} – {n.title}",
+                _pct(n.score),
+                i.label if i else "",
+                i.target_text if i else "",
+                i.value_text if i else "",
+                _pct(i.score) if i else None,
+            ]
+            for n in data.gender_nodes
+            for i in (n.indicators or [None])
+        ],
+    )
+    _sheet(
+        wb,
+        "6 Date del ciclo",
+        ["Fase", "Soggetto", "Termine", "Data", "Esito", "Atto o riferimento"],
+        [
+            [d["phase"], d["subject"], d["due_text"], d["date_text"], d["outcome"], d["reference"]]
+            for d in data.cycle_dates
+        ],
+    )
+    _sheet(
+        wb,
+        "6 Modifiche",
         ["Gruppo", "Data", "Atto", "Oggetto", "Modifica", "Motivazione"],
         [
             [g["label"], m["date"], m["act"], m["subject"], m["change"], m["reason"]]

@@ -86,8 +86,19 @@ SECTION_PARTS: dict[str, Callable[[RelazioneData, int | None], list[Part]]] = {
     "s4": lambda data, max_rows: [
         *_pieces_of("s4", "individuals", _cut(data.individuals, _person_rows, _always, max_rows), _people_rows)
     ],
+    "genere": lambda data, _max_rows: [
+        Part(
+            "genere",
+            TEXT_ROWS
+            + sum(1 + max(1, len(n.indicators)) for n in data.gender_nodes)
+            + sum(2 + len(v["objectives"]) + len(v["indicators"]) for v in data.gender_values),
+        )
+    ],
     "s5": lambda data, _max_rows: [
-        Part("s5", TEXT_ROWS + len(data.timeline) + sum(1 + len(g["rows"]) for g in data.revisions))
+        Part(
+            "s5",
+            TEXT_ROWS + len(data.cycle_dates) + len(data.timeline) + sum(1 + len(g["rows"]) for g in data.revisions),
+        )
     ],
     "a2": lambda data, _max_rows: [Part("a2", 2 * TEXT_ROWS)],
 }

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -263,6 +264,65 @@ def relazione_remove_key_indicator(*, relazione: Relazione, key_id: int, user) -
     relazione = _locked_relazione(relazione)
     _require_draft(relazione)
     KeyIndicator.objects.filter(relazione=relazione, pk=key_id).delete()
+
+
+PUBLICATION_URL = URLValidator(schemes=["http", "https"])
+
+
+def _publication_date(raw: str) -> dt.date | None:
+    """A date as the editor sends it (ISO from a date input) or as typed (30/01/2017); "" is no date."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError({"published_on": f"«{raw[:20]}» non è una data valida: scrivere gg/mm/aaaa."})
+
+
+@audited
+@transaction.atomic
+def plan_update_publication(*, relazione: Relazione, published_on: str, url: str, user) -> Plan:
+    """When and where the Piano was published in Amministrazione trasparente, which the Relazione states.
+
+    A fact of the plan, shared by the Relazioni of its years: typed in a Relazione's editor while it is a draft, and
+    no longer changed once a Relazione of the plan is validated (its stored PDF printed them)."""
+    _require(user, Action.RELAZIONE_EDIT)
+    relazione = _locked_relazione(relazione)
+    _require_draft(relazione)
+    plan = Plan.objects.select_for_update().get(pk=relazione.plan_id)
+    errors = {}
+    try:
+        date = _publication_date(published_on)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        date = None
+    else:
+        if date is not None and date > timezone.localdate():
+            errors["published_on"] = f"La data di pubblicazione {date_it(date)} è nel futuro."
+    url = (url or "").strip()
+    if url:
+        try:
+            PUBLICATION_URL(url)
+        except ValidationError:
+            errors["published_url"] = "Indicare l'indirizzo completo della pagina, che inizia con https:// o http://."
+    if not errors:
+        reason = field_problem(Plan, "published_url", url)
+        if reason:
+            errors["published_url"] = problem_message(str(Plan._meta.get_field("published_url").verbose_name), reason)
+    if errors:
+        raise ValidationError(errors)
+    if (date, url) == (plan.published_on, plan.published_url):
+        return plan
+    if Relazione.objects.filter(plan=plan, state=RelazioneState.VALIDATED).exists():
+        raise ValidationError(
+            "Una Relazione di questo piano è già validata e riporta la pubblicazione del Piano: non è più modificabile."
+        )
+    plan.published_on, plan.published_url = date, url
+    plan.save(update_fields=["published_on", "published_url", "updated_at"])
+    return plan
 
 
 @dataclass

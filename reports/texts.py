@@ -59,14 +59,22 @@ TEXT_SECTIONS: list[TextSection] = [
         "valutazione del Segretario Generale e le indagini di customer satisfaction.</p>",
     ),
     TextSection(
+        "genere",
+        "5. Pari opportunità e bilancio di genere",
+        "<p>Illustrare le azioni realizzate nell'anno per le pari opportunità e l'equilibrio di genere (Piano "
+        "triennale di azioni positive, Comitato unico di garanzia, conciliazione dei tempi di vita e di lavoro, "
+        "formazione) e il bilancio di genere: composizione del personale per genere e qualifica, risorse destinate, "
+        "risultati degli obiettivi rilevanti in ottica di genere riportati di seguito.</p>",
+    ),
+    TextSection(
         "processo",
-        "5. Il processo di misurazione e valutazione",
+        "6. Il processo di misurazione e valutazione",
         "<p>Indicare se il calendario del ciclo è stato rispettato, gli eventuali scostamenti e le loro ragioni.</p>",
     ),
-    TextSection("modifiche", "5. Modifiche intervenute nel corso dell'anno – introduzione (facoltativa)", ""),
+    TextSection("modifiche", "6. Modifiche intervenute nel corso dell'anno – introduzione (facoltativa)", ""),
     TextSection(
         "modifiche_pregresse",
-        "5. Modifiche apportate prima del caricamento del Piano in perfplan (facoltativa)",
+        "6. Modifiche apportate prima del caricamento del Piano in perfplan (facoltativa)",
         "",
     ),
 ]
@@ -130,7 +138,8 @@ CONCLUSION_SECTIONS: list[tuple[str, str]] = [
     ("s2", "2. Analisi del contesto e delle risorse"),
     ("s3", "3. Misurazione e valutazione della performance organizzativa"),
     ("s4", "4. Rendicontazione degli obiettivi individuali"),
-    ("s5", "5. Il processo di misurazione e valutazione"),
+    ("genere", "5. Pari opportunità e bilancio di genere"),
+    ("s5", "6. Il processo di misurazione e valutazione"),
 ]
 MAX_CONCLUSION_CHARS = 10_000
 

@@ -155,7 +155,8 @@ def relazione_edit(request, plan_id: int, year: int):
     }
     years = [year - 3, year - 2, year - 1, year]
     promo = {p.objective_id: p.amount for p in PromoAmount.objects.filter(relazione=relazione)} if relazione.pk else {}
-    activities = list(CycleActivity.objects.filter(ente=plan.ente)) or DEFAULT_ACTIVITIES
+    own_activities = list(CycleActivity.objects.filter(ente=plan.ente))
+    activities = own_activities or DEFAULT_ACTIVITIES
     return render(
         request,
         "reports/edit.html",
@@ -163,6 +164,7 @@ def relazione_edit(request, plan_id: int, year: int):
             "r": data,
             "relazione": relazione,
             "locked": data.state != RelazioneState.DRAFT,
+            "own_calendar": bool(own_activities),
             "texts": [
                 {"key": s.key, "label": s.label, "value": relazione.texts.get(s.key, s.default)} for s in TEXT_SECTIONS
             ],
@@ -202,6 +204,10 @@ def _save_section(request, relazione: Relazione, section: str) -> None:
     if section == "testi":
         services.relazione_update_texts(
             relazione=relazione, texts={s.key: post.get(f"text-{s.key}", "") for s in TEXT_SECTIONS}, user=user
+        )
+    elif section == "pubblicazione":
+        services.plan_update_publication(
+            relazione=relazione, published_on=post.get("published_on", ""), url=post.get("published_url", ""), user=user
         )
     elif section == "risorse":
         services.relazione_update_budget(

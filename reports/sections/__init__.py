@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reports.sections import a1, a2, front, premessa, s1, s2, s3, s3_1, s3_2, s3_3, s4, s5
+from reports.sections import a1, a2, front, genere, premessa, s1, s2, s3, s3_1, s3_2, s3_3, s4, s5
 from reports.sections.context import RelazioneContext
 
 
@@ -33,7 +33,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("s3_2", s3_2.build),
     Section("s3_3", s3_3.build),
     Section("s4", s4.build),
-    Section("s5", s5.build),
+    Section("genere", genere.build),  # 5. Pari opportunità e bilancio di genere
+    Section("s5", s5.build),  # 6. Il processo (the key kept from before the gender section was numbered 5)
     Section("a1", a1.build),
     Section("a2", a2.build),
 )

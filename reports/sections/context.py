@@ -5,14 +5,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db.models import Min
+from django.utils import timezone
+
+from consuntivi.models import Round, RoundState
 from consuntivi.scores import PlanScoring, plan_score
 from consuntivi.year_over_year import previous_results
-from plans.models import Ente, Objective, Plan, PlanRevision, PlanYear
+from plans.models import Ente, Objective, Plan, PlanRevision, PlanYear, PlanYearEvent, PublicValue
+from plans.selectors import public_values_of
 from reports.models import (
     ArtifactKind,
     BilancioLine,
@@ -52,6 +58,10 @@ class RelazioneContext:
     artifact: RelazioneArtifact | None
     revisions: list[PlanRevision]
     plan_year: PlanYear | None
+    public_values: list[PublicValue]  # the impatti of Valore pubblico, with objectives, indicators and targets
+    rounds: list[Round]  # the year's data rounds, by the end of their period (section 6, the dates of the cycle)
+    round_closed_on: dict[int, dt.date]  # round id → the day it was first closed, from its history
+    year_events: list[PlanYearEvent]  # every move of the year's state, oldest first
     indicators: IndicatorTable  # the indicator rows, built once: 1.3, 3.1, 3.2, 3.3 and section 4 print them
     shares: dict[tuple[str, int], Decimal | None]  # ("node" | "indicator", id) → normalised weight in its parent
 
@@ -108,6 +118,7 @@ def load(
         activities = [CycleActivity(ente=ente, **row) for row in frozen_calendario]
     else:
         activities = list(CycleActivity.objects.filter(ente=ente).order_by("order", "id"))
+    rounds = sorted(Round.objects.filter(plan=plan, year=year), key=lambda r: (r.period_end, r.final, r.pk))
     return RelazioneContext(
         plan=plan,
         year=year,
@@ -133,6 +144,28 @@ def load(
         artifact=final_artifact(relazione=relazione) if saved else None,
         revisions=list(PlanRevision.objects.filter(plan=plan).order_by("created_at", "id")),
         plan_year=pending.plan_year if pending is not None else PlanYear.objects.filter(plan=plan, year=year).first(),
+        public_values=public_values_of(plan=plan),
+        rounds=rounds,
+        round_closed_on=_closed_on(rounds),
+        year_events=list(
+            PlanYearEvent.objects.filter(plan_year__plan=plan, plan_year__year=year).order_by("created_at", "id")
+        ),
         indicators=indicator_table(scoring, year, previous_results(plan=plan, year=year, tree=scoring.tree)),
         shares=shares_of(scoring.result),
     )
+
+
+def _closed_on(rounds: list[Round]) -> dict[int, dt.date]:
+    """The day each closed round was first closed, from its history (one query, none without closed rounds). A round
+    closed together with the year (consuntivi.services.year_close, a bulk update) has no row: section 6 then uses
+    the year's closing date."""
+    closed = [r.pk for r in rounds if r.state == RoundState.CLOSED]
+    if not closed:
+        return {}
+    rows = (
+        Round.history.filter(id__in=closed, state=RoundState.CLOSED)
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .values_list("id", "first")
+    )
+    return {round_id: timezone.localtime(first).date() for round_id, first in rows}

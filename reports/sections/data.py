@@ -141,6 +141,8 @@ class RelazioneData:
     title: str
     act_line: str
     plan_line: str
+    plan_published_on_text: str  # when the Piano was published in Amministrazione trasparente ("" when not typed)
+    plan_published_url: str  # where (the page's address)
     texts: dict[str, str]
     ente_score: Decimal | None
     ente_score_text: str
@@ -178,8 +180,13 @@ class RelazioneData:
     deviations: list[dict]
     # s4
     individuals: list[dict]
-    # s5
-    timeline: list[dict]
+    # genere
+    gender_nodes: list[NodeBlock]
+    gender_summary: str
+    gender_values: list[dict]
+    # s5 (section 6)
+    cycle_dates: list[dict]  # the cycle as the records show it
+    timeline: list[dict]  # the ente's own calendario; empty when it has not typed one
     month_names: list[str]
     revisions: list[dict]
     # a1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfplan.formats import percent_it
+from perfplan.formats import date_it, percent_it
 from plans.models import YearState
 from reports.models import RelazioneState
 from reports.sanitize import sanitize_html
@@ -41,6 +41,8 @@ def build(ctx: RelazioneContext) -> dict:
         "title": f"Relazione sulla performance {year}",
         "act_line": act_line or "BOZZA – non ancora approvata",
         "plan_line": f"{plan.title}" + (f", adottato con {plan.act_text}" if plan.act_text else ""),
+        "plan_published_on_text": date_it(plan.published_on) if plan.published_on else "",
+        "plan_published_url": plan.published_url,
         "texts": {s.key: printed_text(relazione.texts.get(s.key, s.default)) for s in TEXT_SECTIONS},
         "ente_score": ctx.result.score,
         "ente_score_text": percent_it(ctx.result.score),

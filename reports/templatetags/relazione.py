@@ -24,12 +24,19 @@ def css_string(value: object) -> SafeString:
 # `€ 1.234,00`, `12.773.636.372 €`, `4.166`, `10 gg`. Never broken across lines (it may still wrap before or after).
 NUMBER = re.compile(r"(?:(?:&lt;|&gt;|[<>≤≥=])=?\s?)?(?:€\s?)?[+\-−]?\d[\d.,/]*(?:\s?(?:%|€|N\.|gg))?(?![\d])")
 
+ENTITY = re.compile(r"(&#x?[0-9a-fA-F]+;)")  # a numeric character reference
+
 
 @register.filter
 def nobreak(value: object) -> SafeString:
     """The text escaped, each number or date in it wrapped in <span class="nw"> (white-space: nowrap)."""
-    text = str(conditional_escape(value))
-    return mark_safe(NUMBER.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', text))  # noqa: S308 - escaped
+    pieces = ENTITY.split(str(conditional_escape(value)))
+    # Entities (`&#x27;` of an apostrophe) are left whole: their digits are not a number.
+    text = "".join(
+        piece if ENTITY.fullmatch(piece) else NUMBER.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', piece)
+        for piece in pieces
+    )
+    return mark_safe(text)  # noqa: S308 - escaped above
 
 
 @register.simple_tag(takes_context=True)

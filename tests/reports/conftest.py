@@ -38,6 +38,7 @@ def closed_relazione(relazione, planner) -> Relazione:
 WRITTEN_TEXTS = {
     "contesto": "<p>Nel 2017 l'economia provinciale è cresciuta; l'ente ha operato con 120 dipendenti.</p>",
     "misurazione": "<p>La misurazione è stata svolta a gennaio 2018 sui dati al 31 dicembre 2017.</p>",
+    "genere": "<p>Nel 2017 il personale era composto per il 68 % da donne; il CUG ha promosso due corsi.</p>",
     "processo": "<p>Il calendario del ciclo è stato rispettato.</p>",
 }
 

@@ -35,3 +35,23 @@ def first_page_with_heading(pages: list[str], title: str, after: int) -> int | N
         if number > after and any(line.strip().startswith(title) for line in text.splitlines()):
             return number
     return None
+
+
+def pdftotext(content: bytes) -> str:
+    """The PDF's text as poppler's pdftotext reads it (what a reader copying from the page gets), on one line."""
+    import subprocess
+
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=content, capture_output=True, check=True)
+    return flat(out.stdout.decode())
+
+
+def link_targets(content: bytes) -> list[tuple[int, str]]:
+    """(1-based page, URI) of every page with a link annotation opening that URI, in page order (a link wrapped on
+    two lines has an annotation per line: counted once)."""
+    targets = []
+    for number, page in enumerate(PdfReader(BytesIO(content)).pages, start=1):
+        for annotation in page.get("/Annots", []) or []:
+            action = annotation.get_object().get("/A")
+            if action is not None and action.get("/URI") and (number, str(action["/URI"])) not in targets:
+                targets.append((number, str(action["/URI"])))
+    return targets

@@ -90,7 +90,7 @@ def test_the_modena_demo_meets_every_criterion_but_the_placeholders(modena):
     assert criteria["manuali"].evidence == "1 raggiungimento manuale"
     assert criteria["punteggio"].evidence == "3 ambiti: ricalcolato 98,65\u00a0%, stampato 98,65\u00a0%"
     assert criteria["atto"].evidence == "atto del 30/01/2017, primo anno 2017"
-    assert len(criteria["segnaposto"].exceptions) == 3
+    assert len(criteria["segnaposto"].exceptions) == 4
 
 
 def test_written_texts_meet_the_placeholder_criterion(modena, planner):
@@ -98,8 +98,8 @@ def test_written_texts_meet_the_placeholder_criterion(modena, planner):
     write_texts(relazione, planner)
     relazione.refresh_from_db()
     criterion = _criteria(modena, relazione)["segnaposto"]
-    assert criterion.outcome == "rispettato" and criterion.checked == 9
-    assert len(WRITTEN_TEXTS) == 3
+    assert criterion.outcome == "rispettato" and criterion.checked == 10
+    assert len(WRITTEN_TEXTS) == 4
 
 
 def test_a_miss_without_a_note_is_an_exception_linked_to_the_indicator(modena):
@@ -227,7 +227,7 @@ def test_the_page_shows_each_criterion_with_its_outcome(client, modena):
     html = response.content.decode()
     assert 'data-testid="criterion-scostamenti" data-outcome="rispettato"' in html
     assert 'data-testid="criterion-segnaposto" data-outcome="eccezioni"' in html
-    assert "✖ 3 eccezioni" in html
+    assert "✖ 4 eccezioni" in html
     assert "/relazioni/" in html and "#contesto" in html  # the placeholder's link to its text in the editor
 
 
@@ -257,7 +257,7 @@ def test_the_validation_stores_the_criteria_and_the_documento_with_its_sha256(va
     assert "approvata con delibera di Giunta n. 45 del 20/06/2018" in text
     # the small plan's act is a text without a date: the criterion cannot confirm it
     assert "L'atto di adozione del Piano precede l'anno del Piano Eccezioni: 1 eccezione" in text
-    assert "Nessun testo di istruzione resta nella Relazione (bloccante) Rispettato 9 testi letti" in text
+    assert "Nessun testo di istruzione resta nella Relazione (bloccante) Rispettato 10 testi letti" in text
     assert "La Relazione è conforme, comprensibile e attendibile." in text
     final = RelazioneArtifact.objects.get(relazione=validated_relazione, kind=ArtifactKind.FINAL)
     assert final.sha256 in text.replace(" ", "")  # the Documento names the file it validates

@@ -3,7 +3,10 @@ from reports.pdf import chunk_parts
 from reports.selectors import relazione_build
 from tests.reports.conftest import YEAR
 
-SECTIONS = ["premessa", "s1", "s2", "s3", "s3_1", "s3_2", "s3_3", "s3_3_units", "s3_3_end", "s4", "s5", "a1", "a2"]
+SECTIONS = [
+    *("premessa", "s1", "s2", "s3", "s3_1", "s3_2", "s3_3", "s3_3_units", "s3_3_end"),
+    *("s4", "genere", "s5", "a1", "a2"),
+]
 
 
 def test_the_preview_prints_every_section_whole(small_plan):

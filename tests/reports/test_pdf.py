@@ -27,7 +27,8 @@ SECTION_TITLES = [
     "3.1 Rendicontazione degli obiettivi strategici triennali",
     "3.2 Rendicontazione degli obiettivi operativi annuali",
     "4. Rendicontazione degli obiettivi individuali",
-    "5. Il processo di misurazione e valutazione",
+    "5. Pari opportunità e bilancio di genere",
+    "6. Il processo di misurazione e valutazione",
     "Allegato 1 – Validazione della Relazione",
     "Allegato 2 – Metodo di calcolo",
 ]
@@ -65,7 +66,7 @@ def test_the_draft_of_the_small_plan_has_every_section_the_scores_and_the_waterm
 
 
 def test_an_approved_relazione_prints_no_instruction_placeholder(approved_relazione):
-    # Approval was refused until the three instruction texts were written (conftest.write_texts).
+    # Approval was refused until the four instruction texts were written (conftest.write_texts).
     rendered = relazione_render_pdf(plan=approved_relazione.plan, year=YEAR, relazione=approved_relazione)
     text = flat("\n".join(pdf_pages(rendered.content)))
     for instruction in ("Descrivere il contesto", "Indicare quando e come", "Indicare se il calendario"):
@@ -132,7 +133,7 @@ def test_the_modena_demo_renders_a_complete_pdf_whose_sommario_matches_its_pages
     assert "12.773.636.372 € baseline: 11.774.058.127 €" in strategic
     assert "Nessuna rimodulazione del Piano registrata in perfplan per l'anno 2017." in text
     # A draft keeps the default instructions, marked: never printed as if they were the Relazione's text.
-    assert flat(text).count("Testo da completare") == 3
+    assert flat(text).count("Testo da completare") == 4  # contesto, misurazione, genere, processo
     assert not SPLIT_NUMBER.findall(text), SPLIT_NUMBER.findall(text)[:5]
     assert text.count("\u2010\n") > 50  # words hyphenated in Italian (lang="it", hyphens: auto, pyphen)
     # No group row (area, OS, OO: the rows with «Punteggio:») alone at the foot of a page of 3.1 or 3.2: after the
@@ -278,12 +279,12 @@ def pages_of_chunk_alone(data, parts) -> int:
 
 def test_a_pdf_of_many_chunks_numbers_every_page_and_its_sommario_like_one_document(small_plan, settings):
     settings.PERFPLAN_PRIVATE_APIS = True  # the join is pypdf's internals' path (perfplan.internals)
-    # One row a chunk: every part alone. The small plan gives 17 parts: premessa, 1, 2, 3 (3.0), 3.1, 3.2 in 2
+    # One row a chunk: every part alone. The small plan gives 18 parts: premessa, 1, 2, 3 (3.0), 3.1, 3.2 in 2
     # pieces (the OS row, then its OO with its indicator: 1 + 2 rows; the action has no target in 2017 and is
-    # omitted), 3.3, the unit table in 4 pieces (A1, its OS 101, U1, its OO 1011.01), the deviations, 4, 5, A1, A2.
+    # omitted), 3.3, the unit table in 4 pieces (A1, its OS 101, U1, its OO 1011.01), the deviations, 4, 5, 6, A1, A2.
     data = relazione_build(plan=small_plan, year=YEAR)
     chunks = chunk_parts(body_parts(data, max_rows=1), 1)
-    assert len(chunks) == 17
+    assert len(chunks) == 18
     rendered = relazione_render_pdf(plan=small_plan, year=YEAR, chunk_rows=1)
     whole = relazione_render_pdf(plan=small_plan, year=YEAR, chunk_rows=100_000)
     pages = pdf_pages(rendered.content)
@@ -317,7 +318,7 @@ def test_a_pdf_of_many_chunks_numbers_every_page_and_its_sommario_like_one_docum
     destinations = {name: reader.get_destination_page_number(d) + 1 for name, d in reader.named_destinations.items()}
     links = [a.get_object() for a in reader.pages[1].get("/Annots", [])]
     targets = {str(link["/Dest"]) for link in links}
-    assert len(targets) == len(entries) == 18
+    assert len(targets) == len(entries) == 19
     assert {destinations[name] for name in targets} == {page for _, page in entries}
     assert destinations["s3-2"] == first_page_with_heading(pages, "3.2 Rendicontazione", after=2)
 

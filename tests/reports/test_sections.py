@@ -15,7 +15,7 @@ from tests.reports.conftest import YEAR
 
 def test_the_section_list_orders_the_body_and_each_field_has_one_builder(small_plan):
     assert [section.name for section in SECTIONS] == [
-        "premessa", "s1", "s2", "s3", "s3_1", "s3_2", "s3_3", "s4", "s5", "a1", "a2",
+        "premessa", "s1", "s2", "s3", "s3_1", "s3_2", "s3_3", "s4", "genere", "s5", "a1", "a2",
     ]  # fmt: skip
     data = relazione_build(plan=small_plan, year=YEAR)
     # The PDF parts follow the list: a section cut in pieces (3.3 has two tables after its own) stays in its place.

@@ -141,7 +141,7 @@ def test_the_checks_speak_italian_and_do_not_contradict_the_coverage(modena):
     missing = next(m for m in messages if "senza consuntivo" in m)
     assert "copertura dell'ente è 100,00 %" in missing and "nessuno concorre" in missing
     # The default instruction texts block the approval.
-    assert sum("istruzione da sostituire" in c.message for c in data.blocking) == 3
+    assert sum("istruzione da sostituire" in c.message for c in data.blocking) == 4
 
 
 def test_an_adoption_act_dated_after_the_plan_year_is_a_warning(small_plan):

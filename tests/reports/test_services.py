@@ -198,7 +198,7 @@ def test_an_overlong_section_conclusion_is_refused_and_says_which_section(approv
         )
     assert error.value.message_dict == {
         "section_s5": [
-            "Conclusioni sulla sezione «5. Il processo di misurazione e valutazione»: al massimo 10.000 caratteri."
+            "Conclusioni sulla sezione «6. Il processo di misurazione e valutazione»: al massimo 10.000 caratteri."
         ]
     }
     assert not Validation.objects.exists()
