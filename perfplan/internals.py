@@ -4,8 +4,6 @@ Each speed-up has a public-API fallback that gives the same result, slower:
 
 - plans.selectors.loaded_rows reads rows through Django's SQL compiler and converters (`query.get_compiler`,
   `execute_sql`); fallback: `list(queryset.defer(...))`.
-- reports.pdf joins the chunks of a long Relazione, with their tags, by pypdf's `PdfWriter._add_object`; fallback:
-  the Relazione as one WeasyPrint document (more memory on very long ones).
 - reports.pdf._html_class overrides WeasyPrint's `HTML._ua_stylesheets` (a leaner user-agent stylesheet); fallback:
   WeasyPrint's own stylesheet.
 - perfplan.collector and reports.pdf pause the cyclic garbage collector process-wide; fallback: left alone.

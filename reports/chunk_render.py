@@ -14,6 +14,9 @@ import gc
 import logging
 import re
 from dataclasses import dataclass
+from io import BytesIO
+
+import pikepdf
 
 LOGGER = logging.getLogger("weasyprint")
 
@@ -146,12 +149,13 @@ def draw_chunk(
     quiet = _OtherChunkAnchors(elsewhere - anchors.keys())
     LOGGER.addFilter(quiet)
     try:
-        chunk.content = document.write_pdf(**PDF_OPTIONS)
+        content = document.write_pdf(**PDF_OPTIONS)
     finally:
         LOGGER.removeFilter(quiet)
     del document
     gc.collect()  # the laid-out pages are cyclic garbage: free them before the next chunk
     release_memory()
+    chunk.content = lighter_structure(content)
     return chunk
 
 
@@ -193,3 +197,90 @@ class _OtherChunkAnchors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         missing = record.msg == "No anchor #%s for internal URI reference" and record.args
         return not (missing and record.args[0] in self.anchors)
+
+
+def lighter_structure(content: bytes) -> bytes:
+    """The tagged PDF `content` with the same structure in fewer objects. WeasyPrint gives every run of text a Span
+    element of its own (a single marked-content id, no attribute) and anonymous boxes a NonStruct element: more than
+    half of a Relazione's objects, each held in memory by the join (reports.pdf). A Span holding only its content is
+    replaced by that content in its parent; a NonStruct (no meaning of its own: its kids count as the parent's, ISO
+    32000-1 14.8.4.2) by its kids. What a reader hears and the reading order stay the same."""
+    with pikepdf.Pdf.open(BytesIO(content)) as pdf:
+        tree = pdf.Root.get("/StructTreeRoot")
+        if tree is None:
+            return content
+        owners: dict[tuple[int, int], pikepdf.Dictionary] = {}  # (page object number, mcid) → its new element
+        for top in _kids(tree):
+            if isinstance(top, pikepdf.Dictionary):
+                _flatten(top, owners)
+        if not owners:
+            return content
+        keys = {int(page.obj.StructParents): page.obj.objgen[0] for page in pdf.pages if "/StructParents" in page.obj}
+        nums = tree.ParentTree.Nums
+        for index in range(0, len(nums), 2):
+            page = keys.get(int(nums[index]))
+            marks = nums[index + 1]
+            if page is None or not isinstance(marks, pikepdf.Array):
+                continue
+            for mcid in range(len(marks)):
+                owner = owners.get((page, mcid))
+                if owner is not None:
+                    marks[mcid] = owner
+        out = BytesIO()
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, fix_metadata_version=False)
+        return out.getvalue()
+
+
+def _kids(element) -> list:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+_PLAIN_KEYS = {"/Type", "/S", "/K", "/P", "/Pg"}  # an element with anything else (attributes, alt text) is kept
+
+
+def _flatten(element, owners: dict) -> None:
+    """Flatten `element`'s subtree (iteratively: trees are deep) and record which element owns each mcid moved."""
+    stack = [(element, False)]
+    while stack:
+        node, done = stack.pop()
+        kids = _kids(node)
+        if not done:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
+            continue
+        page = node.get("/Pg")
+        new_kids, changed = [], False
+        for kid in kids:
+            lifted = _lift(kid, page)
+            if lifted is None:
+                new_kids.append(kid)
+                continue
+            changed = True
+            for item in lifted:
+                if isinstance(item, int):
+                    owners[(page.objgen[0], item)] = node
+                elif "/S" in item:
+                    item.P = node
+                new_kids.append(item)
+        if changed:
+            node.K = pikepdf.Array(new_kids)
+
+
+def _lift(kid, page) -> list | None:
+    """What replaces `kid` in its parent (on page `page`): a plain Span's or NonStruct's own kids; None: kept."""
+    kind = kid.get("/S") if isinstance(kid, pikepdf.Dictionary) else None
+    if kind not in (pikepdf.Name.Span, pikepdf.Name.NonStruct) or set(kid.keys()) - _PLAIN_KEYS:
+        return None
+    if page is None or "/Pg" not in kid or kid.Pg.objgen != page.objgen:
+        return None
+    kids = _kids(kid)
+    marks = [item for item in kids if isinstance(item, int)]
+    elements = [item for item in kids if isinstance(item, pikepdf.Dictionary) and "/S" in item]
+    if len(marks) + len(elements) != len(kids):
+        return None  # an annotation's reference (/OBJR) stays where the annotation's parent tree key points
+    if kind == pikepdf.Name.Span and (len(kids) != 1 or not marks):
+        return None
+    return kids

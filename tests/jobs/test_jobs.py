@@ -70,7 +70,6 @@ def test_the_draft_pdf_is_a_job_whose_progress_reaches_the_total_and_whose_pdf_i
     client, queue, planner, relazione
 ):
     queue.RELAZIONE_PDF_CHUNK_ROWS = 4  # the small plan in several chunks: several steps of progress
-    queue.PERFPLAN_PRIVATE_APIS = True  # chunks need the internals' path (perfplan.internals)
     plan = relazione.plan
     login(client, planner)
     response = client.post(rurl("render", plan), **HTMX)

@@ -278,7 +278,6 @@ def pages_of_chunk_alone(data, parts) -> int:
 
 
 def test_a_pdf_of_many_chunks_numbers_every_page_and_its_sommario_like_one_document(small_plan, settings):
-    settings.PERFPLAN_PRIVATE_APIS = True  # the join is pypdf's internals' path (perfplan.internals)
     # One row a chunk: every part alone. The small plan gives 18 parts: premessa, 1, 2, 3 (3.0), 3.1, 3.2 in 2
     # pieces (the OS row, then its OO with its indicator: 1 + 2 rows; the action has no target in 2017 and is
     # omitted), 3.3, the unit table in 4 pieces (A1, its OS 101, U1, its OO 1011.01), the deviations, 4, 5, 6, A1, A2.
@@ -338,7 +337,6 @@ def test_a_pdf_of_many_chunks_numbers_every_page_and_its_sommario_like_one_docum
 
 def test_the_validated_pdf_rendered_in_chunks_is_stored_once_and_numbered_throughout(approved_relazione, oiv, settings):
     settings.RELAZIONE_PDF_CHUNK_ROWS = 3
-    settings.PERFPLAN_PRIVATE_APIS = True  # chunks need the internals' path (perfplan.internals)
     relazione_validate(relazione=approved_relazione, data=validation_input(), user=oiv)
     artifact = approved_relazione.artifacts.get(kind="finale")
     content = artifact.file.open("rb").read()
