@@ -175,9 +175,12 @@ class EntryForm(FitsColumnsMixin, forms.Form):
 
     @property
     def touched(self) -> bool:
-        """Whether the user changed the row since the page was drawn (a bound form; a file counts as a change)."""
+        """Whether the user changed the row since the page was drawn (a bound form; a file counts as a change). A row
+        not posted at all (on another page of «I miei indicatori») was not changed, and is never emptied."""
         if self.files and self.files.get(self.add_prefix("evidence")):
             return True
+        if self.add_prefix("version") not in self.data:
+            return False
         posted = {n: self.data.get(self.add_prefix(n)) for n in self.fields}
         return self.data.get(self.add_prefix("seen")) != self.fingerprint(posted)
 

@@ -462,6 +462,56 @@ def round_data(*, data_round: Round, unit_ids: set[int] | None = None) -> RoundD
     )
 
 
+@dataclass
+class PageBlock:
+    """A unit on a page of «I miei indicatori»: the unit (its counts are the whole unit's) and its rows on the page."""
+
+    block: UnitBlock
+    groups: list[tuple[Objective, list[EntryRow]]]
+
+
+@dataclass
+class EntryPage:
+    """One page of a Responsabile's rows: `first`–`last` (from 1) of `total`, page `number` of `pages`."""
+
+    blocks: list[PageBlock]
+    number: int
+    pages: int
+    first: int
+    last: int
+    total: int
+
+    @property
+    def rows(self) -> list[EntryRow]:
+        return [row for item in self.blocks for _, rows in item.groups for row in rows]
+
+    @property
+    def numbers(self) -> range:
+        return range(1, self.pages + 1)
+
+
+def entry_page(data: RoundData, *, size: int, number: int = 1, indicator_id: int | None = None) -> EntryPage:
+    """Page `number` of the round's rows, `size` at a time (units, then objectives, in plan order); with
+    `indicator_id`, the page that holds that indicator's row. A number out of range gives the nearest page."""
+    ordered = [(block, objective, row) for block in data.blocks for objective, rows in block.groups for row in rows]
+    pages = max(1, -(-len(ordered) // size))
+    if indicator_id is not None:
+        at = next((i for i, (_, _, row) in enumerate(ordered) if row.indicator.pk == indicator_id), None)
+        number = number if at is None else at // size + 1
+    number = min(max(number, 1), pages)
+    shown = ordered[(number - 1) * size : number * size]
+    blocks: list[PageBlock] = []
+    for block, objective, row in shown:
+        if not blocks or blocks[-1].block is not block:
+            blocks.append(PageBlock(block, []))
+        groups = blocks[-1].groups
+        if not groups or groups[-1][0].pk != objective.pk:
+            groups.append((objective, []))
+        groups[-1][1].append(row)
+    first = (number - 1) * size + 1 if shown else 0
+    return EntryPage(blocks, number, pages, first, first + len(shown) - 1 if shown else 0, len(ordered))
+
+
 def round_data_for_user(*, data_round: Round, user) -> RoundData:
     """What a user may see of a round: a Responsabile their units (and sub-units), the others every unit."""
     if can(user, Action.MEASUREMENT_READ):

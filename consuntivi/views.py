@@ -6,6 +6,7 @@ A PermissionDenied raised by a service (other unit, closed round, validated year
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -19,9 +20,11 @@ from consuntivi.forms import EntryForm, ImportForm, ManualForm, ReasonForm, Retu
 from consuntivi.models import Evidence
 from consuntivi.scores import plan_score
 from consuntivi.selectors import (
+    EntryPage,
     EntryRow,
     RoundData,
     accepts_values,
+    entry_page,
     entry_row,
     entry_row_saved,
     late_blocks,
@@ -249,19 +252,34 @@ def remind_job(request, round_id: int, job_id: int):
 # --- «I miei indicatori» ------------------------------------------------------------------------------------
 
 
-def _entry_forms(data: RoundData, bound=None, files=None, unit_id: int | None = None) -> dict[int, EntryForm]:
-    forms = {}
-    for block in data.blocks:
-        if unit_id is not None and block.unit.pk != unit_id:
-            continue
-        for row in block.rows:
-            if row.status in (*EDITABLE_BY_UNIT, "mancante"):
-                forms[row.indicator.pk] = EntryForm(bound, files, row=row)
-    return forms
+def _entry_forms(rows, bound=None, files=None) -> dict[int, EntryForm]:
+    """A form for each of `rows` that the unit may still change (the others are shown, not edited)."""
+    return {
+        row.indicator.pk: EntryForm(bound, files, row=row)
+        for row in rows
+        if row.status in (*EDITABLE_BY_UNIT, "mancante")
+    }
+
+
+def _page_number(value) -> int:
+    try:
+        return int(value or 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _page(data: RoundData, number=1, indicator_id: int | None = None) -> EntryPage:
+    return entry_page(data, size=settings.MINE_PAGE_ROWS, number=_page_number(number), indicator_id=indicator_id)
 
 
 def _render_mine(
-    request, data: RoundData, forms: dict[int, EntryForm], status: int = 200, conflicts=None, pending=None
+    request,
+    data: RoundData,
+    page: EntryPage,
+    forms: dict[int, EntryForm],
+    status: int = 200,
+    conflicts=None,
+    pending=None,
 ):
     """The page, with the typed values and their errors when a save was refused (409 when it was a conflict).
 
@@ -273,6 +291,7 @@ def _render_mine(
         {
             "round": data.round,
             "data": data,
+            "page": page,
             "forms": forms,
             "editable": data.accepts_values,
             "conflicts": conflicts or {},
@@ -288,7 +307,8 @@ def mine(request, round_id: int):
     """«I miei indicatori»: the indicators of the units the Responsabile leads (and their sub-units)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
     data = round_data_for_user(data_round=rnd, user=request.user)
-    return _render_mine(request, data, _entry_forms(data) if data.accepts_values else {})
+    page = _page(data, request.GET.get("pagina"))
+    return _render_mine(request, data, page, _entry_forms(page.rows) if data.accepts_values else {})
 
 
 def _writable_data(request, rnd, unit_id: int) -> RoundData:
@@ -317,8 +337,9 @@ def unit_save(request, round_id: int, unit_id: int):
     the valid ones are saved, the others come back marked. With `invia`, the unit is submitted when all saved."""
     rnd = round_for_user(user=request.user, round_id=round_id)
     data = _writable_data(request, rnd, unit_id)
-    forms = _entry_forms(data, request.POST, request.FILES, unit_id=unit_id)
-    touched = [form for form in forms.values() if form.touched]
+    block = data.block(unit_id)
+    forms = _entry_forms(block.rows if block else [], request.POST, request.FILES)
+    touched = [form for form in forms.values() if form.touched]  # rows on the page posted, changed
     valid = [form for form in touched if form.is_valid()]
     result = measurements_save(data_round=rnd, user=request.user, entries=[f.entry() for f in valid])
     for form in valid:
@@ -328,11 +349,13 @@ def unit_save(request, round_id: int, unit_id: int):
     kept = {f.row.indicator.pk: f for f in touched if f.errors or f.row.indicator.pk in result.conflicts}
     if kept:
         messages.error(request, not_saved_message(len(kept)))
-        page = round_data_for_user(data_round=rnd, user=request.user)
+        shown = round_data_for_user(data_round=rnd, user=request.user)
+        page = _page(shown, request.POST.get("pagina"))
         return _render_mine(
             request,
+            shown,
             page,
-            {**_entry_forms(page), **kept},
+            {**_entry_forms(page.rows), **kept},
             status=409 if result.conflicts else 200,
             conflicts=result.conflicts,
             pending={pk: score for pk, score in result.scores.items() if pk in kept},
@@ -345,7 +368,13 @@ def unit_save(request, round_id: int, unit_id: int):
             messages.error(request, "Invio non effettuato: " + "; ".join(submitted.problems))
     elif not result.saved:
         messages.info(request, "Nessuna modifica da salvare.")
-    return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#unita-{unit_id}")
+    return redirect(_mine_url(rnd, request.POST.get("pagina"), f"unita-{unit_id}"))
+
+
+def _mine_url(rnd, number, anchor: str) -> str:
+    """«I miei indicatori» at page `number` (the first without a query) and `anchor`."""
+    query = f"?pagina={number}" if _page_number(number) > 1 else ""
+    return reverse("consuntivi:mine", args=[rnd.pk]) + query + f"#{anchor}"
 
 
 def not_saved_message(count: int) -> str:
@@ -382,7 +411,8 @@ def _row_for_user(request, rnd, indicator_id: int) -> EntryRow | None:
 def _mine_with(request, rnd, form: EntryForm, **kwargs):
     """The whole page with this row's typed values and errors: a row saved without htmx and refused."""
     data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=request.user, data_round=rnd))
-    return _render_mine(request, data, {**_entry_forms(data), form.row.indicator.pk: form}, **kwargs)
+    page = _page(data, indicator_id=form.row.indicator.pk)
+    return _render_mine(request, data, page, {**_entry_forms(page.rows), form.row.indicator.pk: form}, **kwargs)
 
 
 @permission_required(Action.MEASUREMENT_ENTER)
@@ -428,7 +458,7 @@ def measurement_save_view(request, round_id: int, indicator_id: int):
     if not htmx:
         if result.saved:
             messages.success(request, saved_message(result.saved))
-        return redirect(reverse("consuntivi:mine", args=[rnd.pk]) + f"#ind-{indicator_id}")
+        return redirect(_mine_url(rnd, request.POST.get("pagina"), f"ind-{indicator_id}"))  # the unit form's page
     saved_row = entry_row_saved(
         data_round=rnd, row=row, score=result.scores.get(indicator_id), uploaded=bool(values.files)
     )
