@@ -195,11 +195,14 @@ def test_the_lean_user_agent_stylesheet_keeps_list_markers_and_the_render_restor
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
 
 
-def _png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+def _png(width: int, height: int, colour: tuple[int, int, int], alpha: int | None = None) -> bytes:
     from PIL import Image
 
     buffer = BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    if alpha is None:
+        Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    else:
+        Image.new("RGBA", (width, height), (*colour, alpha)).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -208,13 +211,17 @@ def test_the_ente_logo_is_printed_on_the_cover_only_when_configured(small_plan, 
 
     settings.MEDIA_ROOT = tmp_path
 
-    def cover_images() -> list[tuple[int, int]]:
-        content = relazione_render_pdf(plan=small_plan, year=YEAR).content
+    def cover_images(chunk_rows: int | None = None) -> list[tuple[int, int]]:
+        content = relazione_render_pdf(plan=small_plan, year=YEAR, chunk_rows=chunk_rows).content
         return [(image.image.width, image.image.height) for image in PdfReader(BytesIO(content)).pages[0].images]
 
     assert cover_images() == []
     small_plan.ente.logo.save("logo.png", ContentFile(_png(120, 40, (0, 51, 102))))
     assert cover_images() == [(120, 40)]  # the very image, unscaled in the file
+    # In chunks too (reports.pdf.join_chunks takes the image's data over before closing the cover's chunk), with a
+    # transparent logo: its alpha is a second image (/SMask) that must come along.
+    small_plan.ente.logo.save("logo-trasparente.png", ContentFile(_png(90, 30, (0, 51, 102), alpha=128)))
+    assert cover_images(chunk_rows=1) == [(90, 30)]
     html = relazione_html_for(small_plan)
     assert 'class="cover-logo" src="data:image/png;base64,' in html and 'alt="Logo: ' in html
 
