@@ -210,7 +210,7 @@ def lighter_structure(content: bytes) -> bytes:
         if tree is None:
             return content
         owners: dict[tuple[int, int], pikepdf.Dictionary] = {}  # (page object number, mcid) → its new element
-        for top in _kids(tree):
+        for top in kids_of(tree):
             if isinstance(top, pikepdf.Dictionary):
                 _flatten(top, owners)
         if not owners:
@@ -231,7 +231,8 @@ def lighter_structure(content: bytes) -> bytes:
         return out.getvalue()
 
 
-def _kids(element) -> list:
+def kids_of(element) -> list:
+    """A structure element's (or the tree root's) /K entry as a list: one kid, an array of kids, or none."""
     kids = element.get("/K")
     if kids is None:
         return []
@@ -246,7 +247,7 @@ def _flatten(element, owners: dict) -> None:
     stack = [(element, False)]
     while stack:
         node, done = stack.pop()
-        kids = _kids(node)
+        kids = kids_of(node)
         if not done:
             stack.append((node, True))
             stack.extend((kid, False) for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
@@ -276,7 +277,7 @@ def _lift(kid, page) -> list | None:
         return None
     if page is None or "/Pg" not in kid or kid.Pg.objgen != page.objgen:
         return None
-    kids = _kids(kid)
+    kids = kids_of(kid)
     marks = [item for item in kids if isinstance(item, int)]
     elements = [item for item in kids if isinstance(item, pikepdf.Dictionary) and "/S" in item]
     if len(marks) + len(elements) != len(kids):

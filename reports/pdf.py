@@ -35,6 +35,7 @@ from reports.chunk_render import (
     Style,
     draw_chunk,
     html_class,
+    kids_of,
     lighter_structure,
     parse,
     release_memory,
@@ -202,20 +203,18 @@ def join_chunks(chunks: list[Chunk], footers: bytes) -> bytes:
             if index == 0:  # the chunks' document properties are all alike: the first one's
                 version = source.pdf_version
                 _take_document_properties(out, source)
-            _own_streams(
-                [*out.pages[first:], *(out.Root[key] for key in ("/Metadata", "/OutputIntents") if key in out.Root)]
-            )
+            _own_streams(out.pages[first:])
     tree = pikepdf.NameTree.new(out)
     for name in sorted(destinations):
         tree[name] = destinations[name]
     out.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
     structure.finish()
     pages = [page for chunk in chunks for page in chunk.pages]
-    with pikepdf.Pdf.open(BytesIO(footers)) as stamps:
+    _add_links(out, pages)
+    _add_outline(out, pages)
+    buffer = BytesIO()
+    with pikepdf.Pdf.open(BytesIO(footers)) as stamps:  # open until written: the stamps' data is read then
         _stamp(out, stamps)
-        buffer = BytesIO()
-        _add_links(out, pages)
-        _add_outline(out, pages)
         out.save(
             buffer,
             min_version=version,
@@ -247,6 +246,7 @@ def _take_document_properties(out, source) -> None:
     for key in ("/ViewerPreferences", "/Metadata", "/OutputIntents"):
         if key in source.Root:
             out.Root[key] = _copy(out, source, source.Root[key])
+    _own_streams([out.Root[key] for key in ("/Metadata", "/OutputIntents") if key in out.Root])
 
 
 # Where _own_streams does not go: up the page tree, into the structure tree (no streams there) or to other pages.
@@ -299,8 +299,8 @@ class _Structure:
         if not self.tagged:
             return
         tree = source.Root.StructTreeRoot
-        for top in _as_list(tree.get("/K")):
-            children = _as_list(top.get("/K")) if top.get("/S") == Name.Document else [top]
+        for top in kids_of(tree):
+            children = kids_of(top) if top.get("/S") == Name.Document else [top]
             for child in children:
                 cloned = _copy(self.out, source, child)
                 cloned.P = self.document
@@ -341,15 +341,6 @@ def _copy(out, source, value):
     """`value` of `source` copied into `out` (qpdf copies only indirect objects: a direct one is made indirect
     first), with what it refers to; a page already copied is the same page."""
     return out.copy_foreign(value if value.is_indirect else source.make_indirect(value))
-
-
-def _as_list(value) -> list:
-    """A /K entry as a list: one kid, an array of kids, or none."""
-    from pikepdf import Array
-
-    if value is None:
-        return []
-    return list(value) if isinstance(value, Array) else [value]
 
 
 def _number_tree(node) -> list[tuple[int, object]]:

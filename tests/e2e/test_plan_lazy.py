@@ -30,13 +30,19 @@ def modena(transactional_db, settings):
     return Plan.objects.get(pk=report.plan_id)
 
 
-def test_a_planner_opens_and_closes_a_node_of_a_large_plan_by_keyboard_and_mouse(browser, live_server, modena):
-    assert AXE.exists()
+def planner_logged_in(browser, live_server, modena) -> Checker:
+    """A planner of the Modena ente, logged in, on a desktop-sized window (its page: `checker.page`)."""
     make_user("ufficio", Role.PLANNER, modena.ente)
     checker = Checker(browser, live_server.url, "ufficio")
+    checker.page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(checker.page, "ufficio", PASSWORD)
+    return checker
+
+
+def test_a_planner_opens_and_closes_a_node_of_a_large_plan_by_keyboard_and_mouse(browser, live_server, modena):
+    assert AXE.exists()
+    checker = planner_logged_in(browser, live_server, modena)
     page = checker.page
-    page.set_viewport_size({"width": 1366, "height": 900})
-    log_in(page, "ufficio", PASSWORD)
     page.goto(modena.get_absolute_url() + "?anno=2017")
     expect(page.get_by_test_id("lazy-note")).to_be_visible()
     tree = page.get_by_test_id("plan-tree")
@@ -114,11 +120,8 @@ def test_a_planner_opens_and_closes_a_node_of_a_large_plan_by_keyboard_and_mouse
 
 def test_every_area_in_pages_links_page_to_page(browser, live_server, modena, settings):
     settings.PLAN_PAGE_ROWS = 300
-    make_user("ufficio", Role.PLANNER, modena.ente)
-    checker = Checker(browser, live_server.url, "ufficio")
+    checker = planner_logged_in(browser, live_server, modena)
     page = checker.page
-    page.set_viewport_size({"width": 1366, "height": 900})
-    log_in(page, "ufficio", PASSWORD)
     page.goto(modena.get_absolute_url() + "?anno=2017")
     page.get_by_role("link", name="mostra tutte le aree").click()
     nav = page.get_by_role("navigation", name="Pagine dell'albero (sopra)")
