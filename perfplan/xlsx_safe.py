@@ -55,14 +55,12 @@ def new_workbook(*, write_only: bool = False) -> Workbook:
 
 
 def append_row(ws: Worksheet | WriteOnlyWorksheet, values: Iterable[Any]) -> None:
-    """Append one row, every str as text (a write-only sheet cannot be checked again once the row is written)."""
-    if isinstance(ws, WriteOnlyWorksheet):
-        cells = [v if isinstance(v, Cell) else WriteOnlyCell(ws, value=v) for v in values]
-        ws.append([neutralise(c) for c in cells])
-        return
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        neutralise(cell)
+    """Append one row, every str as text (a write-only sheet cannot be checked again once the row is written).
+
+    The cells are made and checked before they are appended: reading the row back (`ws[ws.max_row]`) scans every
+    cell of the sheet for its size, which made a 10.000-indicator export quadratic (111 s instead of 4)."""
+    # row and column are placeholders (append sets them), needed for openpyxl's own error message
+    ws.append([neutralise(v if isinstance(v, Cell) else Cell(ws, row=1, column=1, value=v)) for v in values])
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
