@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         (content, pages), write = timed(piao_pdf, data)
         line["piao_pdf"] = {"seconds": round(build + write, 2), "pages": pages, "kb": len(content) // 1024}
 
-    data_round = Round.objects.filter(plan=plan, year=year).order_by("period_end").first()  # the import's final
+    data_round = Round.objects.filter(plan=plan, year=year, final=True).first()  # the import's
     today = dt.date(year, 12, 31)
     if data_round is not None:
         report, build = timed(monitoring_report, plan=plan, year=year, today=today, data_round=data_round)

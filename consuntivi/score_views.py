@@ -8,10 +8,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from consuntivi.forms import RiskFlagForm
@@ -20,15 +19,14 @@ from consuntivi.monitoring import monitoring_state
 from consuntivi.scores import plan_score, unit_score_lines, year_rounds
 from consuntivi.selectors import round_data, user_unit_ids
 from consuntivi.services import risk_flag_clear, risk_flag_set
+from jobs.models import JobKind
+from jobs.services import document_job_start, recent_documents
+from jobs.views import DOCUMENT_BUTTONS, documents_response
 from perfplan.collector import collector_paused
 from perfplan.permissions import Action, can, permission_required
 from plans.selectors import plan_for_user
-from reports.monitoring import monitoring_docx, monitoring_pdf, report_from_state
 
-DOCUMENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+DOCUMENT_TYPES = ("pdf", "docx")
 
 
 def _year(request, plan) -> int:
@@ -109,6 +107,8 @@ def risks(request, plan_id: int):
         "state": state,
         "form": form,
         "own": {ind.pk for ind in flaggable},
+        "documents": _documents(request, data_round) if data_round else [],
+        "formats": DOCUMENT_BUTTONS,
     }
     return render(request, "scores/risks.html", context)
 
@@ -154,17 +154,20 @@ def risk_unflag(request, plan_id: int, round_id: int, indicator_id: int):
     return _back(data_round)
 
 
+@require_POST
 @permission_required(Action.READ)
-@collector_paused
 def monitoring_download(request, plan_id: int, round_id: int, fmt: str):
-    """The monitoring report, rendered now (a few pages: synchronous, no job)."""
+    """Ask for the monitoring report at this round: a job makes it (jobs/), the answer is its progress."""
     if fmt not in DOCUMENT_TYPES:
         raise Http404("Formato non disponibile")
     data_round = _round_of_plan(request, plan_id, round_id)
-    state = monitoring_state(plan=data_round.plan, year=data_round.year, data_round=data_round)
-    report = report_from_state(state, today=timezone.localdate())
-    content = monitoring_pdf(report) if fmt == "pdf" else monitoring_docx(report)
-    response = HttpResponse(content, content_type=DOCUMENT_TYPES[fmt])
-    name = f"monitoraggio-{data_round.plan.ente.code}-{data_round.period_end:%Y-%m-%d}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    job = document_job_start(
+        kind=JobKind.MONITORING_REPORT, user=request.user, plan=data_round.plan, data_round=data_round, fmt=fmt
+    )
+    return documents_response(request, job, _documents(request, data_round))
+
+
+def _documents(request, data_round) -> list:
+    return recent_documents(
+        user=request.user, kind=JobKind.MONITORING_REPORT, plan=data_round.plan, data_round=data_round
+    )

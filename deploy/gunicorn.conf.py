@@ -8,8 +8,8 @@
 | GUNICORN_TIMEOUT       | 60                          | seconds before a silent worker is restarted (not a limit on  |
 |                        |                             | one request: with threads the proxy's read timeout is)       |
 | GUNICORN_GRACEFUL_TIMEOUT | 30                       | seconds a stopping worker has to finish its requests         |
-| GUNICORN_MAX_REQUESTS  | 1000                        | a worker is replaced after this many requests (0: never), so |
-|                        |                             | memory freed by a big PDF goes back to the system            |
+| GUNICORN_MAX_REQUESTS  | 0 (never)                   | a worker is replaced (± 10 %) after this many requests: a    |
+|                        |                             | safety net for a leak; no PDF is rendered in a web worker    |
 | GUNICORN_ACCESS_LOG    | (off)                       | "-" for gunicorn's own access log on stdout; perfplan already|
 |                        |                             | logs each request (LOG_REQUESTS) with its request id         |
 | GUNICORN_LOG_LEVEL     | info                        | gunicorn's own messages (start, workers, errors)             |
@@ -50,7 +50,9 @@ threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+# 0: a worker is never replaced. Every PDF and DOCX is a background job (jobs/), so a web worker's memory stays that of
+# its pages; replacing a worker resets the kept-alive connections it closes (4 errors in the load test at 1000).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 forwarded_allow_ips = ""  # see above: the application decides, from PROXY_COUNT
 secure_scheme_headers = {}  # not even from a Unix socket's peer, which gunicorn would trust

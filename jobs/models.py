@@ -7,10 +7,14 @@ page reload: the page finds the job again by its plan and year, or by its id in 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from plans.models import PlanKind
 
 
 class JobKind(models.TextChoices):
@@ -18,6 +22,13 @@ class JobKind(models.TextChoices):
     RELAZIONE_VALIDATE = "relazione_validazione", "Validazione della Relazione e PDF definitivo"
     PLAN_IMPORT = "piano_importazione", "Importazione del piano da Excel"
     ROUND_REMIND = "rilevazione_promemoria", "Promemoria della rilevazione"
+    PLAN_DOCUMENT = "piano_documento", "Sezione 2 del PIAO (o Piano della performance)"
+    MONITORING_REPORT = "rapporto_monitoraggio", "Rapporto di monitoraggio"
+
+
+# The jobs that make a file to download (a PIAO section, a monitoring report): kept JOBS_DOCUMENT_HOURS, then deleted.
+DOCUMENT_KINDS = (JobKind.PLAN_DOCUMENT, JobKind.MONITORING_REPORT)
+DOCUMENT_FOLDER = "lavori/documenti"
 
 
 class JobState(models.TextChoices):
@@ -48,6 +59,8 @@ class Job(models.Model):
     artifact = models.ForeignKey(
         "reports.RelazioneArtifact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )  # the PDF made
+    file = models.FileField("documento", upload_to=DOCUMENT_FOLDER, blank=True, max_length=300)  # DOCUMENT_KINDS
+    filename = models.CharField("nome del file", max_length=200, blank=True)  # as the browser saves it
     error = models.TextField("errore", blank=True)  # in Italian, for the page
     task_id = models.CharField("id del task", max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField("creato", auto_now_add=True)
@@ -83,8 +96,30 @@ class Job(models.Model):
         return min(100, round(100 * self.done / self.total)) if self.total else 0
 
     @property
+    def is_document(self) -> bool:
+        return self.kind in DOCUMENT_KINDS
+
+    @property
+    def kept_until(self):
+        """When a document's file is deleted (jobs.services.documents_prune): JOBS_DOCUMENT_HOURS after it was made."""
+        return self.finished_at + dt.timedelta(hours=settings.JOBS_DOCUMENT_HOURS) if self.finished_at else None
+
+    @property
+    def display_name(self) -> str:
+        """What the job is, for its page: a document says which (year or date, format)."""
+        name = self.get_kind_display()
+        if self.kind == JobKind.PLAN_DOCUMENT:
+            name = "Sezione 2 del PIAO" if self.plan.kind == PlanKind.PIAO else "Piano della performance"
+            return f"{name} {self.year}, {self.params.get('fmt', '').upper()}"
+        if self.kind == JobKind.MONITORING_REPORT:
+            return f"{name} al {self.round.period_end:%d/%m/%Y}, {self.params.get('fmt', '').upper()}"
+        return name
+
+    @property
     def status_url(self) -> str:
-        """The page (and the htmx fragment) of the job, under the URLs of its app."""
+        """The page (and the htmx fragment) of the job, under the URLs of its app (jobs' own for a document)."""
+        if self.is_document:
+            return reverse("jobs:document", args=[self.pk])
         if self.kind == JobKind.PLAN_IMPORT:
             return reverse("plans:import_job", args=[self.pk])
         if self.kind == JobKind.ROUND_REMIND:

@@ -11,17 +11,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.http import Http404
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
+from consuntivi.monitoring import monitoring_state
 from consuntivi.services import round_remind
-from jobs.models import Job, JobKind, JobState
+from jobs.models import DOCUMENT_FOLDER, Job, JobKind, JobState
 from perfplan.formats import number_it
 from perfplan.permissions import Action, require
 from plans.models import Plan
 from reports.models import Relazione
+from reports.monitoring import monitoring_docx, monitoring_pdf, report_from_state
+from reports.piao.data import piao_data
+from reports.piao.documents import piao_docx, piao_filename, piao_pdf
 from reports.selectors import final_artifact
 from reports.services import ValidationInput, relazione_get_or_create, relazione_render_draft, relazione_validate
 from workbook.uploads import PendingImport, import_run
@@ -34,7 +40,10 @@ KIND_ACTION = {
     JobKind.RELAZIONE_VALIDATE: Action.RELAZIONE_RENDER,  # started by the OIV (RELAZIONE_VALIDATE); planners follow it
     JobKind.PLAN_IMPORT: Action.PLAN_IMPORT,
     JobKind.ROUND_REMIND: Action.ROUND_MANAGE,
+    JobKind.PLAN_DOCUMENT: Action.READ,  # a download: whoever reads the plan, the OIV included
+    JobKind.MONITORING_REPORT: Action.READ,
 }
+
 PROGRESS_EVERY = 0.5  # seconds: progress is written at most this often (always at the end of a step count)
 UNEXPECTED = (
     "Errore imprevisto durante il lavoro: nulla è stato salvato. Riprovare; se l'errore si ripete, "
@@ -203,9 +212,44 @@ def _run_remind(job: Job, reporter: Reporter) -> dict[str, Any]:
     }
 
 
+def _run_plan_document(job: Job, reporter: Reporter) -> dict[str, Any]:
+    """Section 2 of the PIAO (or the plain plan) of a year: a 10.000-indicator plan is 580 pages and 100 s."""
+    fmt = job.params["fmt"]
+    reporter(0, 3, "Lettura del piano")
+    data = piao_data(plan=job.plan, year=job.year)
+    reporter(1, 3, "Impaginazione del PDF" if fmt == "pdf" else "Scrittura del documento Word")
+    content, pages = piao_pdf(data) if fmt == "pdf" else (piao_docx(data), 0)
+    return _document(job, reporter, content, piao_filename(data, f".{fmt}"), pages)
+
+
+def _run_monitoring_report(job: Job, reporter: Reporter) -> dict[str, Any]:
+    """The rapporto di monitoraggio at the round's period end, dated the day it was asked."""
+    fmt = job.params["fmt"]
+    reporter(0, 3, "Calcolo dello stato degli obiettivi")
+    data_round = job.round
+    state = monitoring_state(plan=job.plan, year=data_round.year, data_round=data_round)
+    report = report_from_state(state, today=dt.date.fromisoformat(job.params["today"]))
+    reporter(1, 3, "Impaginazione del PDF" if fmt == "pdf" else "Scrittura del documento Word")
+    content = monitoring_pdf(report) if fmt == "pdf" else monitoring_docx(report)
+    name = f"monitoraggio-{job.plan.ente.code}-{data_round.period_end:%Y-%m-%d}.{fmt}"
+    return _document(job, reporter, content, name, 0)
+
+
+def _document(job: Job, reporter: Reporter, content: bytes, filename: str, pages: int) -> dict[str, Any]:
+    """Store the file made (a folder of its own: two jobs may make the same name) and say what it is."""
+    reporter(2, 3, "Salvataggio del documento")
+    name = default_storage.save(f"{DOCUMENT_FOLDER}/{get_random_string(24)}/{filename}", ContentFile(content))
+    size = f"{number_it(max(1, round(len(content) / 1024)))} KB"
+    message = f"{number_it(pages)} pagine, {size}" if pages else size
+    result = {"pages": pages, "bytes": len(content)}
+    return {"file": name, "filename": filename, "result": result, "message": message, "done": 3, "total": 3}
+
+
 RUNNERS: dict[str, Callable[[Job, Reporter], dict[str, Any]]] = {
     JobKind.RELAZIONE_DRAFT: _run_draft,
     JobKind.RELAZIONE_VALIDATE: _run_validate,
     JobKind.PLAN_IMPORT: _run_import,
     JobKind.ROUND_REMIND: _run_remind,
+    JobKind.PLAN_DOCUMENT: _run_plan_document,
+    JobKind.MONITORING_REPORT: _run_monitoring_report,
 }

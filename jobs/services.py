@@ -8,8 +8,11 @@ page polls (jobs/_job.html).
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404
@@ -17,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from consuntivi.models import Round
-from jobs.models import ACTIVE_STATES, Job, JobKind, JobState
+from jobs.models import ACTIVE_STATES, DOCUMENT_KINDS, Job, JobKind, JobState
 from jobs.runner import KIND_ACTION
 from jobs.tasks import run_job
 from perfplan.permissions import Action, can, require
@@ -50,6 +53,35 @@ def job_start(
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
     job.refresh_from_db()
     return job
+
+
+def document_job_start(
+    *, kind: str, user, plan: Plan, fmt: str, year: int | None = None, data_round: Round | None = None
+) -> Job:
+    """Ask for a document (PIAO section 2, monitoring report) in a format. A second click while the same one is
+    being made follows it; documents older than JOBS_DOCUMENT_HOURS are deleted first."""
+    documents_prune()
+    params: dict[str, Any] = {"fmt": fmt}
+    if kind == JobKind.MONITORING_REPORT:
+        params["today"] = timezone.localdate().isoformat()
+    running = Job.objects.filter(
+        kind=kind, owner=user, plan=plan, year=year, round=data_round, state__in=ACTIVE_STATES, params__fmt=fmt
+    ).first()
+    if running is not None and running.active:
+        return running
+    return job_start(kind=kind, user=user, plan=plan, year=year, data_round=data_round, params=params)
+
+
+def documents_prune() -> int:
+    """Delete the files of the documents made more than JOBS_DOCUMENT_HOURS ago (the job rows stay, «scaduto»)."""
+    limit = timezone.now() - dt.timedelta(hours=settings.JOBS_DOCUMENT_HOURS)
+    expired = Job.objects.filter(kind__in=DOCUMENT_KINDS, finished_at__lt=limit).exclude(file="")
+    old = list(expired.values_list("pk", "file"))
+    for _, name in old:
+        with contextlib.suppress(OSError):
+            default_storage.delete(name)
+    Job.objects.filter(pk__in=[pk for pk, _ in old]).update(file="")
+    return len(old)
 
 
 def job_save_input(content: bytes, suffix: str) -> str:
@@ -94,6 +126,16 @@ def latest_job(*, user, kind: str, plan: Plan, year: int) -> Job | None:
         if newer.exists() or (timezone.now() - job.created_at).total_seconds() > 86400:
             return None
     return job
+
+
+def recent_documents(*, user, kind: str, plan: Plan, data_round: Round | None = None) -> list[Job]:
+    """The documents of this kind the user asked for this plan (and round) in the last JOBS_DOCUMENT_HOURS, newest
+    first: the page lists them, so one still being made, or made while the user was elsewhere, is found again."""
+    since = timezone.now() - dt.timedelta(hours=settings.JOBS_DOCUMENT_HOURS)
+    jobs = Job.objects.select_related("plan", "round").filter(kind=kind, owner=user, plan=plan, created_at__gte=since)
+    if data_round is not None:
+        jobs = jobs.filter(round=data_round)
+    return list(jobs[:10])
 
 
 def active_round_job(*, user, data_round: Round) -> Job | None:

@@ -400,6 +400,9 @@ JOBS_MAX_WAIT_SECONDS = int(os.environ.get("JOBS_MAX_WAIT_SECONDS", "600"))
 # A job still «in corso» after this many seconds was abandoned (its worker killed in the middle): the page says so
 # and lets it be asked again.
 JOBS_ABANDONED_SECONDS = int(os.environ.get("JOBS_ABANDONED_SECONDS", "3600"))
+# A downloadable document a job made (a PIAO section, a monitoring report) is kept this many hours, then deleted
+# when the next one is asked: long enough to come back for it, short enough that the folder does not grow.
+JOBS_DOCUMENT_HOURS = int(os.environ.get("JOBS_DOCUMENT_HOURS", "24"))
 
 # --- Logs ---------------------------------------------------------------------------------------------------------
 # One record a line: readable text, or with LOG_FORMAT=json one JSON object a line (for a log collector).

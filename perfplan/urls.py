@@ -57,5 +57,6 @@ urlpatterns = [
     path("consuntivi/", include("consuntivi.urls")),
     path("relazioni/", include("reports.urls")),
     path("storico/", include("perfplan.audit_views")),
+    path("lavori/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]

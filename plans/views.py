@@ -20,8 +20,8 @@ from indicators.catalogue import catalogue_for_user
 from indicators.models import Indicator, IndicatorUnit, Target
 from indicators.notation import format_target
 from jobs.models import JobKind, JobState
-from jobs.services import job_for_user, job_start
-from jobs.views import job_response
+from jobs.services import document_job_start, job_for_user, job_start, recent_documents
+from jobs.views import DOCUMENT_BUTTONS, documents_response, job_response
 from perfplan.collector import collector_paused
 from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, can, permission_required
@@ -54,8 +54,7 @@ from plans.models import Objective, Plan, PlanState, PublicValue, PublicValueInd
 from plans.page import PlanFilters, node_children, plan_page, plan_revisions, score_explanation
 from plans.selectors import plan_for_user, public_values_of, risk_measures_of
 from plans.tree_html import node_children_html
-from reports.piao.data import piao_data
-from reports.piao.documents import FORMATS, piao_docx, piao_filename, piao_pdf
+from reports.piao.documents import FORMATS
 from workbook.uploads import (
     ENTITY_LABELS,
     forget_import,
@@ -818,6 +817,8 @@ def public_values(request, plan_id: int):
         "plan": plan,
         "items": public_values_of(plan=plan),
         "measures": risk_measures_of(plan=plan),
+        "documents": recent_documents(user=request.user, kind=JobKind.PLAN_DOCUMENT, plan=plan),
+        "formats": DOCUMENT_BUTTONS,
     }
     return render(request, "plans/public_values.html", context)
 
@@ -992,17 +993,13 @@ def risk_measure_delete(request, plan_id: int, measure_id: int):
     return render(request, "plans/public_value_delete.html", {"plan": plan, "subject": subject, "form": form})
 
 
-@require_GET
+@require_POST
 @permission_required(Action.READ)
 def piao_document(request, plan_id: int, year: int, fmt: str):
-    """Section 2 of the PIAO (or the plain Piano della performance) of one year, rendered now: a plan of a few
-    hundred nodes takes seconds, not the minutes of a Relazione (README «PIAO»)."""
+    """Ask for section 2 of the PIAO (or the plain Piano della performance) of one year: a job makes it (a
+    10.000-indicator plan is 580 pages, 100 s), the answer is its progress, then its link (jobs/)."""
     plan = plan_for_user(user=request.user, plan_id=plan_id)
-    suffix = f".{fmt}"
-    if year not in plan.years or suffix not in FORMATS:
+    if year not in plan.years or f".{fmt}" not in FORMATS:
         raise Http404("Anno o formato non disponibili per questo piano.")
-    data = piao_data(plan=plan, year=year)
-    content = piao_pdf(data)[0] if suffix == ".pdf" else piao_docx(data)
-    response = HttpResponse(content, content_type=FORMATS[suffix])
-    response["Content-Disposition"] = f'attachment; filename="{piao_filename(data, suffix)}"'
-    return response
+    job = document_job_start(kind=JobKind.PLAN_DOCUMENT, user=request.user, plan=plan, year=year, fmt=fmt)
+    return documents_response(request, job, recent_documents(user=request.user, kind=JobKind.PLAN_DOCUMENT, plan=plan))

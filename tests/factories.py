@@ -136,3 +136,25 @@ def plan_with_values(title: str, years: range, indicators: list[list], values: l
     report = plan_import(source=workbook_bytes(content))
     assert report.ok, report.errors[:3]
     return Plan.objects.get(pk=report.plan_id)
+
+
+def document_download(client, url: str):
+    """Ask for a document as its page does (a POST that starts its job; the tests' immediate backend runs it at
+    once), follow the job's page and download the file its link points to: the file's response."""
+    from django.http import HttpResponse
+    from django.urls import reverse
+
+    from jobs.models import Job, JobState
+
+    asked = client.post(url)
+    assert asked.status_code == 302, asked.status_code
+    job = Job.objects.get(pk=int(asked.url.rstrip("/").rsplit("/", 1)[1]))
+    assert job.state == JobState.DONE, job.error
+    page = client.get(asked.url).content.decode()
+    link = reverse("jobs:document_file", args=[job.pk])
+    assert f'href="{link}"' in page
+    streamed = client.get(link)
+    response = HttpResponse(b"".join(streamed.streaming_content), status=streamed.status_code)
+    for header, value in streamed.items():
+        response[header] = value
+    return response

@@ -29,7 +29,7 @@ from consuntivi.models import Evidence, Measurement, MeasurementChange, RiskFlag
 from consuntivi.services import measurements_save, risk_flag_set, round_close, unit_submit
 from indicators.models import Indicator, Target
 from jobs.models import Job, JobKind, JobState
-from jobs.services import job_start
+from jobs.services import document_job_start, job_start
 from perfplan.permissions import PERMISSIONS, SCOPES, Action, roles_table
 from perfplan.roles import Role, user_roles
 from plans.lifecycle import plan_year_get, plan_year_transition
@@ -140,12 +140,14 @@ plans:impact_indicator_edit     302  200  403  403  403  200  404
 plans:impact_indicator_delete   302  200  403  403  403  200  404
 plans:risk_measure_create       302  200  403  403  403  200  404
 plans:risk_measure_delete       302  200  403  403  403  200  404
-plans:piao_document             302  200  200  200  200  200  404
+plans:piao_document             302  405  405  405  405  405  405
 scores:units                    302  200  200  200  200  200  404
 scores:risks                    302  200  200  200  200  200  404
 scores:risk_flag                302  405  405  405  405  405  405
 scores:risk_unflag              302  405  405  405  405  405  405
-scores:monitoring_download      302  200  200  200  200  200  404
+scores:monitoring_download      302  405  405  405  405  405  405
+jobs:document                   302  200  200  200  200  200  404
+jobs:document_file              302  200  200  200  200  200  404
 consuntivi:index                302  200  200  200  200  200  200
 consuntivi:round_create         302  405  405  405  405  405  405
 consuntivi:year_close           302  200  403  403  403  200  404
@@ -238,6 +240,8 @@ consuntivi:round_import         302   ·   403  403  403   ·   404
 consuntivi:unit_save            302  403   ·   403  403  403  403
 consuntivi:unit_accept          302   ·   403  403  403   ·   404
 consuntivi:preview              302  403   ·   403  403  403  403
+plans:piao_document             302   ·    ·    ·    ·    ·   404
+scores:monitoring_download      302   ·    ·    ·    ·    ·   404
 consuntivi:measurement_save     302  403   ·   403  403  403  403
 consuntivi:accept               302   ·   403  403  403   ·   404
 consuntivi:return               302   ·   403  403  403   ·   404
@@ -333,6 +337,8 @@ def _build() -> World:
     )
     # The preview of the approved text (a preview of the draft is dropped at approval: it says «BOZZA»).
     draft_job = job_start(kind=JobKind.RELAZIONE_DRAFT, user=planner, plan=plan, year=REPORT_YEAR)  # run at once
+    piao_job = document_job_start(kind=JobKind.PLAN_DOCUMENT, user=planner, plan=plan, year=REPORT_YEAR, fmt="docx")
+    assert piao_job.state == JobState.DONE and piao_job.file, piao_job.error
     assert draft_job.state == JobState.DONE, draft_job.error
     signed = validation_input(attachment=PDF, attachment_name="validazione-firmata.pdf")
     relazione_validate(relazione=relazione, data=signed, user=who["oiv"])
@@ -456,6 +462,8 @@ def _build() -> World:
         "audit:export": {},
         "reports:history_pdf": {**report_, "artifact_id": final.pk},
         "reports:job": {**report_, "job_id": draft_job.pk},
+        "jobs:document": {"job_id": piao_job.pk},
+        "jobs:document_file": {"job_id": piao_job.pk},
         **{f"reports:{view}": report_ for view in ("detail", "edit", "approve", "validate", "reopen")},
         **{f"reports:{view}": report_ for view in ("render", "pdf", "draft_pdf", "attachment", "xlsx")},
         **{f"reports:{view}": report_ for view in ("document", "upload_signed")},

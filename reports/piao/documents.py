@@ -1,9 +1,10 @@
 """The PIAO's section 2 (or the plain Piano della performance) as PDF and as DOCX, from one PiaoData.
 
 The PDF is the Relazione's renderer (reports.pdf: WeasyPrint, print.css, PDF/A-3b, Italian hyphenation), one
-document: a plan is tens of pages, not hundreds. The DOCX (python-docx) is what the planning office merges with
-the PIAO sections it receives from other offices (HR, anticorruption): real Word headings (so Word builds its own
-sommario), tables with a header row, the 2.1 and 2.2 tables in landscape sections.
+document: tens of pages for a Camera's plan, 583 pages and 110 s for the 10.000-indicator synthetic one, so the pages
+ask for it as a background job (jobs.runner), never inside a request. The DOCX (python-docx) is what the planning
+office merges with the PIAO sections it receives from other offices (HR, anticorruption): real Word headings (so
+Word builds its own sommario), tables with a header row, the 2.1 and 2.2 tables in landscape sections.
 """
 
 from __future__ import annotations

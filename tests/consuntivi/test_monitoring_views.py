@@ -20,7 +20,7 @@ from consuntivi.models import Measurement, RiskFlag, Round
 from perfplan.roles import Role
 from plans.models import Plan
 from tests.consuntivi.factories import client_for, indicator, open_round
-from tests.factories import make_user
+from tests.factories import document_download, make_user
 from workbook.plan_import import plan_import
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +65,15 @@ def test_the_risks_page_lists_the_objectives_at_risk_and_the_downloads(plan, who
     assert "101 Informazione economica" in text and "atteso 173,56" in text
     assert "Report pubblicati entro la scadenza" in text  # without a value
     assert "Segnala un indicatore a rischio" not in text  # the OIV reads, never flags
-    pdf = client_for(who["oiv"]).get(reverse("scores:monitoring_download", args=[plan.pk, semester.pk, "pdf"]))
+    oiv = client_for(who["oiv"])
+    pdf = document_download(oiv, reverse("scores:monitoring_download", args=[plan.pk, semester.pk, "pdf"]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    docx = client_for(who["oiv"]).get(reverse("scores:monitoring_download", args=[plan.pk, semester.pk, "docx"]))
+    assert pdf["Content-Disposition"] == f'attachment; filename="monitoraggio-{plan.ente.code}-2017-06-30.pdf"'
+    docx = document_download(oiv, reverse("scores:monitoring_download", args=[plan.pk, semester.pk, "docx"]))
     assert "situazione al 30/06/2017" in "\n".join(p.text for p in Document(BytesIO(docx.content)).paragraphs)
-    assert client_for(who["oiv"]).get(url.replace("rischi/", f"rischi/{semester.pk}/rapporto.odt")).status_code == 404
+    assert oiv.post(url.replace("rischi/", f"rischi/{semester.pk}/rapporto.odt")).status_code == 404
+    page = oiv.get(url, {"anno": 2017}).content.decode()  # the two asked, newest first, with their links
+    assert page.count('data-testid="job-file"') == 2 and page.index(".docx</a>") < page.index(".pdf</a>")
 
 
 def test_a_year_without_rounds_says_so(plan, who):
@@ -146,9 +150,9 @@ def test_the_mid_year_pages_run_the_same_queries_for_a_small_and_a_large_plan(pa
     assert len(counts) == 1, counts
     # plans:detail 19 (as at the year's end: the rounds query replaced the measured-years one; 3 of them the previous
     # years' results, consuntivi.year_over_year); scores:units 13
-    # (the rounds, plan_score's 6); scores:risks 26 (the rounds, plan_score's 6, the flags, and for a Responsabile
-    # the units they lead and the round's rows of the flag form)
-    budget = {"plans:detail": 19, "scores:units": 13, "scores:risks": 26}[page]
+    # (the rounds, plan_score's 6); scores:risks 27 (the rounds, plan_score's 6, the flags, the reports the user
+    # asked for, and for a Responsabile the units they lead and the round's rows of the flag form)
+    budget = {"plans:detail": 19, "scores:units": 13, "scores:risks": 27}[page]
     client = client_for(head)
     with django_assert_max_num_queries(budget):
         client.get(reverse(page, args=[plan.pk]), params)

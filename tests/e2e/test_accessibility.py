@@ -23,6 +23,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from consuntivi.models import MeasurementChange, Round
 from jobs.models import Job, JobKind, JobState
@@ -88,7 +89,8 @@ SKIPPED = {
     "reports:xlsx": "a workbook download",
     "audit:export": "a workbook download",
     "plans:catalogue_values": "a workbook download",
-    "plans:piao_document": "a PDF or a DOCX",
+    "plans:piao_document": "POST only (htmx: the job's fragment, checked on jobs:document)",
+    "jobs:document_file": "a PDF or a DOCX",
     "reports:paper_note": "POST only",
     "reports:clarification_open": "POST only",
     "reports:clarification_answer": "POST only",
@@ -98,7 +100,7 @@ SKIPPED = {
     "reports:paper_document": "a file download",
     "scores:risk_flag": "POST only",
     "scores:risk_unflag": "POST only",
-    "scores:monitoring_download": "a PDF or a DOCX",
+    "scores:monitoring_download": "POST only (htmx: the job's fragment, checked on jobs:document)",
 }
 
 PLANNER, HEAD, OIV, ADMIN = "pianificazione", "responsabile", "oiv", "admin"
@@ -119,6 +121,7 @@ class Ids:
     import_job: int = 1
     remind_job: int = 1
     report_job: int = 1
+    document_job: int = 1
     public_value: int = 1  # an impatto (Valore pubblico) of the plan, with an indicator and a 2.3 reference
     impact_indicator: int = 1
     risk_measure: int = 1
@@ -174,6 +177,7 @@ PAGES: dict[str, tuple[tuple[str, ...], Callable[[Ids], str]]] = {
     "reports:detail": (ALL, lambda i: reverse("reports:detail", args=[i.plan, i.year])),
     "reports:edit": ((PLANNER,), lambda i: reverse("reports:edit", args=[i.plan, i.year])),
     "reports:job": ((PLANNER,), lambda i: reverse("reports:job", args=[i.plan, i.year, i.report_job])),
+    "jobs:document": ((PLANNER,), lambda i: reverse("jobs:document", args=[i.document_job])),
     "audit:index": ((PLANNER, OIV, ADMIN), lambda i: reverse("audit:index")),
     "plans:catalogue_insert": (
         (PLANNER,),
@@ -326,6 +330,16 @@ def _ids() -> Ids:
         import_job=job(JobKind.PLAN_IMPORT, result={}),
         remind_job=job(JobKind.ROUND_REMIND, plan=plan, round=rnd, result={}),
         report_job=job(JobKind.RELAZIONE_DRAFT, plan=plan, year=2017),
+        document_job=job(  # done: its link, on its page and in the list of the PIAO page
+            JobKind.PLAN_DOCUMENT,
+            plan=plan,
+            year=2017,
+            params={"fmt": "pdf"},
+            file="lavori/documenti/prova/Piano-performance-CCIAA-MO-2017.pdf",
+            filename="Piano-performance-CCIAA-MO-2017.pdf",
+            message="24 pagine, 310 KB",
+            finished_at=timezone.now(),
+        ),
         public_value=public_value.pk,
         impact_indicator=impact.pk,
         risk_measure=measure.pk,

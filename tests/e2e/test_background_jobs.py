@@ -18,6 +18,23 @@ from workbook.plan_import import plan_import
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def worker() -> None:
+    """The worker's own loop, run once in a thread (its command would set signal handlers)."""
+    try:
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="e2e",
+            excluded_queue_names=[],
+        ).run()
+    finally:
+        connections.close_all()
+
+
 def test_the_planner_asks_the_preview_pdf_and_follows_its_progress_to_the_link(page, settings):
     settings.TASKS = DATABASE_QUEUE
     settings.RELAZIONE_PDF_CHUNK_ROWS = 3  # many chunks: a render of a few seconds, its progress visible
@@ -32,21 +49,6 @@ def test_the_planner_asks_the_preview_pdf_and_follows_its_progress_to_the_link(p
     expect(job).to_contain_text("in coda")
     page.reload()  # the page finds the job again
     expect(page.get_by_test_id("job")).to_have_attribute("data-job-state", "in_coda")
-
-    def worker():  # the worker's own loop, run once in a thread (its command would set signal handlers)
-        try:
-            Worker(
-                queue_names=["default"],
-                interval=0,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id="e2e",
-                excluded_queue_names=[],
-            ).run()
-        finally:
-            connections.close_all()
 
     thread = threading.Thread(target=worker)
     thread.start()
@@ -63,5 +65,35 @@ def test_the_planner_asks_the_preview_pdf_and_follows_its_progress_to_the_link(p
     page.screenshot(path="test-artifacts/job-done.png")
     with page.expect_download() as download:
         link.click()
+    with open(download.value.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+
+
+def test_the_planner_asks_section_2_of_the_piao_and_downloads_it_when_the_worker_is_done(page, settings):
+    settings.TASKS = DATABASE_QUEUE
+    plan = Plan.objects.get(pk=plan_import(source=workbook_bytes()).plan_id)
+    make_user("pianificatore", Role.PLANNER, plan.ente)
+
+    log_in(page, "pianificatore", PASSWORD)
+    page.goto(f"/piani/{plan.pk}/valore-pubblico/")
+    page.get_by_test_id("piao-2017-pdf").click()
+    documents = page.get_by_test_id("documents")
+    expect(documents.get_by_test_id("job")).to_have_attribute("data-job-state", "in_coda")
+    expect(documents).to_contain_text("Piano della performance 2017, PDF: in coda")
+    page.reload()  # the page lists it again
+    expect(page.get_by_test_id("documents").get_by_test_id("job")).to_have_attribute("data-job-state", "in_coda")
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        link = page.get_by_test_id("job-file")
+        expect(link).to_be_visible(timeout=60_000)
+    finally:
+        thread.join(timeout=120)
+    expect(link).to_have_text(f"Scarica Piano-performance-{plan.ente.code}-2017.pdf")
+    page.screenshot(path="test-artifacts/document-done.png")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"Piano-performance-{plan.ente.code}-2017.pdf"
     with open(download.value.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"

@@ -9,6 +9,7 @@ from docx import Document
 
 from perfplan.demo import PIAO_USER
 from plans.models import Plan, PlanKind
+from tests.factories import document_download
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,9 @@ def test_seed_demo_flags_the_ravenna_ferrara_plan_as_piao_with_invented_impatti(
     assert client.login(username=PIAO_USER.username, password=PIAO_USER.password)
     page = client.get(reverse("plans:public_values", args=[plan.pk])).content.decode()
     assert "VP2 – Un territorio attrattivo e sostenibile (esempio inventato)" in page
-    docx = client.get(reverse("plans:piao_document", args=[plan.pk, 2021, "docx"]))
+    docx = document_download(client, reverse("plans:piao_document", args=[plan.pk, 2021, "docx"]))
     assert docx["Content-Disposition"] == 'attachment; filename="PIAO-sezione-2-RAFE-2021.docx"'
     headings = [p.text for p in Document(BytesIO(docx.content)).paragraphs if p.style.name.startswith("Heading")]
     assert "2.1 Valore pubblico" in headings
-    pdf = client.get(reverse("plans:piao_document", args=[plan.pk, 2021, "pdf"]))
+    pdf = document_download(client, reverse("plans:piao_document", args=[plan.pk, 2021, "pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -17,7 +17,7 @@ from plans.public_value import (
     public_value_update,
     risk_measure_create,
 )
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, document_download
 
 pytestmark = pytest.mark.django_db
 
@@ -167,11 +167,11 @@ def test_the_page_lists_the_impatti_and_the_editor_adds_one(client, small_plan, 
 
 def test_the_plan_page_downloads_section_2_as_docx(client, small_plan, planner):
     client.login(username=planner.username, password=PASSWORD)
-    response = client.get(reverse("plans:piao_document", args=[small_plan.pk, 2017, "docx"]))
+    response = document_download(client, reverse("plans:piao_document", args=[small_plan.pk, 2017, "docx"]))
     assert response.status_code == 200 and response.content.startswith(b"PK")
     assert response["Content-Disposition"] == 'attachment; filename="Piano-performance-PR-2017.docx"'
-    assert client.get(reverse("plans:piao_document", args=[small_plan.pk, 2016, "docx"])).status_code == 404
-    assert client.get(reverse("plans:piao_document", args=[small_plan.pk, 2017, "odt"])).status_code == 404
+    assert client.post(reverse("plans:piao_document", args=[small_plan.pk, 2016, "docx"])).status_code == 404
+    assert client.post(reverse("plans:piao_document", args=[small_plan.pk, 2017, "odt"])).status_code == 404
 
 
 def test_the_form_shows_the_lock_of_a_validated_year_and_another_ente_gets_404(client, small_plan, planner, outsider):
