@@ -64,8 +64,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         content, write = timed(monitoring_docx, report)
         line["monitoring_docx_seconds"], line["monitoring_docx_kb"] = round(build + write, 2), len(content) // 1024
         if not args.no_pdf:
-            content, write = timed(monitoring_pdf, report)
-            line["monitoring_pdf"] = {"seconds": round(build + write, 2), "kb": len(content) // 1024}
+            (content, pages), write = timed(monitoring_pdf, report)
+            line["monitoring_pdf"] = {"seconds": round(build + write, 2), "pages": pages, "kb": len(content) // 1024}
     line["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return line
 

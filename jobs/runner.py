@@ -230,9 +230,9 @@ def _run_monitoring_report(job: Job, reporter: Reporter) -> dict[str, Any]:
     state = monitoring_state(plan=job.plan, year=data_round.year, data_round=data_round)
     report = report_from_state(state, today=dt.date.fromisoformat(job.params["today"]))
     reporter(1, 3, "Impaginazione del PDF" if fmt == "pdf" else "Scrittura del documento Word")
-    content = monitoring_pdf(report) if fmt == "pdf" else monitoring_docx(report)
+    content, pages = monitoring_pdf(report) if fmt == "pdf" else (monitoring_docx(report), 0)
     name = f"monitoraggio-{job.plan.ente.code}-{data_round.period_end:%Y-%m-%d}.{fmt}"
-    return _document(job, reporter, content, name, 0)
+    return _document(job, reporter, content, name, pages)
 
 
 def _document(job: Job, reporter: Reporter, content: bytes, filename: str, pages: int) -> dict[str, Any]:

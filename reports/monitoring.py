@@ -171,12 +171,12 @@ def monitoring_report(
     return report_from_state(state, today=today) if state is not None else None
 
 
-def monitoring_pdf(report: MonitoringReport) -> bytes:
-    """The report as PDF/A-3b with the Relazione's renderer and print stylesheet (static/reports/monitoraggio.css)."""
-    content, _ = document_pdf(
+def monitoring_pdf(report: MonitoringReport) -> tuple[bytes, int]:
+    """The report as PDF/A-3b with the Relazione's renderer and print stylesheet (static/reports/monitoraggio.css):
+    (content, pages), as piao_pdf."""
+    return document_pdf(
         template="reports/monitoraggio.html", context={"r": report}, stylesheet="reports/monitoraggio.css"
     )
-    return content
 
 
 def monitoring_docx(report: MonitoringReport) -> bytes:

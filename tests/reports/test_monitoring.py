@@ -65,14 +65,16 @@ def test_the_report_holds_the_state_the_risks_and_the_missing_values(plan, semes
 
 def test_the_pdf_reads_back_and_renders_as_png(plan, semester, tmp_path):
     report = monitoring_report(plan=plan, year=2017, at=dt.date(2017, 6, 30), today=TODAY)
-    content = monitoring_pdf(report)
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+    content, pages = monitoring_pdf(report)
+    read = PdfReader(BytesIO(content)).pages
+    assert len(read) == pages  # the count the job's message shows
+    text = "".join(page.extract_text() for page in read)
     for expected in ("situazione al 30/06/2017", "65,72 %", "Obiettivi a rischio (2)", "Sala convegni in restauro"):
         assert expected in text
     (tmp_path / "m.pdf").write_bytes(content)  # pdftoppm: installed by `make browser` (poppler-utils)
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(tmp_path / "m.pdf"), str(tmp_path / "m")], check=True)
-    pages = sorted(tmp_path.glob("m*.png"))
-    assert pages and pages[0].stat().st_size > 10_000
+    images = sorted(tmp_path.glob("m*.png"))
+    assert len(images) == pages and images[0].stat().st_size > 10_000
 
 
 def test_the_docx_reads_back(plan, semester):
@@ -125,7 +127,9 @@ def test_an_indicator_at_risk_shows_its_previous_years_in_the_report(plan, semes
     f1 = next(risk for risk in report.risks if risk.indicator.startswith("F1"))
     assert f1.previous == ("2016: 320 N. (100,00 %)",)  # 320 against >= 300: met, 100 %
     assert all(risk.previous == () for risk in report.risks if risk is not f1)
-    text = " ".join("".join(page.extract_text() for page in PdfReader(BytesIO(monitoring_pdf(report))).pages).split())
+    text = " ".join(
+        "".join(page.extract_text() for page in PdfReader(BytesIO(monitoring_pdf(report)[0])).pages).split()
+    )
     assert "Anni precedenti: 2016: 320 N. (100,00 %)" in text
     cells = [c.text for t in Document(BytesIO(monitoring_docx(report))).tables for row in t.rows for c in row.cells]
     assert "150 (atteso 173,56)\nAnni precedenti:\n2016: 320 N. (100,00 %)" in cells

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         report = monitoring_report(plan=plan, year=year, at=at, today=timezone.localdate())
         if report is None:
             raise CommandError(no_round_at_message(year=year, at=at))
-        content = monitoring_pdf(report) if target.suffix.lower() == ".pdf" else monitoring_docx(report)
+        content = monitoring_pdf(report)[0] if target.suffix.lower() == ".pdf" else monitoring_docx(report)
         target.write_bytes(content)
         self.stdout.write(
             f"{target}: situazione al {report.at} ({report.round_label}), {report.risky_objectives} obiettivi a rischio"
