@@ -28,7 +28,7 @@ from perfplan.limits import max_tree_depth
 from perfplan.permissions import Action, can
 from plans.lifecycle import Write, write_refusal
 from plans.models import Objective, OrgUnit, Plan, PlanYear, YearState
-from plans.selectors import PlanTree, plan_tree_rows, plans_visible_to
+from plans.selectors import TREE_SKIPS_TARGET, PlanTree, loaded_rows, plan_outline, plan_tree_rows, plans_visible_to
 
 
 class UnitStatus:
@@ -175,9 +175,14 @@ class EntryRow:
 @dataclass
 class UnitBlock:
     unit: OrgUnit
-    rows: list[EntryRow]
+    rows: list[EntryRow]  # every row of the unit; of a page read (mine_page), those shown and those sent back
     status: str = UnitStatus.NOT_STARTED
     counts: dict[str, int] = field(default_factory=dict)
+    total: int = -1  # rows of the unit: len(rows) unless given
+
+    def __post_init__(self) -> None:
+        if self.total < 0:
+            self.total = len(self.rows)
 
     @property
     def status_label(self) -> str:
@@ -304,7 +309,12 @@ class RoundData:
 def is_measured(ind: Indicator, target: Target | None) -> bool:
     """Whether an indicator is a row of its year's rounds: a target that year (not N/D), and not derived (a derived
     value is the score of its children, never typed)."""
-    return target is not None and target.kind != Kind.NONE and not ind.derived
+    return measured(target.kind if target is not None else None, derived=ind.derived)
+
+
+def measured(target_kind: str | None, *, derived: bool) -> bool:
+    """is_measured on the two columns it reads (the outline of a page reads only those)."""
+    return target_kind is not None and target_kind != Kind.NONE and not derived
 
 
 def _entry_row(
@@ -508,16 +518,9 @@ class EntryPage:
         return range(1, self.pages + 1)
 
 
-def entry_page(data: RoundData, *, size: int, number: int = 1, indicator_id: int | None = None) -> EntryPage:
-    """Page `number` of the round's rows, `size` at a time (units, then objectives, in plan order); with
-    `indicator_id`, the page that holds that indicator's row. A number out of range gives the nearest page."""
-    ordered = [(block, objective, row) for block in data.blocks for objective, rows in block.groups for row in rows]
-    pages = max(1, -(-len(ordered) // size))
-    if indicator_id is not None:
-        at = next((i for i, (_, _, row) in enumerate(ordered) if row.indicator.pk == indicator_id), None)
-        number = number if at is None else at // size + 1
-    number = min(max(number, 1), pages)
-    shown = ordered[(number - 1) * size : number * size]
+def _page_of(
+    shown: list[tuple[UnitBlock, Objective, EntryRow]], *, number: int, pages: int, size: int, total: int
+) -> EntryPage:
     blocks: list[PageBlock] = []
     for block, objective, row in shown:
         if not blocks or blocks[-1].block is not block:
@@ -527,15 +530,129 @@ def entry_page(data: RoundData, *, size: int, number: int = 1, indicator_id: int
             groups.append((objective, []))
         groups[-1][1].append(row)
     first = (number - 1) * size + 1 if shown else 0
-    return EntryPage(blocks, number, pages, first, first + len(shown) - 1 if shown else 0, len(ordered))
+    return EntryPage(blocks, number, pages, first, first + len(shown) - 1 if shown else 0, total)
 
 
-def round_data_for_user(*, data_round: Round, user) -> RoundData:
-    """What a user may see of a round: a Responsabile their units (and sub-units), the others every unit."""
+def mine_page(
+    *, data_round: Round, unit_ids: set[int] | None, size: int, number: int = 1, indicator_id: int | None = None
+) -> tuple[RoundData, EntryPage]:
+    """Page `number` of the rows of `unit_ids` (None: every unit), `size` at a time (units by code, then objectives
+    in plan order, as round_data lists them), or the page holding `indicator_id`'s row; a number out of range gives
+    the nearest page. The units' counts and states are whole-unit ones, but only the rows the page shows (and those
+    sent back, which a unit's heading lists) are read and built. The outline (the nodes in tree order, two columns
+    of each indicator, of its target and of its consuntivo) decides which rows those are: a unit of 6.120 rows took
+    1,2 s to open, most of it reading rows the page does not show. 14 queries whatever the size."""
+    plan, year = data_round.plan, data_round.year
+    tree = plan_outline(plan=plan)
+    unit_of = effective_units(tree)
+    units = {u.pk: u for u in tree.units}
+    kinds = dict(
+        Target.objects.filter(indicator__objective__plan=plan, is_current=True, year=year)
+        .order_by()
+        .values_list("indicator_id", "kind")
+    )
+    indicators_of: dict[int, list[int]] = defaultdict(list)
+    for pk, objective_id, derived in (
+        Indicator.objects.filter(objective__plan=plan)
+        .order_by("position", "id")
+        .values_list("pk", "objective_id", "derived")
+    ):
+        if measured(kinds.get(pk), derived=derived):
+            indicators_of[objective_id].append(pk)
+    statuses = dict(Measurement.objects.filter(round=data_round).values_list("indicator_id", "status"))
+    keys_of: dict[int, list[tuple[Objective, int]]] = defaultdict(list)
+    for node in tree.objectives:
+        unit_id = unit_of.get(node.pk)
+        if unit_id is not None and (unit_ids is None or unit_id in unit_ids) and node.pk in indicators_of:
+            keys_of[unit_id].extend((node, pk) for pk in indicators_of[node.pk])
+    order = sorted(keys_of, key=lambda unit_id: units[unit_id].code)
+    ordered = [(unit_id, node, pk) for unit_id in order for node, pk in keys_of[unit_id]]
+    pages = max(1, -(-len(ordered) // size))
+    at = next((i for i, (_, _, pk) in enumerate(ordered) if pk == indicator_id), None)
+    number = min(max(number if at is None else at // size + 1, 1), pages)  # out of range: the nearest page
+    shown = ordered[(number - 1) * size : number * size]
+    returned = {pk for pk, status in statuses.items() if status == MeasurementStatus.RETURNED}
+    wanted = {pk for _, _, pk in shown} | returned  # a page's rows, and those the units' headings list
+    rows = _rows_of(data_round, tree, [key for key in ordered if key[2] in wanted])
+
+    blocks: dict[int, UnitBlock] = {}
+    for unit_id in order:
+        unit_statuses = [statuses.get(pk, "mancante") for _, pk in keys_of[unit_id]]
+        counts: dict[str, int] = defaultdict(int)
+        for status in unit_statuses:
+            counts[status] += 1
+        unit_rows = [rows[pk] for _, pk in keys_of[unit_id] if pk in rows]
+        blocks[unit_id] = UnitBlock(
+            units[unit_id], unit_rows, status_of_values(unit_statuses), dict(counts), len(unit_statuses)
+        )
+    page = _page_of(
+        [(blocks[unit_id], node, rows[pk]) for unit_id, node, pk in shown],
+        number=number,
+        pages=pages,
+        size=size,
+        total=len(ordered),
+    )
+    data = RoundData(
+        round=data_round,
+        plan=plan,
+        year_state=round_year_state(data_round=data_round),
+        tree=tree,
+        blocks=list(blocks.values()),
+        measurements={pk: row.measurement for pk, row in rows.items() if row.measurement is not None},
+    )
+    return data, page
+
+
+def _rows_of(data_round: Round, tree: PlanTree, keys: list[tuple[int, Objective, int]]) -> dict[int, EntryRow]:
+    """The rows of these (unit, node, indicator) keys, read for them alone: six queries. Their targets and baselines
+    go into `tree` (an outline), which the rows' scores read."""
+    plan, year = data_round.plan, data_round.year
+    ids = [pk for _, _, pk in keys]
+    indicators = {ind.pk: ind for ind in loaded_rows(Indicator.objects.filter(pk__in=ids))}
+    targets = Target.objects.filter(indicator_id__in=ids, year=year, is_current=True).order_by()
+    tree.targets_of = {t.indicator_id: {year: t} for t in loaded_rows(targets, skip=TREE_SKIPS_TARGET)}
+    tree.baseline_of = {b.indicator_id: b for b in loaded_rows(Baseline.objects.filter(indicator_id__in=ids))}
+    measurements = {
+        m.indicator_id: m
+        for m in Measurement.objects.filter(round=data_round, indicator_id__in=ids)
+        .select_related("updated_by")
+        .defer(*UPDATED_BY_UNSHOWN)
+    }
+    previous: dict[int, Measurement] = {}
+    if year - 1 in plan.years:
+        last_year = Measurement.objects.filter(
+            round__plan=plan, round__final=True, year=year - 1, indicator_id__in=ids
+        ).only(*PREVIOUS_SHOWN)
+        previous = {m.indicator_id: m for m in last_year}
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
+    for item in Evidence.objects.filter(measurement__round=data_round, measurement__indicator_id__in=ids).order_by(
+        "uploaded_at", "id"
+    ):
+        evidence[item.measurement_id].append(item)
+    rules = plan.scoring_rules()
+    rows = {}
+    for unit_id, node, pk in keys:
+        measurement = measurements.get(pk)
+        rows[pk] = _entry_row(
+            indicators[pk],
+            node,
+            unit_id,
+            tree,
+            year,
+            rules,
+            measurement=measurement,
+            previous=previous.get(pk),
+            evidence=evidence.get(measurement.pk, []) if measurement is not None else [],
+        )
+    return rows
+
+
+def visible_unit_ids(*, data_round: Round, user) -> set[int] | None:
+    """The units of a round a user may see: a Responsabile's own (and sub-units); None for every unit."""
     if can(user, Action.MEASUREMENT_READ):
-        return round_data(data_round=data_round)
+        return None
     units = list(OrgUnit.objects.filter(ente_id=data_round.plan.ente_id).only("pk", "parent_id"))
-    return round_data(data_round=data_round, unit_ids=units_led_by(user=user, units=units))
+    return units_led_by(user=user, units=units)
 
 
 def user_unit_ids(*, user, data_round: Round) -> set[int]:

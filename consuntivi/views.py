@@ -24,17 +24,17 @@ from consuntivi.selectors import (
     EntryRow,
     RoundData,
     accepts_values,
-    entry_page,
     entry_row,
     entry_row_saved,
     late_blocks,
     measurement_history,
+    mine_page,
     round_data,
-    round_data_for_user,
     round_for_user,
     round_year_state,
     rounds_visible_to,
     user_unit_ids,
+    visible_unit_ids,
     year_close_pending,
 )
 from consuntivi.services import (
@@ -268,8 +268,15 @@ def _page_number(value) -> int:
         return 1
 
 
-def _page(data: RoundData, number=1, indicator_id: int | None = None) -> EntryPage:
-    return entry_page(data, size=settings.MINE_PAGE_ROWS, number=_page_number(number), indicator_id=indicator_id)
+def _mine_page(request, rnd, *, number=None, indicator_id: int | None = None) -> tuple[RoundData, EntryPage]:
+    """The page of «I miei indicatori» asked (or the one holding `indicator_id`), read for that page alone."""
+    return mine_page(
+        data_round=rnd,
+        unit_ids=visible_unit_ids(data_round=rnd, user=request.user),
+        size=settings.MINE_PAGE_ROWS,
+        number=_page_number(number),
+        indicator_id=indicator_id,
+    )
 
 
 def _render_mine(
@@ -306,8 +313,7 @@ def _render_mine(
 def mine(request, round_id: int):
     """«I miei indicatori»: the indicators of the units the Responsabile leads (and their sub-units)."""
     rnd = round_for_user(user=request.user, round_id=round_id)
-    data = round_data_for_user(data_round=rnd, user=request.user)
-    page = _page(data, request.GET.get("pagina"))
+    data, page = _mine_page(request, rnd, number=request.GET.get("pagina"))
     return _render_mine(request, data, page, _entry_forms(page.rows) if data.accepts_values else {})
 
 
@@ -349,8 +355,7 @@ def unit_save(request, round_id: int, unit_id: int):
     kept = {f.row.indicator.pk: f for f in touched if f.errors or f.row.indicator.pk in result.conflicts}
     if kept:
         messages.error(request, not_saved_message(len(kept)))
-        shown = round_data_for_user(data_round=rnd, user=request.user)
-        page = _page(shown, request.POST.get("pagina"))
+        shown, page = _mine_page(request, rnd, number=request.POST.get("pagina"))
         return _render_mine(
             request,
             shown,
@@ -410,8 +415,7 @@ def _row_for_user(request, rnd, indicator_id: int) -> EntryRow | None:
 
 def _mine_with(request, rnd, form: EntryForm, **kwargs):
     """The whole page with this row's typed values and errors: a row saved without htmx and refused."""
-    data = round_data(data_round=rnd, unit_ids=user_unit_ids(user=request.user, data_round=rnd))
-    page = _page(data, indicator_id=form.row.indicator.pk)
+    data, page = _mine_page(request, rnd, indicator_id=form.row.indicator.pk)
     return _render_mine(request, data, page, {**_entry_forms(page.rows), form.row.indicator.pk: form}, **kwargs)
 
 

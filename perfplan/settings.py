@@ -263,7 +263,7 @@ PLAN_PAGE_ROWS = int(os.environ.get("PLAN_PAGE_ROWS", "300"))
 if PLAN_PAGE_LAZY_NODES < 0 or PLAN_PAGE_ROWS < 1:
     raise ImproperlyConfigured("PLAN_PAGE_LAZY_NODES must be 0 or more, PLAN_PAGE_ROWS a positive number of rows.")
 # «I miei indicatori» shows a Responsabile's rows in pages of this many (units, then objectives, in plan order): the
-# form of each row costs, and the largest unit of a big plan has thousands (consuntivi.selectors.entry_page).
+# form of each row costs, and the largest unit of a big plan has thousands (consuntivi.selectors.mine_page).
 MINE_PAGE_ROWS = int(os.environ.get("MINE_PAGE_ROWS", "50"))
 if MINE_PAGE_ROWS < 1:
     raise ImproperlyConfigured("MINE_PAGE_ROWS must be a positive number of rows.")

@@ -148,9 +148,9 @@ def loaded_rows(queryset: QuerySet[M], *, skip: Collection[str] = ()) -> list[M]
 TREE_SKIPS_TARGET = ("changed_at", "reason")
 
 
-def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
-    """Load nodes, indicators, targets, baselines and units: five queries whatever the size (the final consuntivi are
-    added by consuntivi.trees.plan_tree_with_values, one more)."""
+def plan_outline(*, plan: Plan) -> PlanTree:
+    """The plan's units and nodes in tree order (depth-first, siblings by position), without their indicators: two
+    queries. Refuses a tree deeper than PLAN_MAX_TREE_DEPTH (PlanTooDeep)."""
     units = list(OrgUnit.objects.filter(ente_id=plan.ente_id).select_related("parent").order_by("code"))
     unit_of = {u.pk: u for u in units}
     nodes = loaded_rows(Objective.objects.filter(plan=plan).order_by("position", "id"))
@@ -174,7 +174,13 @@ def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
     if deepest > max_tree_depth():
         tops = [node for node in ordered if depth[node.pk] == max_tree_depth()]
         raise PlanTooDeep(plan=plan, depth=deepest, tops=tops)
+    return PlanTree(plan=plan, objectives=ordered, depth=depth, children_of=dict(children_of), units=units)
 
+
+def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
+    """Load nodes, indicators, targets, baselines and units: five queries whatever the size (the final consuntivi are
+    added by consuntivi.trees.plan_tree_with_values, one more)."""
+    tree = plan_outline(plan=plan)
     indicators_of: dict[int, list[Indicator]] = defaultdict(list)
     for ind in loaded_rows(Indicator.objects.filter(objective__plan=plan).order_by("position", "id")):
         indicators_of[ind.objective_id].append(ind)
@@ -186,17 +192,10 @@ def plan_tree_rows(*, plan: Plan, year: int | None = None) -> PlanTree:
         targets = targets.filter(year=year)
     for target in loaded_rows(targets, skip=TREE_SKIPS_TARGET):
         targets_of[target.indicator_id][target.year] = target
-    baseline_of = {b.indicator_id: b for b in loaded_rows(Baseline.objects.filter(indicator__objective__plan=plan))}
-    return PlanTree(
-        plan=plan,
-        objectives=ordered,
-        depth=depth,
-        children_of=dict(children_of),
-        indicators_of=dict(indicators_of),
-        targets_of=dict(targets_of),
-        baseline_of=baseline_of,
-        units=units,
-    )
+    baselines = loaded_rows(Baseline.objects.filter(indicator__objective__plan=plan))
+    tree.indicators_of, tree.targets_of = dict(indicators_of), dict(targets_of)
+    tree.baseline_of = {b.indicator_id: b for b in baselines}
+    return tree
 
 
 def plans_visible_to(*, user) -> QuerySet[Plan]:

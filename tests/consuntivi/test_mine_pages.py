@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consuntivi.models import Measurement
+from consuntivi.models import Measurement, MeasurementStatus
+from consuntivi.selectors import mine_page, round_data, user_unit_ids
 from tests.consuntivi.factories import client_for, indicator, open_round, synthetic_round
 
 
@@ -103,3 +104,44 @@ def test_every_page_of_a_large_unit_runs_the_same_queries_and_draws_only_its_row
         assert len(response.context["forms"]) == 25
         assert response.content.decode().count('data-testid="save-row"') == 25
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_a_page_read_alone_is_the_slice_of_the_whole_round_with_the_whole_units_counts(db):
+    """mine_page reads only a page's rows; round_data reads the round whole. Every page of the first must be the
+    matching slice of the second's rows (units by code, objectives in plan order), the units' counts and states the
+    same, and a value sent back listed under its unit on every page, as the whole read lists it."""
+    rnd, head = synthetic_round(5, "SYQ")
+    ids = list(Measurement.objects.filter(round=rnd).order_by("pk").values_list("pk", flat=True))
+    Measurement.objects.filter(pk__in=ids[::7]).update(status=MeasurementStatus.RETURNED, review_comment="Rivedere")
+    Measurement.objects.filter(pk__in=ids[1::5]).update(status=MeasurementStatus.SUBMITTED)
+    units = user_unit_ids(user=head, data_round=rnd)
+    whole = round_data(data_round=rnd, unit_ids=units)
+    rows = [row.indicator.pk for block in whole.blocks for _, group in block.groups for row in group]
+    assert len(rows) > 40 and len(whole.blocks) > 2
+    assert sum(len(b.returned_rows) for b in whole.blocks) > 3  # sent back in several units, off most pages
+    size, number = 9, 0
+    while number * size < len(rows):
+        number += 1
+        data, page = mine_page(data_round=rnd, unit_ids=units, size=size, number=number)
+        assert [row.indicator.pk for row in page.rows] == rows[(number - 1) * size : number * size]
+        assert (page.number, page.total, page.pages) == (number, len(rows), -(-len(rows) // size))
+        whole_blocks = {b.unit.pk: b for b in whole.blocks}
+        for block in data.blocks:
+            expected = whole_blocks[block.unit.pk]
+            assert (block.status, block.counts, block.total) == (expected.status, expected.counts, len(expected.rows))
+            returned = [(r.indicator.pk, r.measurement.review_comment) for r in block.returned_rows]
+            assert returned == [(r.indicator.pk, r.measurement.review_comment) for r in expected.returned_rows]
+        for row in page.rows:  # the same row, scored the same
+            same = whole.row(row.indicator.pk)
+            assert (row.objective.pk, row.unit_id, row.target.raw, row.status) == (
+                same.objective.pk,
+                same.unit_id,
+                same.target.raw,
+                same.status,
+            )
+            assert row.score == same.score
+    assert [b.unit.pk for b in data.blocks] == [b.unit.pk for b in whole.blocks]
+    # The page holding one indicator's row, and a number out of range.
+    last = rows[-1]
+    assert mine_page(data_round=rnd, unit_ids=units, size=size, indicator_id=last)[1].number == number
+    assert mine_page(data_round=rnd, unit_ids=units, size=size, number=999)[1].number == number
