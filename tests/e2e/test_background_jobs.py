@@ -18,6 +18,15 @@ from workbook.plan_import import plan_import
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def planner_with_a_queue(page, settings) -> Plan:
+    """The test plan imported, its planner logged in, jobs waiting in the database queue until `worker()` runs."""
+    settings.TASKS = DATABASE_QUEUE
+    plan = Plan.objects.get(pk=plan_import(source=workbook_bytes()).plan_id)
+    make_user("pianificatore", Role.PLANNER, plan.ente)
+    log_in(page, "pianificatore", PASSWORD)
+    return plan
+
+
 def worker() -> None:
     """The worker's own loop, run once in a thread (its command would set signal handlers)."""
     try:
@@ -36,12 +45,8 @@ def worker() -> None:
 
 
 def test_the_planner_asks_the_preview_pdf_and_follows_its_progress_to_the_link(page, settings):
-    settings.TASKS = DATABASE_QUEUE
     settings.RELAZIONE_PDF_CHUNK_ROWS = 3  # many chunks: a render of a few seconds, its progress visible
-    plan = Plan.objects.get(pk=plan_import(source=workbook_bytes()).plan_id)
-    make_user("pianificatore", Role.PLANNER, plan.ente)
-
-    log_in(page, "pianificatore", PASSWORD)
+    plan = planner_with_a_queue(page, settings)
     page.goto(f"/relazioni/{plan.pk}/2017/")
     page.get_by_test_id("render-pdf").click()
     job = page.get_by_test_id("job")
@@ -70,11 +75,7 @@ def test_the_planner_asks_the_preview_pdf_and_follows_its_progress_to_the_link(p
 
 
 def test_the_planner_asks_section_2_of_the_piao_and_downloads_it_when_the_worker_is_done(page, settings):
-    settings.TASKS = DATABASE_QUEUE
-    plan = Plan.objects.get(pk=plan_import(source=workbook_bytes()).plan_id)
-    make_user("pianificatore", Role.PLANNER, plan.ente)
-
-    log_in(page, "pianificatore", PASSWORD)
+    plan = planner_with_a_queue(page, settings)
     page.goto(f"/piani/{plan.pk}/valore-pubblico/")
     page.get_by_test_id("piao-2017-pdf").click()
     documents = page.get_by_test_id("documents")
