@@ -105,6 +105,11 @@ class Job(models.Model):
         return self.finished_at + dt.timedelta(hours=settings.JOBS_DOCUMENT_HOURS) if self.finished_at else None
 
     @property
+    def expired(self) -> bool:
+        """A document whose file is gone, or past kept_until (documents_prune deletes it when the next is asked)."""
+        return not self.file or (self.kept_until is not None and self.kept_until < timezone.now())
+
+    @property
     def display_name(self) -> str:
         """What the job is, for its page: a document says which (year or date, format)."""
         name = self.get_kind_display()

@@ -236,9 +236,11 @@ def _run_monitoring_report(job: Job, reporter: Reporter) -> dict[str, Any]:
 
 
 def _document(job: Job, reporter: Reporter, content: bytes, filename: str, pages: int) -> dict[str, Any]:
-    """Store the file made (a folder of its own: two jobs may make the same name) and say what it is."""
+    """Store the file made under a random name (two jobs may make the same file; the browser gets `filename`) and
+    say what it is."""
     reporter(2, 3, "Salvataggio del documento")
-    name = default_storage.save(f"{DOCUMENT_FOLDER}/{get_random_string(24)}/{filename}", ContentFile(content))
+    suffix = filename[filename.rfind(".") :]
+    name = default_storage.save(f"{DOCUMENT_FOLDER}/{get_random_string(32)}{suffix}", ContentFile(content))
     size = f"{number_it(max(1, round(len(content) / 1024)))} KB"
     message = f"{number_it(pages)} pagine, {size}" if pages else size
     result = {"pages": pages, "bytes": len(content)}

@@ -8,13 +8,14 @@ page polls (jobs/_job.html).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -29,6 +30,7 @@ from plans.models import Plan
 from plans.selectors import plans_visible_to
 from reports.models import ArtifactKind, RelazioneArtifact
 
+logger = logging.getLogger("jobs")
 JOB_FILES = "lavori"  # storage folder of a job's input files (the signed validation), deleted when it ends
 
 # --- starting ------------------------------------------------------------------------------------------------------
@@ -78,8 +80,10 @@ def documents_prune() -> int:
     expired = Job.objects.filter(kind__in=DOCUMENT_KINDS, finished_at__lt=limit).exclude(file="")
     old = list(expired.values_list("pk", "file"))
     for _, name in old:
-        with contextlib.suppress(OSError):
+        try:
             default_storage.delete(name)
+        except Exception:  # a storage error (S3's are not OSError) must not stop the document asked for now
+            logger.warning("Could not delete the expired document %s", name, exc_info=True)
     Job.objects.filter(pk__in=[pk for pk, _ in old]).update(file="")
     return len(old)
 
@@ -132,7 +136,8 @@ def recent_documents(*, user, kind: str, plan: Plan, data_round: Round | None = 
     """The documents of this kind the user asked for this plan (and round) in the last JOBS_DOCUMENT_HOURS, newest
     first: the page lists them, so one still being made, or made while the user was elsewhere, is found again."""
     since = timezone.now() - dt.timedelta(hours=settings.JOBS_DOCUMENT_HOURS)
-    jobs = Job.objects.select_related("plan", "round").filter(kind=kind, owner=user, plan=plan, created_at__gte=since)
+    kept = Q(state__in=ACTIVE_STATES) | Q(finished_at__gte=since)  # the same clock as documents_prune
+    jobs = Job.objects.select_related("plan", "round").filter(kept, kind=kind, owner=user, plan=plan)
     if data_round is not None:
         jobs = jobs.filter(round=data_round)
     return list(jobs[:10])

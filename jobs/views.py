@@ -43,7 +43,7 @@ def document_job(request, job_id: int):
     """A document being made: its progress, then the link to its file (jobs/_job.html)."""
     job = job_for_user(user=request.user, job_id=job_id, kinds=DOCUMENT_KINDS)
     if job.kind == JobKind.MONITORING_REPORT:
-        back_url = reverse("scores:risks", args=[job.plan_id]) + f"?anno={job.round.year}"
+        back_url = reverse("scores:risks", args=[job.plan_id]) + f"?anno={job.round.year}&rilevazione={job.round_id}"
         back_label = "Monitoraggio"
     else:
         back_url, back_label = reverse("plans:public_values", args=[job.plan_id]), "PIAO"
@@ -53,7 +53,7 @@ def document_job(request, job_id: int):
 @permission_required(Action.READ)
 def document_file(request, job_id: int):
     job = job_for_user(user=request.user, job_id=job_id, kinds=DOCUMENT_KINDS)
-    if job.state != JobState.DONE or not job.file:
+    if job.state != JobState.DONE or job.expired:
         raise Http404("Documento non disponibile: ancora in preparazione, oppure scaduto (chiederlo di nuovo).")
     content_type = FORMATS.get(Path(job.filename).suffix, "application/octet-stream")
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=content_type)

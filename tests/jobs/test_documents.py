@@ -99,12 +99,15 @@ def test_a_document_older_than_the_retention_is_deleted_when_the_next_is_asked(
     name = old.file.name
     assert default_storage.exists(name)
     Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(hours=25))
-    client.post(piao_url(small_plan, 2018, "docx"), **HTMX)
-    old.refresh_from_db()
-    assert not default_storage.exists(name) and not old.file
+    # Past its time it is no longer offered, even before anything deletes its file.
     assert client.get(reverse("jobs:document_file", args=[old.pk])).status_code == 404
     fragment = client.get(old.status_url, **HTMX).content.decode()
     assert 'data-testid="job-expired"' in fragment and "il file non è più conservato" in fragment
+    assert f'id="job-{old.pk}"' not in client.get(reverse("plans:public_values", args=[small_plan.pk])).content.decode()
+    # The next document asked deletes it.
+    client.post(piao_url(small_plan, 2018, "docx"), **HTMX)
+    old.refresh_from_db()
+    assert not default_storage.exists(name) and not old.file
 
 
 def test_the_monitoring_report_is_a_job_the_oiv_can_ask_and_others_cannot_see(client, queue, outsider):
@@ -129,7 +132,10 @@ def test_the_monitoring_report_is_a_job_the_oiv_can_ask_and_others_cannot_see(cl
     risks = unescape(oiv.get(reverse("scores:risks", args=[plan.pk]), {"anno": 2017}).content.decode())
     assert "Rapporto di monitoraggio al 30/06/2017, DOCX" in risks
 
-    # The planner sees the OIV's job by its link, but it is not in the planner's list; another ente sees nothing.
+    # The job's own page leads back to the report's round. The planner sees the OIV's job by its link, but it is not
+    # in the planner's list; another ente sees nothing.
+    back = f"{reverse('scores:risks', args=[plan.pk])}?anno=2017&amp;rilevazione={semester.pk}"
+    assert back in oiv.get(job.status_url).content.decode()
     planner = client_for(who["planner"])
     assert planner.get(job.status_url).status_code == 200
     assert (
