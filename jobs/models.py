@@ -11,8 +11,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from plans.models import PlanKind
 
@@ -24,6 +26,18 @@ class JobKind(models.TextChoices):
     ROUND_REMIND = "rilevazione_promemoria", "Promemoria della rilevazione"
     PLAN_DOCUMENT = "piano_documento", "Sezione 2 del PIAO (o Piano della performance)"
     MONITORING_REPORT = "rapporto_monitoraggio", "Rapporto di monitoraggio"
+
+
+def worker_alive(*, now: dt.datetime | None = None) -> bool:
+    """A worker took or finished a job in the last JOBS_MAX_WAIT_SECONDS, or is on one it took less than
+    JOBS_ABANDONED_SECONDS ago (a longer one was abandoned by a killed worker): busy, maybe, but not down."""
+    now = now or timezone.now()
+    recent = now - dt.timedelta(seconds=settings.JOBS_MAX_WAIT_SECONDS)
+    results = DBTaskResult.objects
+    if results.filter(Q(started_at__gte=recent) | Q(finished_at__gte=recent)).exists():
+        return True
+    taken_since = now - dt.timedelta(seconds=settings.JOBS_ABANDONED_SECONDS)
+    return results.running().filter(started_at__gte=taken_since).exists()
 
 
 # The jobs that make a file to download (a PIAO section, a monitoring report): kept JOBS_DOCUMENT_HOURS, then deleted.
@@ -133,6 +147,7 @@ class Job(models.Model):
 
     @property
     def waiting_too_long(self) -> bool:
-        """Still queued after JOBS_MAX_WAIT_SECONDS: the worker seems stopped (the health check says so too)."""
+        """Still queued after JOBS_MAX_WAIT_SECONDS and no worker alive: it seems stopped (the health check agrees);
+        a worker busy with other jobs is not stopped."""
         waited = (timezone.now() - self.created_at).total_seconds()
-        return self.state == JobState.QUEUED and waited > settings.JOBS_MAX_WAIT_SECONDS
+        return self.state == JobState.QUEUED and waited > settings.JOBS_MAX_WAIT_SECONDS and not worker_alive()

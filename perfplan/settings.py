@@ -394,8 +394,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-# The health check fails when the oldest job still waiting was queued longer ago than this: the worker is down or
-# far behind (a Relazione of 10.000 indicators takes about two minutes; jobs run one at a time per worker).
+# The health check fails when the oldest job still waiting was queued longer ago than this and no worker took, finished
+# or is on a job meanwhile: the worker is down (a Relazione of 10.000 indicators takes about three minutes, its PIAO
+# section 2 two; jobs run one at a time per worker, so a busy worker can keep a job waiting longer).
 JOBS_MAX_WAIT_SECONDS = int(os.environ.get("JOBS_MAX_WAIT_SECONDS", "600"))
 # A job still «in corso» after this many seconds was abandoned (its worker killed in the middle): the page says so
 # and lets it be asked again.

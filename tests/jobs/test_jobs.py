@@ -349,3 +349,22 @@ def test_the_health_check_reports_a_queue_that_nobody_works(client, queue, plann
     run_worker()
     assert oldest_waiting_seconds() is None
     assert client.get("/salute/").json() == {"status": "ok", "database": "ok", "jobs": "ok"}
+
+
+def test_a_worker_busy_on_a_long_job_is_not_reported_as_down(client, queue, planner, relazione, small_plan):
+    """Two documents asked together: the worker is on the first (a 10.000-indicator PDF takes minutes) while the
+    second waits past JOBS_MAX_WAIT_SECONDS. The worker is busy, not down: the check and the page stay calm, until
+    the job it holds is older than JOBS_ABANDONED_SECONDS (its worker was killed)."""
+    login(client, planner)
+    client.post(rurl("render", relazione.plan), **HTMX)
+    client.post(reverse("plans:piao_document", args=[small_plan.pk, 2017, "pdf"]), **HTMX)
+    first, second = Job.objects.order_by("pk")
+    taken = DBTaskResult.objects.get(id=first.task_id)
+    DBTaskResult.objects.filter(pk=taken.pk).update(status="RUNNING", started_at=timezone.now())
+    queue.JOBS_MAX_WAIT_SECONDS = -1  # the second has waited past the limit
+    assert client.get("/salute/").json() == {"status": "ok", "database": "ok", "jobs": "ok"}
+    assert 'data-testid="job-stuck"' not in client.get(second.status_url, **HTMX).content.decode()
+    long_ago = timezone.now() - dt.timedelta(seconds=queue.JOBS_ABANDONED_SECONDS + 60)
+    DBTaskResult.objects.filter(pk=taken.pk).update(started_at=long_ago)
+    assert client.get("/salute/").status_code == 503
+    assert 'data-testid="job-stuck"' in client.get(second.status_url, **HTMX).content.decode()
