@@ -21,7 +21,7 @@ from consuntivi.selectors import round_data, user_unit_ids
 from consuntivi.services import risk_flag_clear, risk_flag_set
 from jobs.models import JobKind
 from jobs.services import document_job_start, recent_documents
-from jobs.views import DOCUMENT_BUTTONS, documents_response
+from jobs.views import DOCUMENT_BUTTONS, document_request
 from perfplan.collector import collector_paused
 from perfplan.permissions import Action, can, permission_required
 from plans.selectors import plan_for_user
@@ -121,9 +121,12 @@ def _round_of_plan(request, plan_id: int, round_id: int) -> Round:
     return data_round
 
 
+def _risks_url(data_round: Round) -> str:
+    return reverse("scores:risks", args=[data_round.plan_id]) + f"?anno={data_round.year}&rilevazione={data_round.pk}"
+
+
 def _back(data_round: Round):
-    url = reverse("scores:risks", args=[data_round.plan_id])
-    return redirect(f"{url}?anno={data_round.year}&rilevazione={data_round.pk}")
+    return redirect(_risks_url(data_round))
 
 
 @require_POST
@@ -161,10 +164,14 @@ def monitoring_download(request, plan_id: int, round_id: int, fmt: str):
     if fmt not in DOCUMENT_TYPES:
         raise Http404("Formato non disponibile")
     data_round = _round_of_plan(request, plan_id, round_id)
-    job = document_job_start(
-        kind=JobKind.MONITORING_REPORT, user=request.user, plan=data_round.plan, data_round=data_round, fmt=fmt
+    return document_request(
+        request,
+        start=lambda: document_job_start(
+            kind=JobKind.MONITORING_REPORT, user=request.user, plan=data_round.plan, data_round=data_round, fmt=fmt
+        ),
+        documents=lambda: _documents(request, data_round),
+        back_url=_risks_url(data_round),
     )
-    return documents_response(request, job, _documents(request, data_round))
 
 
 def _documents(request, data_round) -> list:

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Q
@@ -61,7 +62,11 @@ def document_job_start(
     *, kind: str, user, plan: Plan, fmt: str, year: int | None = None, data_round: Round | None = None
 ) -> Job:
     """Ask for a document (PIAO section 2, monitoring report) in a format. A second click while the same one is
-    being made follows it; documents older than JOBS_DOCUMENT_HOURS are deleted first."""
+    being made follows it; documents older than JOBS_DOCUMENT_HOURS are deleted first.
+
+    A user may have at most JOBS_DOCUMENTS_PER_USER documents waiting or being made: one worker makes them one at a
+    time (a 10.000-indicator plan's PDF takes two minutes), so one person's twenty clicks would hold everyone's.
+    """
     documents_prune()
     params: dict[str, Any] = {"fmt": fmt}
     if kind == JobKind.MONITORING_REPORT:
@@ -71,6 +76,12 @@ def document_job_start(
     ).first()
     if running is not None and running.active:
         return running
+    waiting = [job for job in Job.objects.filter(owner=user, kind__in=DOCUMENT_KINDS, state__in=ACTIVE_STATES) if job.active]
+    if len(waiting) >= settings.JOBS_DOCUMENTS_PER_USER:
+        raise ValidationError(
+            f"Ci sono già {len(waiting)} documenti chiesti da te in preparazione: si può chiederne un altro appena "
+            "uno è pronto (l'elenco qui sotto si aggiorna da solo)."
+        )
     return job_start(kind=kind, user=user, plan=plan, year=year, data_round=data_round, params=params)
 
 

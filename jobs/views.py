@@ -6,7 +6,11 @@ kinds of job; this module only answers for them once access is checked (jobs.ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -30,12 +34,21 @@ def job_response(request, job: Job, *, back_url: str, back_label: str):
 DOCUMENT_BUTTONS = (("pdf", "PDF"), ("docx", "DOCX (modificabile)"))  # the formats a page offers, in this order
 
 
-def documents_response(request, job: Job, documents: list[Job]):
-    """The answer to asking for a document: htmx gets the page's list of documents again (the new one first,
-    polling); without JavaScript, the job's own page."""
+def document_request(request, *, start: Callable[[], Job], documents: Callable[[], list[Job]], back_url: str):
+    """The answer to asking for a document (`start` queues it, jobs.services.document_job_start): htmx gets the
+    page's list of documents again, the new one first and polling; without JavaScript, the job's own page. A refusal
+    (too many documents in preparation) is said above the list, or on the page the request came from."""
+    try:
+        job = start()
+    except ValidationError as error:
+        refusal = " ".join(error.messages)
+        if not request.headers.get("HX-Request"):
+            messages.error(request, refusal)
+            return redirect(back_url)
+        return render(request, "jobs/_documents.html", {"documents": documents(), "refusal": refusal})
     if not request.headers.get("HX-Request"):
         return redirect(job.status_url)
-    return render(request, "jobs/_documents.html", {"documents": documents})
+    return render(request, "jobs/_documents.html", {"documents": documents()})
 
 
 @permission_required(Action.READ)

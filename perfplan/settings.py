@@ -404,6 +404,9 @@ JOBS_ABANDONED_SECONDS = int(os.environ.get("JOBS_ABANDONED_SECONDS", "3600"))
 # A downloadable document a job made (a PIAO section, a monitoring report) is kept this many hours, then deleted
 # when the next one is asked: long enough to come back for it, short enough that the folder does not grow.
 JOBS_DOCUMENT_HOURS = int(os.environ.get("JOBS_DOCUMENT_HOURS", "24"))
+# Documents one user may have waiting or being made at once: the worker makes them one at a time, so a limit keeps
+# one person's many clicks from holding everyone else's documents (and the import or Relazione behind them).
+JOBS_DOCUMENTS_PER_USER = int(os.environ.get("JOBS_DOCUMENTS_PER_USER", "3"))
 
 # --- Logs ---------------------------------------------------------------------------------------------------------
 # One record a line: readable text, or with LOG_FORMAT=json one JSON object a line (for a log collector).

@@ -21,7 +21,7 @@ from indicators.models import Indicator, IndicatorUnit, Target
 from indicators.notation import format_target
 from jobs.models import JobKind, JobState
 from jobs.services import document_job_start, job_for_user, job_start, recent_documents
-from jobs.views import DOCUMENT_BUTTONS, documents_response, job_response
+from jobs.views import DOCUMENT_BUTTONS, document_request, job_response
 from perfplan.collector import collector_paused
 from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, can, permission_required
@@ -1001,5 +1001,9 @@ def piao_document(request, plan_id: int, year: int, fmt: str):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     if year not in plan.years or f".{fmt}" not in FORMATS:
         raise Http404("Anno o formato non disponibili per questo piano.")
-    job = document_job_start(kind=JobKind.PLAN_DOCUMENT, user=request.user, plan=plan, year=year, fmt=fmt)
-    return documents_response(request, job, recent_documents(user=request.user, kind=JobKind.PLAN_DOCUMENT, plan=plan))
+    return document_request(
+        request,
+        start=lambda: document_job_start(kind=JobKind.PLAN_DOCUMENT, user=request.user, plan=plan, year=year, fmt=fmt),
+        documents=lambda: recent_documents(user=request.user, kind=JobKind.PLAN_DOCUMENT, plan=plan),
+        back_url=_public_values_url(plan),
+    )

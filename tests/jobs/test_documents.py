@@ -110,6 +110,42 @@ def test_a_document_older_than_the_retention_is_deleted_when_the_next_is_asked(
     assert not default_storage.exists(name) and not old.file
 
 
+def test_a_user_may_have_only_so_many_documents_in_preparation(client, queue, settings, planner, oiv, small_plan):
+    """One worker makes the documents one at a time: twenty clicks of one person would hold everyone else's."""
+    settings.JOBS_DOCUMENTS_PER_USER = 2
+    login(client, planner)
+    client.post(piao_url(small_plan, 2017, "pdf"), **HTMX)
+    client.post(piao_url(small_plan, 2017, "docx"), **HTMX)
+    assert Job.objects.count() == 2
+    # The third is refused, said above the list (still polling the two); the same button again still follows its job.
+    response = client.post(piao_url(small_plan, 2018, "pdf"), **HTMX)
+    fragment = unescape(response.content.decode())
+    assert response.status_code == 200 and Job.objects.count() == 2
+    assert 'data-testid="documents-refusal"' in fragment
+    assert "Ci sono già 2 documenti chiesti da te in preparazione" in fragment
+    assert fragment.count('data-testid="job"') == 2
+    assert client.post(piao_url(small_plan, 2017, "pdf"), **HTMX).status_code == 200 and Job.objects.count() == 2
+    # Without JavaScript: back to the page, with the message.
+    response = client.post(piao_url(small_plan, 2018, "pdf"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("plans:public_values", args=[small_plan.pk])
+    assert "Ci sono già 2 documenti" in unescape(response.content.decode()) and Job.objects.count() == 2
+    # The limit is per person: the OIV may ask meanwhile.
+    login(client, oiv)
+    client.post(piao_url(small_plan, 2018, "pdf"), **HTMX)
+    assert Job.objects.filter(owner=oiv).count() == 1
+    # A job whose worker was killed (abandoned) no longer counts; nor does a finished one.
+    login(client, planner)
+    Job.objects.filter(owner=planner, params__fmt="pdf").update(
+        state=JobState.RUNNING, started_at=timezone.now() - dt.timedelta(seconds=settings.JOBS_ABANDONED_SECONDS + 1)
+    )
+    client.post(piao_url(small_plan, 2018, "pdf"), **HTMX)
+    assert Job.objects.filter(owner=planner).count() == 3
+    run_worker()
+    client.post(piao_url(small_plan, 2019, "pdf"), **HTMX)
+    client.post(piao_url(small_plan, 2019, "docx"), **HTMX)
+    assert Job.objects.filter(owner=planner).count() == 5
+
+
 def test_the_monitoring_report_is_a_job_the_oiv_can_ask_and_others_cannot_see(client, queue, outsider):
     plan = entry_plan()
     who = people(plan)
