@@ -76,7 +76,9 @@ def document_job_start(
     ).first()
     if running is not None and running.active:
         return running
-    waiting = [job for job in Job.objects.filter(owner=user, kind__in=DOCUMENT_KINDS, state__in=ACTIVE_STATES) if job.active]
+    waiting = [
+        job for job in Job.objects.filter(owner=user, kind__in=DOCUMENT_KINDS, state__in=ACTIVE_STATES) if job.active
+    ]
     if len(waiting) >= settings.JOBS_DOCUMENTS_PER_USER:
         raise ValidationError(
             f"Ci sono già {len(waiting)} documenti chiesti da te in preparazione: si può chiederne un altro appena "

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
