@@ -130,7 +130,9 @@ class EntryForm(FitsColumnsMixin, forms.Form):
     note = forms.CharField(
         label="Note sullo scostamento", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
-    evidence = forms.FileField(label="Allegato (PDF, immagine, documento)", required=False)
+    # A plain file input: an attachment is added, never replaced in place (no «clear» box), and the plain one is drawn
+    # without a template render (perfplan/form_renderer.py).
+    evidence = forms.FileField(label="Allegato (PDF, immagine, documento)", required=False, widget=forms.FileInput)
 
     def __init__(self, *args, row: EntryRow, **kwargs) -> None:
         kwargs.setdefault("prefix", f"m{row.indicator.pk}")
