@@ -303,6 +303,7 @@ class RiskMeasureLinkAdmin(ReadOnlyAdmin):
     list_display = ["code", "title", "link", "plan"]
     search_fields = ["code", "title"]
     list_select_related = ["plan"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, said now (no warning)
 
 
 @admin.register(Objective)
