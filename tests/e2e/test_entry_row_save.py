@@ -42,3 +42,12 @@ def test_a_responsabile_saves_one_value_without_reloading_and_the_live_panel_fol
     expect(page.locator(f"#id_m{ratio.pk}-note")).to_have_attribute("aria-invalid", "true")
     assert page.evaluate("window.notReloaded") is True
     assert Measurement.objects.get(indicator=ratio).numerator == 45
+    # explained: the alarm gives way to the plain «non raggiunto», in the preview and in the saved row
+    page.fill(f"#id_m{ratio.pk}-note", "Due pratiche sospese in attesa di integrazione.")
+    live = page.get_by_test_id(f"ach-{ratio.pk}")
+    expect(live.get_by_test_id("note-required")).to_have_count(0)
+    expect(live).to_contain_text("Target non raggiunto.")
+    page.get_by_test_id(f"row-{ratio.pk}").get_by_test_id("save-row").click()
+    expect(page.get_by_test_id(f"row-{ratio.pk}").get_by_test_id("saved")).to_be_visible()
+    expect(page.get_by_test_id(f"ach-{ratio.pk}").get_by_test_id("note-required")).to_have_count(0)
+    assert Measurement.objects.get(indicator=ratio).numerator == 30
