@@ -166,6 +166,12 @@ class EntryForm(FitsColumnsMixin, forms.Form):
         self.initial["seen"] = self.fingerprint(self.initial)
         _style(self)
 
+    @property
+    def noted(self) -> bool:
+        """Whether the row's note explains a missed target: the typed note when bound, else the stored one (blanks
+        explain nothing: the save refuses them)."""
+        return bool(str(self["note"].value() or "").strip())
+
     def fingerprint(self, texts) -> str:
         """A short hash of the row's typed texts (value, measures, note, «non realizzato»)."""
         names = [n for n in self.fields if n not in ("version", "seen", "evidence")]

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import ngettext
 
 from consuntivi.models import Round
 from jobs.models import ACTIVE_STATES, DOCUMENT_KINDS, Job, JobKind, JobState
@@ -76,15 +77,27 @@ def document_job_start(
     ).first()
     if running is not None and running.active:
         return running
-    waiting = [
-        job for job in Job.objects.filter(owner=user, kind__in=DOCUMENT_KINDS, state__in=ACTIVE_STATES) if job.active
-    ]
-    if len(waiting) >= settings.JOBS_DOCUMENTS_PER_USER:
+    waiting = _documents_waiting(user)
+    if waiting >= settings.JOBS_DOCUMENTS_PER_USER:
         raise ValidationError(
-            f"Ci sono già {len(waiting)} documenti chiesti da te in preparazione: si può chiederne un altro appena "
-            "uno è pronto (l'elenco qui sotto si aggiorna da solo)."
+            ngettext(
+                "Hai già un documento in preparazione: se ne può chiedere un altro appena è pronto.",
+                "Hai già %(n)d documenti in preparazione (elencati nelle pagine da cui sono stati chiesti): se ne può "
+                "chiedere un altro appena uno è pronto.",
+                waiting,
+            )
+            % {"n": waiting}
         )
     return job_start(kind=kind, user=user, plan=plan, year=year, data_round=data_round, params=params)
+
+
+def _documents_waiting(user) -> int:
+    """The user's documents waiting or being made. One taken by a worker that was killed (abandoned), or still queued
+    after JOBS_ABANDONED_SECONDS (its task lost with the queue), no longer counts: it would hold the limit for good.
+    (Two clicks at the same instant may both pass: the limit is there for the worker's sake, not a quota.)"""
+    lost = timezone.now() - dt.timedelta(seconds=settings.JOBS_ABANDONED_SECONDS)
+    candidates = Job.objects.filter(owner=user, kind__in=DOCUMENT_KINDS, state__in=ACTIVE_STATES, created_at__gte=lost)
+    return sum(1 for job in candidates.only("state", "started_at") if job.active)
 
 
 def documents_prune() -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
 
@@ -44,21 +44,38 @@ INPUT_TEMPLATES = frozenset(
 OPTION_TEMPLATE = WIDGETS + "select_option.html"
 
 
+class _Fallback(Exception):
+    """A value the template engine treats specially (a callable it would call, an `items` attribute that hides the
+    dict's method): Django's template draws the widget."""
+
+
 def _shown(value: Any) -> str:
-    """`{{ value }}`: localized, then escaped unless already safe (Django's render_value_in_context)."""
-    return conditional_escape(localize(template_localtime(value)))
+    """`{{ value }}`: Django's render_value_in_context, step by step (localized, made a str, escaped unless safe)."""
+    if callable(value):
+        raise _Fallback
+    value = localize(template_localtime(value))
+    if not issubclass(type(value), str):
+        value = str(value)
+    return conditional_escape(value)
 
 
 def _formatted(value: Any) -> str:
-    """`{{ value|stringformat:'s' }}`: str(), escaped unless the value was safe (the filter is is_safe)."""
+    """`{{ value|stringformat:'s' }}`: the filter (is_safe: a safe input gives a safe output), then `{{ }}`."""
+    if callable(value):
+        raise _Fallback
     if isinstance(value, tuple):
         value = str(value)
-    text = "%s" % (value,)  # noqa: UP031 - the filter's own formatting, tuples included
-    return text if isinstance(value, SafeData) else escape(text)
+    try:
+        text = "%s" % value  # noqa: UP031 - the filter's own formatting
+    except (ValueError, TypeError):
+        text = ""
+    return _shown(mark_safe(text) if isinstance(value, SafeData) else text)  # noqa: S308 - safe in, safe out
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
     """django/forms/widgets/attrs.html: ` name="value"`, a bare ` name` for True, nothing for False."""
+    if "items" in attrs:
+        raise _Fallback
     parts = []
     for name, value in attrs.items():
         if value is False:
@@ -108,7 +125,10 @@ class FormRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
         draw = FAST.get(template_name)
         if draw is not None and set(context) == {"widget"}:
-            markup = draw(context["widget"])
+            try:
+                markup = draw(context["widget"])
+            except _Fallback:
+                markup = None
             if markup is not None:
                 return mark_safe(markup)  # noqa: S308 - every value above is escaped as the template escapes it
         return super().render(template_name, context, request)

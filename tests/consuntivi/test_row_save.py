@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from consuntivi.models import Measurement
 from consuntivi.selectors import round_data, user_unit_ids
@@ -75,15 +76,31 @@ def test_the_same_row_changed_meanwhile_is_refused_with_409_showing_both_values(
     assert stored.status_code == 200 and 'value="45"' in stored.content.decode()
 
 
-def test_a_missing_note_marks_that_row_only(rnd, who, plan):
+@pytest.mark.parametrize("note", ["", "   \n "])
+def test_a_missing_note_marks_that_row_only(rnd, who, plan, note):
     ratio = indicator(plan, "Pratiche evase nei termini")
-    response = client_for(who["head_u1"]).post(row_url(rnd, ratio), ratio_post(ratio, "40", note=""), **HX)
+    response = client_for(who["head_u1"]).post(row_url(rnd, ratio), ratio_post(ratio, "40", note=note), **HX)
     assert response.status_code == 200 and not Measurement.objects.exists()
     html = response.content.decode()
     note_id = f"id_m{ratio.pk}-note"
     assert f'id="{note_id}-err"' in html and "spiegare lo scostamento" in html
     assert f'aria-describedby="{note_id}-err"' in html and 'aria-invalid="true"' in html
     assert "non ancora salvato" in html and "Consuntivo non inserito" not in html
+    assert 'data-testid="note-required"' in html  # blanks explain nothing: the alarm stays
+
+
+def test_a_missed_target_explained_by_its_note_raises_no_alarm(rnd, who, plan):
+    ratio = indicator(plan, "Pratiche evase nei termini")
+    head = client_for(who["head_u1"])
+    response = head.post(row_url(rnd, ratio), ratio_post(ratio, "40", note="Carenza di personale"), **HX)
+    html = response.content.decode()
+    assert 'data-testid="saved"' in html and "Target non raggiunto." in html
+    assert 'data-testid="note-required"' not in html
+    preview = reverse("consuntivi:preview", args=[rnd.pk, ratio.pk])
+    typed = ratio_post(ratio, "30", version=1)  # 30 / 50 = 60 %: the target is missed again
+    assert 'data-testid="note-required"' not in head.post(preview, typed, **HX).content.decode()
+    typed[f"m{ratio.pk}-note"] = "  "
+    assert 'data-testid="note-required"' in head.post(preview, typed, **HX).content.decode()
 
 
 def test_without_htmx_the_row_is_saved_and_the_browser_sent_back(rnd, who, plan):

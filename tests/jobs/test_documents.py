@@ -122,13 +122,13 @@ def test_a_user_may_have_only_so_many_documents_in_preparation(client, queue, se
     fragment = unescape(response.content.decode())
     assert response.status_code == 200 and Job.objects.count() == 2
     assert 'data-testid="documents-refusal"' in fragment
-    assert "Ci sono già 2 documenti chiesti da te in preparazione" in fragment
+    assert "Hai già 2 documenti in preparazione (elencati nelle pagine da cui sono stati chiesti)" in fragment
     assert fragment.count('data-testid="job"') == 2
     assert client.post(piao_url(small_plan, 2017, "pdf"), **HTMX).status_code == 200 and Job.objects.count() == 2
     # Without JavaScript: back to the page, with the message.
     response = client.post(piao_url(small_plan, 2018, "pdf"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("plans:public_values", args=[small_plan.pk])
-    assert "Ci sono già 2 documenti" in unescape(response.content.decode()) and Job.objects.count() == 2
+    assert "Hai già 2 documenti" in unescape(response.content.decode()) and Job.objects.count() == 2
     # The limit is per person: the OIV may ask meanwhile.
     login(client, oiv)
     client.post(piao_url(small_plan, 2018, "pdf"), **HTMX)
@@ -140,10 +140,24 @@ def test_a_user_may_have_only_so_many_documents_in_preparation(client, queue, se
     )
     client.post(piao_url(small_plan, 2018, "pdf"), **HTMX)
     assert Job.objects.filter(owner=planner).count() == 3
-    run_worker()
+    # Nor one still queued an hour later: its task was lost with the queue, it will never run.
+    Job.objects.filter(owner=planner, state=JobState.QUEUED).update(
+        created_at=timezone.now() - dt.timedelta(seconds=settings.JOBS_ABANDONED_SECONDS + 1)
+    )
     client.post(piao_url(small_plan, 2019, "pdf"), **HTMX)
+    assert Job.objects.filter(owner=planner).count() == 4
+    run_worker()
     client.post(piao_url(small_plan, 2019, "docx"), **HTMX)
-    assert Job.objects.filter(owner=planner).count() == 5
+    client.post(piao_url(small_plan, 2018, "docx"), **HTMX)
+    assert Job.objects.filter(owner=planner).count() == 6
+    run_worker()
+    # With a limit of one the message says so in the singular.
+    settings.JOBS_DOCUMENTS_PER_USER = 1
+    client.post(piao_url(small_plan, 2017, "docx"), **HTMX)
+    response = client.post(piao_url(small_plan, 2018, "pdf"), **HTMX)
+    assert "Hai già un documento in preparazione: se ne può chiedere un altro appena è pronto." in unescape(
+        response.content.decode()
+    )
 
 
 def test_the_monitoring_report_is_a_job_the_oiv_can_ask_and_others_cannot_see(client, queue, outsider):
