@@ -48,3 +48,16 @@ def collector_paused(view: Callable[P, R]) -> Callable[P, R]:
             return view(*args, **kwargs)
 
     return wrapper
+
+
+def release(*drawn: object) -> None:
+    """Let reference counting free the data of a page already drawn, not the collector.
+
+    Django's template Context is a reference cycle (its RequestContext keeps a ContextDict that points back at it), so
+    whatever the view passed to the template lives until the next collection, and that collection walks all of it: a
+    pass over some 260,000 objects (0,1–0,3 s) for a 10,000-indicator plan's page. Emptying the object that holds the
+    bulk (the plan page's scoring: its tree and results) once the response's text is made frees all it held at once;
+    the cycle keeps only the shell and the rows shown.
+    """
+    for item in drawn:
+        vars(item).clear()

@@ -22,7 +22,7 @@ from indicators.notation import format_target
 from jobs.models import JobKind, JobState
 from jobs.services import document_job_start, job_for_user, job_start, recent_documents
 from jobs.views import DOCUMENT_BUTTONS, document_request, job_response
-from perfplan.collector import collector_paused
+from perfplan.collector import collector_paused, release
 from perfplan.limits import MAX_ID
 from perfplan.permissions import Action, can, permission_required
 from perfplan.roles import user_ente
@@ -183,6 +183,7 @@ def plan_detail(request, plan_id: int):
             "years": page.years,
         },
     )
+    release(page.scoring)
     response["Server-Timing"] = f"page;dur={(time.perf_counter() - started) * 1000:.0f}"
     return response
 
@@ -197,7 +198,7 @@ def objective_detail(request, plan_id: int, objective_id: int):
     if page.node is None:
         raise Http404("Obiettivo non trovato.")
     node = page.node.node
-    return render(
+    response = render(
         request,
         "plans/objective.html",
         {
@@ -210,6 +211,8 @@ def objective_detail(request, plan_id: int, objective_id: int):
             "has_indicators": bool(page.node.indicators),
         },
     )
+    release(page.scoring)
+    return response
 
 
 @require_GET
@@ -231,7 +234,9 @@ def plan_print(request, plan_id: int):
     plan = plan_for_user(user=request.user, plan_id=plan_id)
     year, filters = _page_filters(request)
     page = plan_page(plan=plan, year=year, filters=filters)
-    return render(request, "plans/print.html", {"plan": plan, "page": page, "years": page.years})
+    response = render(request, "plans/print.html", {"plan": plan, "page": page, "years": page.years})
+    release(page.scoring)
+    return response
 
 
 @permission_required(Action.READ)
