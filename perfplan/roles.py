@@ -30,6 +30,19 @@ def has_role(user, *roles: str) -> bool:
 
 
 def user_ente(user):
-    """The ente the user works in; None for users without a profile (they see nothing)."""
-    profile = getattr(user, "profile", None) if user.is_authenticated else None
-    return profile.ente if profile else None
+    """The ente the user works in; None for users without a profile (they see nothing).
+
+    Every request asks it: the profile is read with its ente in one query (not one each), kept on the user for the
+    rest of the request, and given to `user.profile` too for the templates (`user.profile.ente.name` in the header).
+    """
+    if not user.is_authenticated:
+        return None
+    profile = getattr(user, "_perfplan_profile", None)
+    if profile is None:  # read again while missing, as Django does: a profile made meanwhile is seen
+        from plans.models import Profile  # plans depends on perfplan, not the other way round
+
+        profile = Profile.objects.select_related("ente").filter(user_id=user.pk).first()
+        if profile is None:
+            return None
+        user._perfplan_profile = user.profile = profile
+    return profile.ente
