@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+
 
 class Role:
     PLANNER = "Pianificazione"
@@ -39,9 +41,9 @@ def user_ente(user):
         return None
     profile = getattr(user, "_perfplan_profile", None)
     if profile is None:  # read again while missing, as Django does: a profile made meanwhile is seen
-        from plans.models import Profile  # plans depends on perfplan, not the other way round
-
-        profile = Profile.objects.select_related("ente").filter(user_id=user.pk).first()
+        # through the user's own model: perfplan does not import plans (tests/test_layers.py)
+        found = get_user_model()._default_manager.select_related("profile__ente").filter(pk=user.pk).first()
+        profile = getattr(found, "profile", None)
         if profile is None:
             return None
         user._perfplan_profile = user.profile = profile
