@@ -486,8 +486,7 @@ def entry_preview(request, round_id: int, indicator_id: int):
     stored = row.measurement
     unsaved = measurement_differs(stored, values.fields()) if stored is not None else not values.is_empty
     computed = values.value_number is None and (values.numerator is not None or bool(values.variables))
-    context = {"row": row, "score": score, "live": True, "unsaved": unsaved, "computed": computed}
-    context["noted"] = bool(values.note.strip())  # a missed target already explained: no «nota obbligatoria» alarm
+    context = {"row": row, "score": score, "live": True, "unsaved": unsaved, "computed": computed, "noted": form.noted}
     return render(request, "consuntivi/_achievement.html", context)
 
 

@@ -50,7 +50,7 @@ def collector_paused(view: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def release(*drawn: object) -> None:
+def release(drawn: object) -> None:
     """Let reference counting free the data of a page already drawn, not the collector.
 
     Django's template Context is a reference cycle (its RequestContext keeps a ContextDict that points back at it), so
@@ -59,5 +59,4 @@ def release(*drawn: object) -> None:
     bulk (the plan page's scoring: its tree and results) once the response's text is made frees all it held at once;
     the cycle keeps only the shell and the rows shown.
     """
-    for item in drawn:
-        vars(item).clear()
+    vars(drawn).clear()
