@@ -223,3 +223,19 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} a rischio ({self.round})"
+
+
+class PlanDataToken(models.Model):
+    """A token of a plan's scored data, changed by database triggers on every write to it (consuntivi.data_version).
+
+    No foreign key: the triggers write it, also while a plan is being deleted."""
+
+    plan_id = models.BigIntegerField(primary_key=True)
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "versione dei dati del piano"
+        verbose_name_plural = "versioni dei dati dei piani"
+
+    def __str__(self) -> str:
+        return f"piano {self.plan_id}: {self.token}"

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+
+from consuntivi.data_version import plan_token
 from consuntivi.models import Measurement, Round
 from consuntivi.trees import plan_tree_with_values
 from indicators.models import Indicator
@@ -120,20 +126,72 @@ def build_inputs(tree: PlanTree, year: int) -> tuple[NodeInput, ...]:
 
 
 def plan_score(*, plan: Plan, year: int, data_round: Round | None = None) -> PlanScoring:
-    """Score a plan year: six queries to load it whatever its size, then pure functions.
+    """Score a plan year: one query for the plan's data token; unless this process keeps the year scored under that
+    token (_Kept), six more to load it whatever its size, then pure functions.
 
     `data_round`: score the values of that round (the year as it stood at its date) instead of the final round's;
     the targets are the year's all the same, so a mid-year score says how far the year's target is already met.
     """
     if data_round is not None and data_round.final:
-        data_round = None  # the final round is the default: the same six queries, the same numbers
+        data_round = None  # the final round is the default: the same queries, the same numbers
+    token = plan_token(plan.pk)  # read before the rows: a write in between only makes the kept score a newer one
+    key = (plan.pk, year, data_round.pk if data_round is not None else None, token)
+    kept = _kept.get(key) if token is not None else None
+    if kept is not None:
+        return _for_caller(kept, plan, data_round)
     with gc_paused():
         tree = plan_tree_with_values(plan=plan, year=year, data_round=data_round)
         roots = build_inputs(tree, year)
         rules = plan.scoring_rules()
         result = score_tree(roots, rules)
         units = score_units(result, roots, [UnitInput(u.pk, u.parent_id, u.code, u.name) for u in tree.units])
-    return PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units, round=data_round)
+    scoring = PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units, round=data_round)
+    if token is not None:
+        _kept.put(key, scoring)
+        return _for_caller(scoring, plan, data_round)
+    return scoring
+
+
+class _Kept:
+    """The last PLAN_SCORES_KEPT scored plan years of this process, by plan, year, round and data token.
+
+    Shared between requests and threads: what is kept is read, never changed, by its callers (each gets its own
+    PlanScoring and PlanTree, so perfplan.collector.release and the caller's plan touch only theirs)."""
+
+    def __init__(self) -> None:
+        self._scorings: OrderedDict[tuple, PlanScoring] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> PlanScoring | None:
+        with self._lock:
+            scoring = self._scorings.get(key)
+            if scoring is not None:
+                self._scorings.move_to_end(key)
+            return scoring
+
+    def put(self, key: tuple, scoring: PlanScoring) -> None:
+        size = settings.PLAN_SCORES_KEPT
+        with self._lock:
+            for old in [k for k in self._scorings if k[:3] == key[:3]]:  # the same plan year under an older token
+                del self._scorings[old]
+            if size:
+                self._scorings[key] = scoring
+            while len(self._scorings) > size:
+                self._scorings.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._scorings.clear()
+
+
+_kept = _Kept()
+
+
+def _for_caller(kept: PlanScoring, plan: Plan, data_round: Round | None) -> PlanScoring:
+    """A kept scoring as this caller's: its own plan and round objects on a shallow copy of the scoring and tree."""
+    tree = copy.copy(kept.tree)
+    tree.plan = plan
+    return replace(kept, plan=plan, tree=tree, round=data_round)
 
 
 # --- The year as it stood at a date: which round speaks for it ---------------------------------------------------
