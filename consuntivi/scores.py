@@ -135,14 +135,15 @@ def plan_score(*, plan: Plan, year: int, data_round: Round | None = None) -> Pla
     if data_round is not None and data_round.final:
         data_round = None  # the final round is the default: the same queries, the same numbers
     token = plan_token(plan.pk)  # read before the rows: a write in between only makes the kept score a newer one
-    key = (plan.pk, year, data_round.pk if data_round is not None else None, token)
+    rules = plan.scoring_rules()
+    # The caller's plan object is read too (its rules, its ente's units) and may be older than the token: in the key.
+    key = (plan.pk, year, data_round.pk if data_round is not None else None, token, plan.ente_id, rules)
     kept = _kept.get(key) if token is not None else None
     if kept is not None:
         return _for_caller(kept, plan, data_round)
     with gc_paused():
         tree = plan_tree_with_values(plan=plan, year=year, data_round=data_round)
         roots = build_inputs(tree, year)
-        rules = plan.scoring_rules()
         result = score_tree(roots, rules)
         units = score_units(result, roots, [UnitInput(u.pk, u.parent_id, u.code, u.name) for u in tree.units])
     scoring = PlanScoring(plan=plan, year=year, tree=tree, roots=roots, result=result, units=units, round=data_round)
