@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
+
+from consuntivi.data_version import drop_before_migrate, reinstall_after_migrate  # no models: safe at app loading
 
 
 class ConsuntiviConfig(AppConfig):
@@ -9,10 +12,6 @@ class ConsuntiviConfig(AppConfig):
     verbose_name = "Consuntivi"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate, pre_migrate
-
-        from consuntivi.data_version import drop_before_migrate, reinstall_after_migrate
-
         # Once per migrate (sent with this app as sender): the plans' data-token triggers out of the way of the
         # migrations, then back with every token changed.
         pre_migrate.connect(drop_before_migrate, sender=self, dispatch_uid="consuntivi.data_version.drop")

@@ -5,10 +5,13 @@ commits, as a request's would.
 """
 
 import re
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.core.management import call_command
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from consuntivi.data_version import TOKENS, TRACKED, plan_token
@@ -169,8 +172,6 @@ def _drop_a_trigger() -> None:
 
 
 def test_every_migrate_puts_the_triggers_back_and_changes_every_token(modena):
-    from django.core.management import call_command
-
     _drop_a_trigger()
     before = plan_token(modena.pk)
     Target.objects.filter(indicator__objective__plan=modena).update(reason="senza trigger")
@@ -185,11 +186,6 @@ def test_every_migrate_puts_the_triggers_back_and_changes_every_token(modena):
 def test_two_commits_that_change_two_plans_in_opposite_orders_both_land(modena):
     """PostgreSQL: A's commit changes Modena's token, then the other plan's; B's the other plan's, then Modena's, while
     A is committing. Without the one lock that lines the commits up, one of them dies of a deadlock (seen here)."""
-    import threading
-    import time
-
-    from django.db import connections
-
     other = Plan.objects.get(pk=plan_import(source=FIXTURES / "ravenna_ferrara_2021_2023.xlsx").plan_id)
     modena_nodes = list(Objective.objects.filter(plan=modena).values_list("pk", flat=True)[:1])
     other_nodes = list(Objective.objects.filter(plan=other).values_list("pk", flat=True)[:2])
