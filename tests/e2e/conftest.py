@@ -40,4 +40,7 @@ def log_in(page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Nome utente").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Accedi").click()
+    # The click only starts the form's POST: wait until the page it leads to has loaded and run its
+    # scripts, or the next step can read the login page, or a page still being parsed.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Accedi").click()
