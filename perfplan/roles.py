@@ -48,3 +48,11 @@ def user_ente(user):
             return None
         user._perfplan_profile = user.profile = profile
     return profile.ente
+
+
+def remember_profile(user) -> None:
+    """Keep the profile (with its ente) a query has already read with the user for user_ente; a user read without
+    one is read again there, as before."""
+    profile = getattr(user, "profile", None)
+    if profile is not None:
+        user._perfplan_profile = profile

@@ -95,7 +95,7 @@ MIDDLEWARE = [
 # django-axes first: it refuses a locked-out user or address before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "perfplan.backends.ProfileModelBackend",  # ModelBackend, the profile and ente read with the user
 ]
 
 ROOT_URLCONF = "perfplan.urls"

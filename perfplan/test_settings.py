@@ -13,7 +13,7 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Client.login() has no request for django-axes to count (tests/login_backend.py); the login view is throttled.
-AUTHENTICATION_BACKENDS = ["tests.login_backend.AxesBackendForTestClient", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["tests.login_backend.AxesBackendForTestClient", "perfplan.backends.ProfileModelBackend"]
 # Jobs run inside the request that enqueues them (Django's immediate backend): a test sees the finished job. The tests
 # of the queue itself (tests/jobs/) switch to the database backend and run the real worker once.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
