@@ -124,6 +124,23 @@ def stop_worker() -> None:
     gc.collect()  # a font configuration sits in reference cycles: freed (and its folder removed) only by a collection
 
 
+def _parsed_here(style: Style) -> tuple[list, object]:
+    """A worker process's stylesheet, parsed once (start_worker frees it)."""
+    if style.stylesheet not in _worker_parsed:
+        _worker_parsed[style.stylesheet] = parse(style.stylesheet)
+    return _worker_parsed[style.stylesheet]
+
+
+def draw_footers(html: str, style: Style) -> bytes:
+    """The footers document (reports.pdf, «Pagina X di Y» on empty pages) drawn in a worker process: laying out
+    every page of a long Relazione at once (1.452 for 10.000 indicators) took the main process from 254 to 377 MB,
+    its peak, while the join now needs about 30 MB."""
+    content = render(html, style, _parsed_here(style)).write_pdf()
+    gc.collect()
+    release_memory()
+    return content
+
+
 def render(html: str, style: Style, parsed: tuple[list, object]):
     """The laid-out WeasyPrint document."""
     stylesheets, fonts = parsed
@@ -136,11 +153,7 @@ def draw_chunk(
 ) -> Chunk:
     """Lay out and draw one document; `elsewhere`: anchors of other chunks that its links point to. `parsed`: the
     caller's stylesheet (reports.pdf, in its own process); a worker process parses its own once (start_worker)."""
-    if parsed is None:
-        if style.stylesheet not in _worker_parsed:
-            _worker_parsed[style.stylesheet] = parse(style.stylesheet)
-        parsed = _worker_parsed[style.stylesheet]
-    document = render(html, style, parsed)
+    document = render(html, style, parsed or _parsed_here(style))
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:

@@ -1,4 +1,5 @@
-"""The Relazione PDF, rendered in chunks: a few parts at a time, each its own WeasyPrint document, joined by pikepdf.
+"""The Relazione PDF, rendered in chunks: a few parts at a time, each its own WeasyPrint document, joined into one
+file written as a stream (reports.pdf_join).
 
 WeasyPrint lays out every page of a document before it draws the first, so a 1,300-page Relazione held 2 GB. Here a
 chunk of parts (reports.parts, at most `max_rows` table rows: about a hundred pages) is laid out, drawn and freed
@@ -19,7 +20,6 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
@@ -31,11 +31,10 @@ from perfplan.internals import private_apis
 from reports.chunk_render import (
     PDF_OPTIONS,
     Chunk,
-    PageInfo,
     Style,
     draw_chunk,
+    draw_footers,
     html_class,
-    kids_of,
     lighter_structure,
     parse,
     release_memory,
@@ -43,10 +42,8 @@ from reports.chunk_render import (
     start_worker,
 )
 from reports.parts import Part, body_parts, front_part, render_part
+from reports.pdf_join import join_streaming
 from reports.sections.data import RelazioneData
-
-FOOTER = "/PerfplanFooter"
-
 
 # progress(done, total, pages): `done` of `total` steps (one a body chunk, one the cover, sommario and joining),
 # `pages` drawn so far. Called between chunks, never inside one: it changes nothing in the file.
@@ -154,9 +151,13 @@ class _Renderer:
         return draw_chunk(html, self.style, frozenset(toc_pages), parsed=self.parsed)
 
     def footers(self, landscape: list[bool]) -> bytes:
-        """Empty pages of the same sizes carrying only «Pagina X di Y» (none on the cover, the first page)."""
+        """Empty pages of the same sizes carrying only «Pagina X di Y» (none on the cover, the first page); drawn
+        by a worker process like the chunks when there are workers, so that the main process stays small."""
         html = render_to_string("reports/pdf_footers.html", {"landscape": landscape})
-        return render(html, self.style, self.parsed).write_pdf()
+        if self.workers <= 1:
+            return render(html, self.style, self.parsed).write_pdf()
+        with ProcessPoolExecutor(max_workers=1, mp_context=_worker_context(), initializer=start_worker) as pool:
+            return pool.submit(draw_footers, html, self.style).result()
 
     def _html(self, parts: list[Part], *, chunked: bool = True, **extra) -> str:
         """pdf.html around the parts; a chunk leaves the footer to the stamp (reports/pdf_footers.html)."""
@@ -184,229 +185,11 @@ def _worker_context():
 def join_chunks(chunks: list[Chunk], footers: bytes) -> bytes:
     """One PDF from the chunks in print order (the first one is the cover and sommario), with its footers.
 
-    Joined with pikepdf (qpdf), one chunk open at a time: its pages, destinations and structure are copied, the data
-    of its streams taken over, and it is closed before the next. pypdf held every chunk's objects (one per table
-    cell, tagged PDF) as Python objects and wrote each on its own: a 10.000-indicator Relazione took 3,6 GB and 91 MB.
+    Written as a stream (reports.pdf_join): one chunk open at a time, its objects renumbered and written at once,
+    only their new numbers kept. pypdf held every chunk's objects (one per table cell, tagged PDF) as Python objects:
+    a 10.000-indicator Relazione took 3,6 GB; qpdf held the joined file's objects until it wrote it: 759 MB.
     """
-    import pikepdf
-
-    out = pikepdf.Pdf.new()
-    destinations: dict[str, object] = {}
-    structure = _Structure(out)
-    version = "1.7"
-    for index, chunk in enumerate(chunks):
-        with pikepdf.Pdf.open(BytesIO(chunk.content)) as source:
-            first = len(out.pages)
-            out.pages.extend(source.pages)
-            _take_destinations(out, source, destinations)
-            structure.take(source, out.pages[first:])
-            if index == 0:  # the chunks' document properties are all alike: the first one's
-                version = source.pdf_version
-                _take_document_properties(out, source)
-            _own_streams(out.pages[first:])
-    tree = pikepdf.NameTree.new(out)
-    for name in sorted(destinations):
-        tree[name] = destinations[name]
-    out.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
-    structure.finish()
-    pages = [page for chunk in chunks for page in chunk.pages]
-    _add_links(out, pages)
-    _add_outline(out, pages)
-    buffer = BytesIO()
-    with pikepdf.Pdf.open(BytesIO(footers)) as stamps:  # open until written: the stamps' data is read then
-        _stamp(out, stamps)
-        out.save(
-            buffer,
-            min_version=version,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-            fix_metadata_version=False,
-        )
-    return buffer.getvalue()
-
-
-def _take_destinations(out, source, destinations: dict[str, object]) -> None:
-    """The chunk's named destinations (every id of its HTML), the first of a name in print order kept: the links
-    inside a chunk and the sommario's (_add_links) point at them by name."""
-    import pikepdf
-
-    names = source.Root.get("/Names")
-    if names is None or "/Dests" not in names:
-        return
-    for name, destination in pikepdf.NameTree(names.Dests).items():
-        if name not in destinations:
-            destinations[name] = _copy(out, source, destination)
-
-
-def _take_document_properties(out, source) -> None:
-    """Information, language, viewer preferences and PDF/A's XMP identification and output intent."""
-    import pikepdf
-
-    out.docinfo = _copy(out, source, source.docinfo)
-    out.Root.Lang = pikepdf.String(str(source.Root.Lang))
-    for key in ("/ViewerPreferences", "/Metadata", "/OutputIntents"):
-        if key in source.Root:
-            out.Root[key] = _copy(out, source, source.Root[key])
-    _own_streams([out.Root[key] for key in ("/Metadata", "/OutputIntents") if key in out.Root])
-
-
-# Where _own_streams does not go: up the page tree, into the structure tree (no streams there) or to other pages.
-_NOT_TO_STREAMS = frozenset({"/Parent", "/P", "/Pg", "/StructTreeRoot", "/Pages", "/Names", "/Outlines", "/Dest", "/D"})
-
-
-def _own_streams(objects: list) -> None:
-    """Give the streams reachable from `objects` (pages, the catalog) their data, which qpdf otherwise reads from
-    the chunk they were copied from when the file is written: the chunk can then be closed and freed."""
-    import pikepdf
-
-    seen: set[tuple[int, int]] = set()
-    stack = [item.obj if isinstance(item, pikepdf.Page) else item for item in objects]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, pikepdf.Array):
-            stack.extend(item)
-            continue
-        if not isinstance(item, pikepdf.Dictionary | pikepdf.Stream):
-            continue
-        if item.is_indirect:
-            if item.objgen in seen:
-                continue
-            seen.add(item.objgen)
-        if isinstance(item, pikepdf.Stream):
-            item.write(item.read_raw_bytes(), filter=item.get("/Filter"), decode_parms=item.get("/DecodeParms"))
-        stack.extend(value for key, value in item.items() if key not in _NOT_TO_STREAMS)
-
-
-class _Structure:
-    """One structure tree (tagged PDF) from the chunks' trees, in print order: the elements under each chunk's
-    Document element go under one Document element, and each chunk's keys of the parent tree (its pages'
-    /StructParents, its annotations' /StructParent) are shifted past the previous chunks'. A chunk's pages are
-    already in `out`: qpdf maps a copied element's /Pg to the page copied from the same chunk."""
-
-    def __init__(self, out) -> None:
-        from pikepdf import Array, Dictionary, Name
-
-        self.out = out
-        self.document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document))
-        self.kids, self.nums = Array(), Array()
-        self.offset = 0
-        self.tagged = True
-
-    def take(self, source, pages) -> None:
-        from pikepdf import Name
-
-        if "/StructTreeRoot" not in source.Root:
-            self.tagged = False
-        if not self.tagged:
-            return
-        tree = source.Root.StructTreeRoot
-        for top in kids_of(tree):
-            children = kids_of(top) if top.get("/S") == Name.Document else [top]
-            for child in children:
-                cloned = _copy(self.out, source, child)
-                cloned.P = self.document
-                self.kids.append(cloned)
-        parent_tree = _number_tree(tree.ParentTree)
-        for key, value in parent_tree:
-            self.nums.append(key + self.offset)
-            self.nums.append(_copy(self.out, source, value))
-        for page in pages:
-            if "/StructParents" in page.obj:
-                page.obj.StructParents = int(page.obj.StructParents) + self.offset
-            for annotation in page.obj.get("/Annots", ()):
-                if "/StructParent" in annotation:
-                    annotation.StructParent = int(annotation.StructParent) + self.offset
-        self.offset += max((key for key, _ in parent_tree), default=-1) + 1
-
-    def finish(self) -> None:
-        """The tree's root in the catalog, when every chunk was tagged."""
-        from pikepdf import Array, Dictionary, Name
-
-        if not self.tagged:
-            return
-        self.document.K = self.kids
-        root = self.out.make_indirect(
-            Dictionary(
-                Type=Name.StructTreeRoot,
-                K=Array([self.document]),
-                ParentTree=self.out.make_indirect(Dictionary(Nums=self.nums)),
-                ParentTreeNextKey=self.offset,
-            )
-        )
-        self.document.P = root
-        self.out.Root.StructTreeRoot = root
-        self.out.Root.MarkInfo = Dictionary(Marked=True)
-
-
-def _copy(out, source, value):
-    """`value` of `source` copied into `out` (qpdf copies only indirect objects: a direct one is made indirect
-    first), with what it refers to; a page already copied is the same page."""
-    return out.copy_foreign(value if value.is_indirect else source.make_indirect(value))
-
-
-def _number_tree(node) -> list[tuple[int, object]]:
-    """The (key, value) pairs of a PDF number tree, leaves in order."""
-    pairs = []
-    nums = node.get("/Nums")
-    if nums is not None:
-        pairs += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
-    for kid in node.get("/Kids", ()):
-        pairs += _number_tree(kid)
-    return pairs
-
-
-def _stamp(out, stamps) -> None:
-    """Draw page i of `stamps` over page i, as a form XObject: the page's own content is kept as it is, wrapped in
-    q … Q so that the stamp starts from the default coordinates; the stamp is a pagination artifact, outside the
-    structure tree (tagged PDF)."""
-    from pikepdf import Dictionary, Name
-
-    for page, stamp in zip(out.pages, stamps.pages, strict=True):
-        # The pages of a chunk share one resources dictionary: each page gets its own, naming its own stamp.
-        resources = Dictionary(page.obj.get("/Resources", Dictionary()))
-        resources.XObject = Dictionary(resources.get("/XObject", Dictionary()))
-        page.obj.Resources = resources
-        form = out.copy_foreign(stamp.as_form_xobject())
-        name = page.add_resource(form, Name.XObject, Name(FOOTER))
-        page.contents_add(b"q\n", prepend=True)
-        page.contents_add(b"Q\n/Artifact BMC q " + str(name).encode() + b" Do Q EMC\n")
-
-
-def _add_links(out, pages: list[PageInfo]) -> None:
-    """The links between chunks (the sommario's), to the named destinations that every chunk's ids became."""
-    from pikepdf import Array, Dictionary, Name, NameTree, String
-
-    names = NameTree(out.Root.Names.Dests)
-    for page, info in zip(out.pages, pages, strict=True):
-        for link in info.links:
-            if link.anchor not in names:
-                continue
-            annotation = Dictionary(
-                Type=Name.Annot,
-                Subtype=Name.Link,
-                Rect=Array(link.rect),
-                BS=Dictionary(W=0),
-                Dest=String(link.anchor),
-            )
-            if "/Annots" not in page.obj:
-                page.obj.Annots = Array()
-            page.obj.Annots.append(out.make_indirect(annotation))
-
-
-def _add_outline(out, pages: list[PageInfo]) -> None:
-    """The outline of h1–h4 as WeasyPrint builds it for one document: a heading nests under the last one of a
-    higher level, whichever chunk it came from."""
-    from pikepdf import OutlineItem, PageLocation
-
-    with out.open_outline() as outline:
-        open_items: list[tuple[int, OutlineItem]] = []
-        for number, page in enumerate(pages):
-            for bookmark in page.bookmarks:
-                while open_items and open_items[-1][0] >= bookmark.level:
-                    open_items.pop()
-                item = OutlineItem(bookmark.label, number, PageLocation.XYZ, left=bookmark.x, top=bookmark.y, zoom=0)
-                item.is_closed = not bookmark.is_open
-                (open_items[-1][1].children if open_items else outline.root).append(item)
-                open_items.append((bookmark.level, item))
+    return join_streaming(chunks, footers)
 
 
 def _html_class():
