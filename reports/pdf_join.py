@@ -163,6 +163,7 @@ class _Source:
         self.pdf = pdf
         self.numbers: dict[tuple[int, int], int] = {}
         self.queue: list[tuple[int, int]] = []
+        self.shifted: set[tuple[int, int]] = set()  # annotations whose /StructParent was shifted (once, if shared)
 
     def bind(self, obj, number: int, *, copy: bool = False) -> None:
         """`obj` (indirect) is output object `number`: copied there when `copy`, else written by the caller."""
@@ -336,8 +337,13 @@ def _prepare_page(source: _Source, joined: _Joined, page, index: int, info: Page
         if "/StructParents" in page:
             page.StructParents = int(page.StructParents) + joined.next_key
         for annotation in page.get("/Annots", ()):
-            if "/StructParent" in annotation:
-                annotation.StructParent = int(annotation.StructParent) + joined.next_key
+            if "/StructParent" not in annotation:
+                continue
+            if annotation.is_indirect:
+                if annotation.objgen in source.shifted:  # an annotation two pages list: shifted once
+                    continue
+                source.shifted.add(annotation.objgen)
+            annotation.StructParent = int(annotation.StructParent) + joined.next_key
     stamp = source.output.reserve()
     joined.stamps.append(stamp)
     resources = Dictionary(page.get("/Resources", Dictionary()))
@@ -433,9 +439,9 @@ def _write_links(output: _Output, joined: _Joined, infos: list[PageInfo]) -> Non
         for link in infos[index].links:
             if link.anchor in joined.destinations:
                 rect = b" ".join(_real(value) for value in link.rect)
-                numbers.append(
+                numbers.append(  # /F 4: printed (PDF/A asks it of every annotation), as WeasyPrint's own links
                     output.add_new(
-                        b"<< /Type /Annot /Subtype /Link /Rect [ %s ] /BS << /W 0 >> /Dest %s >>"
+                        b"<< /Type /Annot /Subtype /Link /F 4 /Rect [ %s ] /BS << /W 0 >> /Dest %s >>"
                         % (rect, String(link.anchor).unparse())
                     )
                 )

@@ -7,6 +7,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
+from reports.chunk_render import Chunk, PageInfo
 from reports.parts import body_parts
 from reports.pdf import _Renderer, chunk_parts, join_chunks
 from reports.selectors import relazione_build
@@ -235,6 +236,9 @@ def test_links_inside_a_chunk_and_to_other_chunks_keep_their_destinations_and_ow
     ]
     # Its own link first (WeasyPrint's, tagged), then the one to the next chunk (the join's).
     assert links == [["c0-fine", "c1"], [], ["c1-fine", "c2"], [], ["c2-fine", "c0"], []]
+    # Every link printable (/F 4: PDF/A asks it of every annotation), the join's as WeasyPrint's.
+    flags = [annotation.get_object().get("/F") for page in reader.pages for annotation in page.get("/Annots", []) or []]
+    assert flags == [4] * 6
     assert assert_structure(chunks, content) == 3  # the chunks' own links, one each, in the tree
     outline = [
         (item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)
@@ -285,3 +289,28 @@ def test_many_destinations_make_a_name_tree_of_several_levels_that_readers_searc
         for name in ("id-00000", "id-02048", f"id-{NAMES_PER_NODE**2 + 9:05d}"):  # found through the /Limits
             assert int(dests[name][0]) == int(name[3:]) % 3
         assert "id-99999" not in dests and "a" not in dests
+
+
+def test_an_annotation_two_pages_share_gets_one_parent_tree_key_that_exists():
+    from weasyprint import HTML
+
+    page = '<html lang="it"><body><h1 id="a">A</h1><a href="#a">vai</a></body></html>'
+    first = HTML(string=page).render().write_pdf(pdf_variant="pdf/a-3b", pdf_tags=True)
+    with pikepdf.Pdf.open(BytesIO(first)) as pdf:  # a second page listing the first one's annotation
+        pdf.pages.append(pdf.pages[0])
+        pdf.pages[1].Annots = pdf.pages[0].Annots
+        buffer = BytesIO()
+        pdf.save(buffer)
+    shared = buffer.getvalue()
+    blank = [PageInfo(False, (), ()) for _ in range(3)]
+    footers = HTML(string="".join(f"<p style='break-after: page'>Pagina {n} di 3</p>" for n in (1, 2, 3))).write_pdf()
+    content = join_chunks([Chunk(first, blank[:1], {}), Chunk(shared, blank[1:], {})], footers)
+
+    with pikepdf.Pdf.open(BytesIO(content)) as pdf:
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        keys = {int(nums[i]) for i in range(0, len(nums), 2)}
+        used = [int(annotation.StructParent) for page in pdf.pages for annotation in page.get("/Annots", ())]
+    # The first chunk's keys are its page's and its link's (0, 1); the second chunk's shared link is its key 1,
+    # shifted once past them: 3, on both of its pages.
+    assert used == [1, 3, 3]
+    assert set(used) <= keys
